@@ -67,11 +67,19 @@ public struct HRVEngine: Sendable {
         set { coherence.challengeLevel = newValue }
     }
 
-    /// Adds one RR interval. Values that are not finite or not positive cannot be placed on the
-    /// time axis: they return `nil` and change nothing (the caller counts them as rejected input).
-    /// Every other value is a beat; out-of-range values are artifacts.
+    /// Longest interval accepted as a beat at all. Longer values (a sensor's 0xFFFF, a corrupt
+    /// line) would push the time axis beyond the precision of a Double for the beats after them.
+    public static let longestRRMilliseconds = 600_000.0
+
+    /// Beats currently held for the window (bounded by `configuration.maximumBeatsInWindow`).
+    public var windowBeatCount: Int { beats.count }
+
+    /// Adds one RR interval. Values that are not finite, not positive or beyond
+    /// `longestRRMilliseconds` cannot be placed on the time axis: they return `nil` and change
+    /// nothing (the caller counts them as rejected input). Every other value is a beat;
+    /// out-of-range values are artifacts.
     public mutating func add(rrMilliseconds rr: Double) -> BeatUpdate? {
-        guard rr.isFinite, rr > 0 else { return nil }
+        guard rr.isFinite, rr > 0, rr <= Self.longestRRMilliseconds else { return nil }
         let isNN = classifier.classify(rrMilliseconds: rr)
         elapsedMilliseconds += rr
         // Beat times as the reference computes them: cumulative sum in ms, then seconds.
@@ -99,7 +107,9 @@ public struct HRVEngine: Sendable {
                 windowNN[windowCount] = beat.isNN
                 windowCount += 1
             }
-            if beat.isNN {
+            // Knots must be strictly increasing in time for the spline; only a pathological run of
+            // sub-ulp intervals could break that, and such beats are artifacts anyway.
+            if beat.isNN && (knotCount == 0 || beat.timeSeconds > knotTimes[knotCount - 1]) {
                 knotTimes[knotCount] = beat.timeSeconds
                 knotRR[knotCount] = beat.rrMilliseconds
                 knotCount += 1
