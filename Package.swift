@@ -29,6 +29,6 @@ let package = Package(
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "SensorTests", dependencies: ["Sensor", "HRV"]),
-        .testTarget(name: "BreathctlTests", dependencies: ["HRV"]),
+        .testTarget(name: "BreathctlTests", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
     ]
 )
