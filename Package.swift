@@ -24,6 +24,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks: `make bench`, always a release build.
+        .executableTarget(
+            name: "breathbench",
+            dependencies: [
+                "HRV", "Sensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "HRVTests",
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]

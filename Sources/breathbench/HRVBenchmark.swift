@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import HRV
+import Sensor
+
+/// The per-beat HRV update against NeuroKit2 on the same windows, and the 21-hour soak.
+struct HRVBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hrv",
+        abstract: "Time the per-beat HRV update (64 s coherence + time domain) against NeuroKit2."
+    )
+
+    @Option(help: "The shared folder holding data/ and reference/.")
+    var shared = "../shared"
+
+    @Option(help: "Passes over the 10-minute recording for our timing.")
+    var passes = 200
+
+    @Option(help: "Windows NeuroKit2 is timed on (it is slow); 0 means all.")
+    var neurokitWindows = 0
+
+    func run() throws {
+        let recording = "\(shared)/data/rr/polar_h10_slow_breathing_600s.csv"
+        let rr = RRText.parse(try String(contentsOfFile: recording, encoding: .utf8)).rrMilliseconds
+
+        // Ours: every per-beat update that computes the live metrics, timed one by one.
+        var samples: [Double] = []
+        samples.reserveCapacity(passes * rr.count)
+        var sink = 0.0
+        for _ in 0..<passes {
+            var engine = HRVEngine()
+            for value in rr {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let update = engine.add(rrMilliseconds: value)
+                let end = DispatchTime.now().uptimeNanoseconds
+                guard let update, update.window != nil else { continue }
+                sink += update.coherence?.score ?? 0
+                samples.append(Double(end - start) / 1000)
+            }
+        }
+        let oursMicroseconds = median(samples)
+        let windows = samples.count / passes
+        print("breathd HRV update: median \(format(oursMicroseconds)) us per beat over \(windows) windows x \(passes) passes (p99 \(format(percentile(samples, 0.99))) us)")
+
+        // NeuroKit2 on the same windows, in the same run.
+        let neurokit = try runNeuroKit(recording: recording)
+        print("NeuroKit2 hrv_time + hrv_frequency: median \(format(neurokit.medianMicroseconds)) us per window over \(neurokit.windows) windows")
+
+        // Soak: the 21-hour Holter recording streamed through one engine.
+        let holter = RRText.parse(try String(contentsOfFile: "\(shared)/data/rr/healthy_holter_21h.txt", encoding: .utf8)).rrMilliseconds
+        let rssBefore = residentKilobytes("VmRSS")
+        var engine = HRVEngine()
+        var maxWindow = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for value in holter {
+            sink += engine.add(rrMilliseconds: value)?.coherence?.score ?? 0
+            maxWindow = max(maxWindow, engine.windowBeatCount)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let rssAfter = residentKilobytes("VmRSS")
+        print("21-hour recording: \(holter.count) beats streamed in \(format(seconds, digits: 3)) s (\(format(seconds / Double(holter.count) * 1e6)) us per beat); "
+            + "at most \(maxWindow) beats held; RSS \(rssBefore) kB before, \(rssAfter) kB after streaming, peak RSS \(residentKilobytes("VmHWM")) kB")
+        if sink.isNaN { print("unexpected NaN") }
+
+        print("RESULT hrv_update_us=\(format(oursMicroseconds)) neurokit2_update_us=\(format(neurokit.medianMicroseconds)) ratio=\(format(neurokit.medianMicroseconds / oursMicroseconds, digits: 0))")
+    }
+
+    private func runNeuroKit(recording: String) throws -> (windows: Int, medianMicroseconds: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../scripts/bench_neurokit.py").standardized.path
+        process.arguments = ["python3", script, recording, "\(shared)/reference", "\(neurokitWindows == 0 ? Int.max : neurokitWindows)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let windows = json["windows"] as? Int, let us = json["median_us"] as? Double
+        else {
+            throw ValidationError("The NeuroKit2 benchmark failed; `make deps` installs NeuroKit2.")
+        }
+        return (windows, us)
+    }
+}
+
+func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+}
+
+func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
+
+/// A field of /proc/self/status in kB (VmRSS: resident now, VmHWM: peak resident).
+func residentKilobytes(_ field: String) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
+    }
+    return -1
+}
