@@ -18,6 +18,7 @@ public struct PPGPeakDetector: WaveformBeatDetector {
     private let refractorySamples: Int
     private let maximumBlockSamples: Int
     private var index = -1
+    private var offset: Double?
     private var segmentStart = 0
     private var blockStart: Int?
     private var lastPeak: Int?
@@ -39,7 +40,10 @@ public struct PPGPeakDetector: WaveformBeatDetector {
 
     public mutating func add(_ sample: Double) -> Int? {
         index += 1
-        let y = lowPass.process(highPass.process(sample))
+        // Start the filters from the signal's level: a large DC offset (raw ADC counts) would
+        // otherwise ring through the high-pass for seconds.
+        if index == segmentStart || offset == nil { offset = sample }
+        let y = lowPass.process(highPass.process(sample - offset!))
         filtered.append(y)
         let squared = y > 0 ? y * y : 0
         if shortWindow.isFull { shortSum -= shortWindow.first! }
@@ -48,8 +52,13 @@ public struct PPGPeakDetector: WaveformBeatDetector {
         if longWindow.isFull { longSum -= longWindow.first! }
         longWindow.append(squared)
         longSum += squared
-        meanSquare += (squared - meanSquare) * (index - segmentStart < settlingSamples ? 1 / Double(index - segmentStart + 1) : meanSquareWeight)
-        guard index - segmentStart >= settlingSamples else { return nil }
+        let sinceStart = index - segmentStart
+        // Learn the energy level after the filters' first second, as a plain mean until it is known.
+        if sinceStart >= settlingSamples / 2 {
+            let learned = sinceStart - settlingSamples / 2 + 1
+            meanSquare += (squared - meanSquare) * max(meanSquareWeight, 1 / Double(learned))
+        }
+        guard sinceStart >= settlingSamples else { return nil }
 
         let inBlock = shortSum / Double(shortWindow.count) > longSum / Double(longWindow.count) + 0.02 * meanSquare
         if inBlock {

@@ -21,6 +21,7 @@ public struct QRSDetector: WaveformBeatDetector {
     private let learningSamples: Int
     private let settlingSamples: Int
     private var index = -1
+    private var offset: Double?
     private var segmentStart = 0
     private var learnedMaximum = 0.0
     private var learnedSum = 0.0
@@ -54,7 +55,10 @@ public struct QRSDetector: WaveformBeatDetector {
 
     public mutating func add(_ sample: Double) -> Int? {
         index += 1
-        let filtered = lowPass.process(highPass.process(sample))
+        // Start the filters from the signal's level: a large DC offset (raw ADC counts) would
+        // otherwise ring through the high-pass for seconds.
+        if index == segmentStart || offset == nil { offset = sample }
+        let filtered = lowPass.process(highPass.process(sample - offset!))
         bandPassed.append(filtered)
         let d = derivativeInput
         let slope = (2 * filtered + d.0 - d.2 - 2 * d.3) / 8
