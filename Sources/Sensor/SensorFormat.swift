@@ -36,7 +36,7 @@ public struct RejectedInputCounters: Sendable, Equatable {
         case outOfRange = "out-of-range"
     }
 
-    public private(set) var counts: [Kind: Int] = [:]
+    public internal(set) var counts: [Kind: Int] = [:]
     /// Waveform samples marked `!` (electrodes off), not an error of the input.
     public internal(set) var leadsOffSamples = 0
 
