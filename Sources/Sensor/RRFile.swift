@@ -9,6 +9,12 @@ public enum RRText {
         /// Lines that held text but no number (headers, junk).
         public var skippedLines: Int
         public var unitWasSeconds: Bool
+
+        public init(rrMilliseconds: [Double], skippedLines: Int, unitWasSeconds: Bool) {
+            self.rrMilliseconds = rrMilliseconds
+            self.skippedLines = skippedLines
+            self.unitWasSeconds = unitWasSeconds
+        }
     }
 
     public static func parse(_ text: Substring) -> Parsed {

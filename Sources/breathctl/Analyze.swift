@@ -15,7 +15,9 @@ struct Analyze: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case auto, rr
+        case auto, rr, hr, json, pulsesensor
+        case bleHRM = "ble-hrm"
+        case ecg, ppg
     }
 
     @Argument(help: "The recording to analyse.")
@@ -23,6 +25,12 @@ struct Analyze: ParsableCommand {
 
     @Option(help: "Input format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: Format = .auto
+
+    @Option(help: "Samples per second of ecg/ppg input.")
+    var sampleRate: Double = 250
+
+    @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
+    var beats = false
 
     @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
     var level: Int = 1
@@ -37,6 +45,7 @@ struct Analyze: ParsableCommand {
         guard ChallengeLevel(rawValue: level) != nil else {
             throw ValidationError("--level must be between 1 and 4, not \(level).")
         }
+        guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
     }
 
     func run() throws {
@@ -46,7 +55,12 @@ struct Analyze: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.description)
         }
-        let parsed = RRText.parse(text)
+        let recording = RecordingInput(text: text, format: format == .auto ? nil : SensorFormat(rawValue: format.rawValue), sampleRateHz: sampleRate)
+        if beats {
+            printBeats(recording)
+            return
+        }
+        let parsed = recording.parsed
         guard !parsed.rrMilliseconds.isEmpty else {
             throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
         }
@@ -69,6 +83,19 @@ struct Analyze: ParsableCommand {
             print(summaryJSON(summary).rendered(pretty: true))
         } else {
             print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
+        }
+    }
+
+    private func printBeats(_ recording: RecordingInput) {
+        for (t, rr) in recording.beatTimes {
+            if json {
+                var o = JSONObject()
+                o.set("t", (t * 1e6).rounded() / 1e6)
+                o.set("rr_ms", rr)
+                print(o.rendered())
+            } else {
+                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
+            }
         }
     }
 

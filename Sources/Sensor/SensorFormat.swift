@@ -1,0 +1,48 @@
+/// The line formats heart-rate sensors write (docs/design.md, "Sensor input formats").
+public enum SensorFormat: String, Sendable, CaseIterable, Equatable {
+    case rr, hr, json, pulsesensor
+    case bleHRM = "ble-hrm"
+    case ecg, ppg
+
+    /// One raw sample per line: beats come from a detector in `HRV`.
+    public var isWaveform: Bool { self == .ecg || self == .ppg }
+}
+
+/// One heart beat read from a sensor.
+public struct SensorBeat: Sendable, Equatable {
+    public var rrMilliseconds: Double
+    /// Derived from a heart rate (`hr`, a BLE packet without RR): too coarse for HRV detail.
+    public var isLowPrecision: Bool
+    /// For waveforms, the beat's time in the signal (seconds since the first sample).
+    public var signalTimeSeconds: Double?
+
+    public init(rrMilliseconds: Double, isLowPrecision: Bool = false, signalTimeSeconds: Double? = nil) {
+        self.rrMilliseconds = rrMilliseconds
+        self.isLowPrecision = isLowPrecision
+        self.signalTimeSeconds = signalTimeSeconds
+    }
+}
+
+/// Counts of input that was skipped, per reason.
+public struct RejectedInputCounters: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// NULs, control characters or bytes outside ASCII.
+        case binary
+        /// Lines longer than `LineFramer.maximumLineBytes`; discarded unread.
+        case overlongLine = "overlong"
+        /// Text that is not a line of the format in use.
+        case unparseable
+        /// Numbers outside what a heart or a sensor can produce.
+        case outOfRange = "out-of-range"
+    }
+
+    public internal(set) var counts: [Kind: Int] = [:]
+    /// Waveform samples marked `!` (electrodes off), not an error of the input.
+    public internal(set) var leadsOffSamples = 0
+
+    public init() {}
+
+    public subscript(kind: Kind) -> Int { counts[kind] ?? 0 }
+    public var total: Int { counts.values.reduce(0, +) }
+    mutating func count(_ kind: Kind) { counts[kind, default: 0] += 1 }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// End to end: `breathctl simulate` on a pseudo-terminal read by `breathctl sensor`, and
+/// `analyze` on waveforms.
+@Suite(.timeLimit(.minutes(1))) struct SensorCommandsTests {
+    static var binary: String {
+        let directory = ProcessInfo.processInfo.environment["BREATHD_BIN_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug"
+        return directory + "/breathctl"
+    }
+
+    static var shared: String {
+        ProcessInfo.processInfo.environment["BREATHD_SHARED"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/shared"
+    }
+
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: ["rr", "hr", "json", "pulsesensor", "ble-hrm"])
+    func simulateThenSensor(format: String) throws {
+        let link = NSTemporaryDirectory() + "breathctl-sim-\(getpid())-\(format)"
+        let simulator = Process()
+        simulator.executableURL = URL(fileURLWithPath: Self.binary)
+        simulator.arguments = ["simulate", "--format", format, "--speed", "50", "--count", "400", "--link", link]
+        simulator.standardOutput = Pipe()
+        try simulator.run()
+        defer {
+            simulator.terminate()
+            simulator.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: link)
+        }
+        for _ in 0..<100 where (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil { usleep(20_000) }
+        let (status, output) = try run(["sensor", link, "--json", "--count", "20"])
+        #expect(status == 0)
+        let lines = output.split(separator: "\n")
+        #expect(lines.first?.contains("\"event\": \"connected\"") == true)
+        #expect(lines.contains { $0.contains("\"format\": \"\(format)\"") })
+        let beats = lines.filter { $0.contains("\"rr_ms\"") }
+        #expect(beats.count == 20)
+        #expect(beats.allSatisfy { $0.contains("\"t\": ") && $0.contains("\"nn\": ") })
+    }
+
+    @Test func analyzeListsTheBeatsOfAnECG() throws {
+        let (status, output) = try run(["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", Self.shared + "/data/ecg/mitdb100_mlii_360hz.txt"])
+        #expect(status == 0)
+        let lines = output.split(separator: "\n")
+        #expect(abs(lines.count - 2272) <= 3)
+        #expect(lines.first?.hasPrefix("{\"t\": ") == true)
+        let (summaryStatus, summary) = try run(["analyze", "--sample-rate", "360", Self.shared + "/data/ecg/mitdb100_mlii_360hz.txt"])
+        #expect(summaryStatus == 0)
+        #expect(summary.contains("mean HR          75."))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import Sensor
+
+func openFileDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Waits for the reader threads of finished streams to close their descriptors.
+func settledFileDescriptorCount(expecting baseline: Int) async throws -> Int {
+    for _ in 0..<40 where openFileDescriptorCount() != baseline { try await Task.sleep(for: .milliseconds(50)) }
+    return openFileDescriptorCount()
+}
+
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "breathd-sensor-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Points `link` at `target` atomically, as udev does for /dev/serial/by-id.
+func pointSymlink(_ link: String, to target: String) throws {
+    let temporary = link + ".new"
+    try? FileManager.default.removeItem(atPath: temporary)
+    try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: target)
+    guard rename(temporary, link) == 0 else { throw SystemCallError(call: "rename", subject: link, errno: errno) }
+}
+
+extension SensorStream.Iterator {
+    /// The next event matching `wanted`, skipping others.
+    mutating func next(where wanted: (SensorEvent) -> Bool) async -> SensorEvent? {
+        while let event = await next() {
+            if wanted(event) { return event }
+        }
+        return nil
+    }
+}
+
+func isBeat(_ e: SensorEvent) -> Bool { if case .beat = e { true } else { false } }
+func isConnected(_ e: SensorEvent) -> Bool { if case .connected = e { true } else { false } }
+func isDisconnected(_ e: SensorEvent) -> Bool { if case .disconnected = e { true } else { false } }
+
+@Suite(.serialized, .timeLimit(.minutes(2))) struct DeviceTests {
+    let logger = Logger(label: "test")
+
+    @Test func readsBeatsFromAPseudoTerminal() async throws {
+        let pty = try PseudoTerminal()
+        let stream = SensorStream(configuration: SensorConfiguration(devicePath: pty.devicePath), logger: logger)
+        var events = stream.makeAsyncIterator()
+        #expect(await events.next(where: isConnected) == .connected(path: pty.devicePath))
+        for rr in [850, 860, 870, 880, 890, 900, 910, 920, 930] { try pty.write(Array("\(rr)\r\n".utf8)) }
+        #expect(await events.next() == .formatDetected(.rr))
+        var rrs: [Double] = []
+        while rrs.count < 9, case .beat(let b)? = await events.next(where: isBeat) { rrs.append(b.rrMilliseconds) }
+        #expect(rrs == [850, 860, 870, 880, 890, 900, 910, 920, 930])
+    }
+
+    @Test func rejectsUnsupportedBaudRates() throws {
+        let pty = try PseudoTerminal()
+        #expect(throws: SystemCallError.self) { try SerialPort(path: pty.devicePath, baudRate: 1234) }
+        for baud in [1200, 9600, 115200, 921600] {
+            let port = try SerialPort(path: pty.devicePath, baudRate: baud)
+            #expect(port.kind == .pseudoTerminal)
+        }
+        #expect(throws: SystemCallError.self) { try SerialPort(path: "/nonexistent/tty") }
+    }
+
+    @Test func hundredUnplugReplugCyclesThroughASymlink() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let link = directory + "/usb-Sensor-if00"
+        // Readers of earlier tests close their descriptors within one poll interval.
+        try await Task.sleep(for: .milliseconds(600))
+        let baseline = openFileDescriptorCount()
+        var worstReconnect = Duration.zero
+        var countsWhileRunning: [Int] = []
+        do {
+            var pty: PseudoTerminal? = try PseudoTerminal()
+            try pointSymlink(link, to: pty!.devicePath)
+            let stream = SensorStream(configuration: SensorConfiguration(devicePath: link, format: .rr), logger: logger)
+            var events = stream.makeAsyncIterator()
+            #expect(await events.next(where: isConnected) != nil)
+            for cycle in 0..<100 {
+                try pty!.write(Array("\(800 + cycle)\n".utf8))
+                #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: Double(800 + cycle))))
+                pty = nil  // unplug: both sides closed
+                #expect(await events.next(where: isDisconnected) != nil)
+                try await Task.sleep(for: .milliseconds(cycle % 10 == 0 ? 300 : 5))
+                pty = try PseudoTerminal()
+                let replugged = ContinuousClock.now
+                try pointSymlink(link, to: pty!.devicePath)
+                #expect(await events.next(where: isConnected) != nil)
+                worstReconnect = max(worstReconnect, ContinuousClock.now - replugged)
+                countsWhileRunning.append(openFileDescriptorCount())
+            }
+        }
+        let after = try await settledFileDescriptorCount(expecting: baseline)
+        print("100 unplug/replug cycles: worst reconnect \(worstReconnect), descriptors before \(baseline), while running \(Set(countsWhileRunning).sorted()), after \(after)")
+        #expect(worstReconnect < .seconds(2))
+        #expect(Set(countsWhileRunning).count == 1)
+        #expect(after == baseline)
+    }
+
+    @Test func deviceAppearingLaterIsPickedUpWithinTwoSeconds() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let link = directory + "/ttyUSB-late"
+        let stream = SensorStream(configuration: SensorConfiguration(devicePath: link), logger: logger)
+        var events = stream.makeAsyncIterator()
+        guard case .unavailable? = await events.next() else { Issue.record("expected unavailable"); return }
+        try await Task.sleep(for: .seconds(3))  // the retry delay has reached its cap
+        let pty = try PseudoTerminal()
+        let appeared = ContinuousClock.now
+        try pointSymlink(link, to: pty.devicePath)
+        #expect(await events.next(where: isConnected) != nil)
+        let elapsed = ContinuousClock.now - appeared
+        print("device appearing after 3 s missing: connected \(elapsed) later")
+        #expect(elapsed < .seconds(2))
+    }
+
+    @Test func replaysARegularFileAndAFIFO() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/replay.txt"
+        try "HR 60\nHR 75\nHR 80\n".write(toFile: file, atomically: true, encoding: .utf8)
+        var rrs: [Double] = []
+        for await event in SensorStream(configuration: SensorConfiguration(devicePath: file), logger: logger) {
+            if case .beat(let b) = event { rrs.append(b.rrMilliseconds) }
+        }
+        #expect(rrs == [1000, 800, 750])
+
+        let fifo = directory + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: fifo, format: .json), logger: logger).makeAsyncIterator()
+        #expect(await events.next(where: isConnected) != nil)
+        let writer = open(fifo, O_WRONLY)
+        _ = "{\"rr\":[900,910]}\n".withCString { write(writer, $0, strlen($0)) }
+        close(writer)
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 900)))
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 910)))
+    }
+
+    @Test func garbageOnTheDeviceIsCounted() async throws {
+        let pty = try PseudoTerminal()
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: pty.devicePath, format: .rr), logger: logger).makeAsyncIterator()
+        #expect(await events.next(where: isConnected) != nil)
+        try pty.write([0, 0, 0xFF, 0x0A] + Array("abc\n99999\n850\n".utf8))
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 850)))
+        guard case .counters(let c)? = await events.next(where: { if case .counters = $0 { true } else { false } }) else { return }
+        #expect(c[.binary] == 1 && c[.unparseable] == 1 && c[.outOfRange] == 1)
+    }
+}

@@ -1,0 +1,48 @@
+import HRV
+import Testing
+
+@testable import Sensor
+
+@Suite struct SimulatorTests {
+    static func meanCoherence(_ coherence: HeartSimulator.Coherence, breathing: Double = 5.5) -> (score: Double, meanHR: Double) {
+        var settings = HeartSimulator.Configuration()
+        settings.coherence = coherence
+        settings.breathingRatePerMinute = breathing
+        var heart = HeartSimulator(configuration: settings)
+        var engine = HRVEngine()
+        var scores: [Double] = []
+        var rrs: [Double] = []
+        for _ in 0..<600 {
+            let rr = heart.nextRRMilliseconds()
+            rrs.append(rr)
+            if let c = engine.add(rrMilliseconds: rr)?.coherence { scores.append(c.score) }
+        }
+        return (scores.reduce(0, +) / Double(scores.count), 60000 / (rrs.reduce(0, +) / Double(rrs.count)))
+    }
+
+    @Test func coherenceFollowsTheSetting() {
+        let high = Self.meanCoherence(.high), medium = Self.meanCoherence(.medium), low = Self.meanCoherence(.low)
+        print("simulated coherence score: high \(high.score), medium \(medium.score), low \(low.score)")
+        #expect(high.score > 4)  // level "high" at challenge level 1 starts at 1.8
+        #expect(low.score < 1.8)
+        #expect(high.score > medium.score && medium.score > low.score)
+        #expect(abs(high.meanHR - 65) < 3)
+    }
+
+    @Test func deterministicForASeedAndEveryEncodedFormatDecodes() {
+        var a = HeartSimulator(), b = HeartSimulator()
+        let rrs = (0..<300).map { _ in a.nextRRMilliseconds() }
+        #expect(rrs == (0..<300).map { _ in b.nextRRMilliseconds() })
+        for format in SensorLineEncoder.encodableFormats {
+            let text = rrs.map { SensorLineEncoder.line(rrMilliseconds: $0, format: format)! }.joined()
+            var decoder = SensorDecoder()
+            let decoded = beats(decoder.feed(Array(text.utf8)))
+            #expect(decoder.format == format)
+            #expect(decoder.rejected.total == 0)
+            #expect(decoded.count == rrs.count, "\(format)")
+            let tolerance = format == .hr ? 40.0 : 1.0  // hr carries whole bpm only
+            #expect(zip(decoded, rrs).allSatisfy { abs($0.rrMilliseconds - $1) <= tolerance }, "\(format)")
+            #expect(decoded.allSatisfy { $0.isLowPrecision == (format == .hr) })
+        }
+    }
+}
