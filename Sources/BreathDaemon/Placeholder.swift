@@ -1,0 +1,4 @@
+import GRDB
+import TOMLKit
+import NIOPosix
+import ServiceLifecycle
