@@ -1,4 +1,0 @@
-import GRDB
-import TOMLKit
-import NIOPosix
-import ServiceLifecycle
