@@ -9,11 +9,17 @@ let package = Package(
         .executable(name: "breathctl", targets: ["breathctl"]),
         .library(name: "HRV", targets: ["HRV"]),
         .library(name: "Sensor", targets: ["Sensor"]),
+        .library(name: "BreathProtocol", targets: ["BreathProtocol"]),
+        .library(name: "BreathDaemon", targets: ["BreathDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
@@ -21,6 +27,20 @@ let package = Package(
         .target(name: "HRV"),
         // Serial devices, line formats and the simulator; logs through the caller's Logger.
         .target(name: "Sensor", dependencies: ["HRV", .product(name: "Logging", package: "swift-log")]),
+        // The socket protocol's messages, shared by daemon and client.
+        .target(name: "BreathProtocol"),
+        .target(
+            name: "BreathDaemon",
+            dependencies: [
+                "BreathProtocol", "HRV",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "breathctl",
             dependencies: [
@@ -37,6 +57,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test helper: writes history in a loop until it is killed (crash-safety test).
+        .executableTarget(
+            name: "breathd-history-writer",
+            dependencies: ["BreathDaemon", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "HRVTests",
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
@@ -50,5 +75,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BreathctlTests", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        .testTarget(
+            name: "BreathDaemonTests",
+            dependencies: [
+                "BreathDaemon", "BreathProtocol", "breathd-history-writer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

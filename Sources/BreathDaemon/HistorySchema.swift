@@ -1,0 +1,48 @@
+import GRDB
+
+/// The history database's migrations. Append new migrations; never edit a released one.
+enum HistorySchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sessions and beats") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        started_at_ms INTEGER NOT NULL,
+                        ended_at_ms INTEGER,
+                        -- NULL while the session runs (or until the next start finds it interrupted).
+                        end_reason TEXT CHECK (end_reason IN ('completed', 'stopped', 'interrupted')),
+                        duration_s REAL NOT NULL,
+                        rate_bpm REAL NOT NULL,
+                        ratio TEXT NOT NULL,
+                        voice TEXT NOT NULL,
+                        volume REAL NOT NULL,
+                        mean_hr_bpm REAL,
+                        rmssd_ms REAL,
+                        sdnn_ms REAL,
+                        mean_coherence_score REAL,
+                        low_s REAL,
+                        medium_s REAL,
+                        high_s REAL,
+                        beats INTEGER,
+                        artifacts INTEGER
+                    );
+                    CREATE INDEX session_open ON session (id) WHERE end_reason IS NULL;
+                    CREATE TABLE beat (
+                        session_id INTEGER NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+                        t_s REAL NOT NULL,
+                        rr_ms REAL NOT NULL,
+                        nn INTEGER NOT NULL,
+                        mean_hr_bpm REAL,
+                        rmssd_ms REAL,
+                        sdnn_ms REAL,
+                        coherence_score REAL,
+                        coherence_level TEXT CHECK (coherence_level IN ('low', 'medium', 'high'))
+                    );
+                    CREATE INDEX beat_session ON beat (session_id, t_s);
+                    """)
+        }
+        return migrator
+    }
+}

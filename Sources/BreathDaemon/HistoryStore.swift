@@ -1,0 +1,208 @@
+import BreathProtocol
+import Foundation
+import GRDB
+import Logging
+
+/// Session history in SQLite (WAL mode): sessions with their settings and summary, and every beat.
+///
+/// Each call is one transaction, so a crash loses at most the batch being written; the next start
+/// calls `markOpenSessionsInterrupted` to close what the crash left open.
+public final class HistoryStore: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+    private let logger: Logger
+
+    /// Opens (creating the file and its directories) and migrates the database.
+    public init(path: String, logger: Logger) throws {
+        self.path = path
+        self.logger = logger
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            // History is personal health data: keep the directory private.
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        var configuration = GRDB.Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.label = "breathd.history"
+        // The engine and a client's history request may meet on the writer; wait rather than fail.
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try HistorySchema.migrator.migrate(pool)
+        logger.debug("history opened", metadata: ["path": "\(path)"])
+    }
+
+    // MARK: Writing
+
+    /// Records a new open session and returns its id.
+    public func beginSession(startedAt: Timestamp, settings: SessionSettings) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO session (started_at_ms, duration_s, rate_bpm, ratio, voice, volume)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    startedAt.unixMilliseconds, settings.durationSeconds, settings.rateBreathsPerMinute,
+                    settings.ratio.description, settings.voice.rawValue, settings.volume,
+                ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Appends beats in one transaction; the engine batches them and calls this at least every 5 s.
+    public func appendBeats(_ beats: [BeatRecord], to sessionID: Int64) async throws {
+        guard !beats.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO beat (session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for beat in beats {
+                try statement.execute(arguments: [
+                    sessionID, beat.offsetSeconds, beat.rrMilliseconds, beat.isNN, beat.meanHeartRateBPM,
+                    beat.rmssdMilliseconds, beat.sdnnMilliseconds, beat.coherenceScore, beat.coherenceLevel?.rawValue,
+                ])
+            }
+        }
+    }
+
+    /// Closes a session with its end reason and summary.
+    public func finishSession(id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary) async throws {
+        try await pool.write { db in
+            try Self.close(db, id: id, endedAt: endedAt, reason: reason, summary: summary)
+        }
+    }
+
+    /// Marks sessions left open by a crash as interrupted, keeping their beats; their end time is
+    /// that of the last committed beat and their summary is computed from the beats.
+    /// Call once at startup, before any new session begins. Returns the ids marked.
+    @discardableResult
+    public func markOpenSessionsInterrupted() async throws -> [Int64] {
+        let marked = try await pool.write { db in
+            let open = try Row.fetchAll(db, sql: "SELECT id, started_at_ms FROM session WHERE end_reason IS NULL")
+            var ids: [Int64] = []
+            for row in open {
+                let id: Int64 = row["id"]
+                let startedAtMilliseconds: Int64 = row["started_at_ms"]
+                let beats = try Self.beats(db, sessionID: id)
+                let lastOffsetSeconds = beats.last?.offsetSeconds ?? 0
+                try Self.close(
+                    db, id: id,
+                    endedAt: Timestamp(unixMilliseconds: startedAtMilliseconds + Int64((lastOffsetSeconds * 1000).rounded())),
+                    reason: .interrupted, summary: SessionSummarizer.summary(of: beats))
+                ids.append(id)
+            }
+            return ids
+        }
+        if !marked.isEmpty {
+            logger.notice("sessions left open by an earlier run marked interrupted", metadata: ["sessions": "\(marked)"])
+        }
+        return marked
+    }
+
+    // MARK: Reading
+
+    /// Sessions, newest first.
+    public func history(limit: Int) async throws -> [SessionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.record)
+        }
+    }
+
+    /// A session with every beat, or nil when there is no such session.
+    public func session(_ reference: SessionReference) async throws -> SessionReply? {
+        try await pool.read { db in
+            let row: Row?
+            switch reference {
+            case .id(let id): row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id])
+            case .last: row = try Row.fetchOne(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT 1")
+            }
+            guard let row else { return nil }
+            let record = try Self.record(row)
+            return SessionReply(session: record, beats: try Self.beats(db, sessionID: record.id))
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound database, otherwise SQLite's list of problems.
+    public func integrityCheck() async throws -> String {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
+        }
+    }
+
+    /// The journal mode in effect ("wal").
+    public func journalMode() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// The migrations applied, oldest first.
+    public func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try HistorySchema.migrator.appliedMigrations(db) }
+    }
+
+    // MARK: Rows
+
+    private static func close(_ db: Database, id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary) throws {
+        try db.execute(
+            sql: """
+                UPDATE session SET ended_at_ms = ?, end_reason = ?, mean_hr_bpm = ?, rmssd_ms = ?, sdnn_ms = ?,
+                    mean_coherence_score = ?, low_s = ?, medium_s = ?, high_s = ?, beats = ?, artifacts = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                endedAt.unixMilliseconds, reason.rawValue, summary.meanHeartRateBPM, summary.rmssdMilliseconds,
+                summary.sdnnMilliseconds, summary.meanCoherenceScore, summary.secondsInLevel.low,
+                summary.secondsInLevel.medium, summary.secondsInLevel.high, summary.beats, summary.artifacts, id,
+            ])
+        guard db.changesCount == 1 else { throw HistoryError.noSuchSession(id) }
+    }
+
+    private static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY rowid", arguments: [sessionID]
+        ).map { row in
+            BeatRecord(
+                offsetSeconds: row["t_s"], rrMilliseconds: row["rr_ms"], isNN: row["nn"], meanHeartRateBPM: row["mean_hr_bpm"],
+                rmssdMilliseconds: row["rmssd_ms"], sdnnMilliseconds: row["sdnn_ms"], coherenceScore: row["coherence_score"],
+                coherenceLevel: (row["coherence_level"] as String?).flatMap(CoherenceLevelName.init(rawValue:)))
+        }
+    }
+
+    private static func record(_ row: Row) throws -> SessionRecord {
+        let id: Int64 = row["id"]
+        let ratioText: String = row["ratio"]
+        let voiceText: String = row["voice"]
+        guard let ratio = BreathRatio(parsing: ratioText), let voice = Voice(rawValue: voiceText) else {
+            throw HistoryError.corruptRow(id, "ratio \(ratioText), voice \(voiceText)")
+        }
+        let settings = SessionSettings(
+            durationSeconds: row["duration_s"], rateBreathsPerMinute: row["rate_bpm"], ratio: ratio, voice: voice,
+            volume: row["volume"])
+        let endReason = (row["end_reason"] as String?).flatMap(EndReason.init(rawValue:))
+        let summary = endReason.map { _ in
+            SessionSummary(
+                meanHeartRateBPM: row["mean_hr_bpm"], rmssdMilliseconds: row["rmssd_ms"], sdnnMilliseconds: row["sdnn_ms"],
+                meanCoherenceScore: row["mean_coherence_score"],
+                secondsInLevel: LevelSeconds(low: row["low_s"] ?? 0, medium: row["medium_s"] ?? 0, high: row["high_s"] ?? 0),
+                beats: row["beats"] ?? 0, artifacts: row["artifacts"] ?? 0)
+        }
+        return SessionRecord(
+            id: id, startedAt: Timestamp(unixMilliseconds: row["started_at_ms"]),
+            endedAt: (row["ended_at_ms"] as Int64?).map(Timestamp.init(unixMilliseconds:)), endReason: endReason,
+            settings: settings, summary: summary)
+    }
+}
+
+public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSuchSession(Int64)
+    case corruptRow(Int64, String)
+
+    public var description: String {
+        switch self {
+        case .noSuchSession(let id): "no session \(id) in history"
+        case .corruptRow(let id, let detail): "session \(id) in history is unreadable (\(detail))"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+/// What the daemon is doing.
+public enum DaemonState: String, Sendable, Codable, CaseIterable {
+    case idle, running, paused
+    /// Fading out before a session ends.
+    case stopping
+}
+
+public enum BreathPhase: String, Sendable, Codable, CaseIterable {
+    case inhale
+    case holdIn = "hold_in"
+    case exhale
+    case holdOut = "hold_out"
+}
+
+public enum AudioState: String, Sendable, Codable, CaseIterable {
+    case idle, playing
+    /// Recovering from an xrun, a suspend or an unplugged device.
+    case recovering
+    case unavailable
+}
+
+public enum SensorState: String, Sendable, Codable, CaseIterable {
+    /// No sensor configured.
+    case none
+    case connecting
+    /// Bytes arrive but no beat has been recognised yet.
+    case detecting
+    case streaming
+    /// The device disappeared or beats stopped; the daemon keeps reconnecting.
+    case lost
+}
+
+/// The reply to `status`.
+public struct StatusReply: Sendable, Equatable, Codable {
+    public var state: DaemonState
+    /// Absent when no session runs.
+    public var session: SessionProgress?
+    public var pacer: PacerStatus
+    public var audio: AudioStatus
+    public var sensor: SensorStatus
+    public var hrv: HRVSnapshot
+
+    public init(
+        state: DaemonState, session: SessionProgress?, pacer: PacerStatus, audio: AudioStatus,
+        sensor: SensorStatus, hrv: HRVSnapshot
+    ) {
+        self.state = state
+        self.session = session
+        self.pacer = pacer
+        self.audio = audio
+        self.sensor = sensor
+        self.hrv = hrv
+    }
+}
+
+public struct SessionProgress: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var elapsedSeconds: Double
+    public var remainingSeconds: Double
+
+    public init(id: Int64, elapsedSeconds: Double, remainingSeconds: Double) {
+        self.id = id
+        self.elapsedSeconds = elapsedSeconds
+        self.remainingSeconds = remainingSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case elapsedSeconds = "elapsed_s"
+        case remainingSeconds = "remaining_s"
+    }
+}
+
+public struct PacerStatus: Sendable, Equatable, Codable {
+    public var rateBreathsPerMinute: Double
+    public var ratio: BreathRatio
+    public var voice: Voice
+    public var volume: Double
+    public var phase: BreathPhase
+    /// 0 at the start of the phase, 1 at its end.
+    public var progress: Double
+    /// Breath cycles completed in this session.
+    public var cycle: Int
+
+    public init(
+        rateBreathsPerMinute: Double, ratio: BreathRatio, voice: Voice, volume: Double, phase: BreathPhase,
+        progress: Double, cycle: Int
+    ) {
+        self.rateBreathsPerMinute = rateBreathsPerMinute
+        self.ratio = ratio
+        self.voice = voice
+        self.volume = volume
+        self.phase = phase
+        self.progress = progress
+        self.cycle = cycle
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rateBreathsPerMinute = "rate_bpm"
+        case ratio, voice, volume, phase, progress, cycle
+    }
+}
+
+public struct AudioStatus: Sendable, Equatable, Codable {
+    public var device: String
+    public var state: AudioState
+    public var xruns: Int
+    public var lastError: String?
+
+    public init(device: String, state: AudioState, xruns: Int, lastError: String? = nil) {
+        self.device = device
+        self.state = state
+        self.xruns = xruns
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case device, state, xruns
+        case lastError = "last_error"
+    }
+}
+
+public struct SensorStatus: Sendable, Equatable, Codable {
+    /// Empty when no sensor is configured.
+    public var device: String
+    /// The configured format, or the detected one once `auto` has decided.
+    public var format: String
+    public var state: SensorState
+    public var beats: Int
+    public var artifacts: Int
+    public var rejectedLines: Int
+    public var secondsSinceLastBeat: Double?
+
+    public init(
+        device: String, format: String, state: SensorState, beats: Int, artifacts: Int, rejectedLines: Int,
+        secondsSinceLastBeat: Double?
+    ) {
+        self.device = device
+        self.format = format
+        self.state = state
+        self.beats = beats
+        self.artifacts = artifacts
+        self.rejectedLines = rejectedLines
+        self.secondsSinceLastBeat = secondsSinceLastBeat
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case device, format, state, beats, artifacts
+        case rejectedLines = "rejected_lines"
+        case secondsSinceLastBeat = "since_last_beat_s"
+    }
+}
+
+public enum CoherenceLevelName: String, Sendable, Codable, CaseIterable {
+    case low, medium, high
+}
+
+/// The latest HRV metrics, keys named as in the reference stream (`../shared/data/expected`).
+/// A metric is absent until enough beats have arrived to compute it.
+public struct HRVSnapshot: Sendable, Equatable, Codable {
+    public var meanHeartRateBPM: Double?
+    public var rmssdMilliseconds: Double?
+    public var sdnnMilliseconds: Double?
+    public var pnn50Percent: Double?
+    public var coherenceRatio: Double?
+    public var coherenceScore: Double?
+    public var coherenceLevel: CoherenceLevelName?
+    public var peakFrequencyHz: Double?
+    /// Seconds of beats still needed before coherence is computed (0 once warm).
+    public var warmUpSecondsLeft: Double
+    public var artifactPercent: Double
+
+    public init(
+        meanHeartRateBPM: Double? = nil, rmssdMilliseconds: Double? = nil, sdnnMilliseconds: Double? = nil,
+        pnn50Percent: Double? = nil, coherenceRatio: Double? = nil, coherenceScore: Double? = nil,
+        coherenceLevel: CoherenceLevelName? = nil, peakFrequencyHz: Double? = nil, warmUpSecondsLeft: Double,
+        artifactPercent: Double
+    ) {
+        self.meanHeartRateBPM = meanHeartRateBPM
+        self.rmssdMilliseconds = rmssdMilliseconds
+        self.sdnnMilliseconds = sdnnMilliseconds
+        self.pnn50Percent = pnn50Percent
+        self.coherenceRatio = coherenceRatio
+        self.coherenceScore = coherenceScore
+        self.coherenceLevel = coherenceLevel
+        self.peakFrequencyHz = peakFrequencyHz
+        self.warmUpSecondsLeft = warmUpSecondsLeft
+        self.artifactPercent = artifactPercent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case meanHeartRateBPM = "mean_hr_bpm"
+        case rmssdMilliseconds = "rmssd_ms"
+        case sdnnMilliseconds = "sdnn_ms"
+        case pnn50Percent = "pnn50_percent"
+        case coherenceRatio = "coherence_ratio"
+        case coherenceScore = "coherence_score"
+        case coherenceLevel = "coherence_level"
+        case peakFrequencyHz = "peak_frequency_hz"
+        case warmUpSecondsLeft = "warm_up_s"
+        case artifactPercent = "artifact_percent"
+    }
+}
