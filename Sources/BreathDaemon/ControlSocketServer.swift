@@ -31,12 +31,17 @@ public struct ControlSocketServer: Service {
     let events: EventHub
     let logger: Logger
     let eventLoopGroup: any EventLoopGroup
+    /// Called once the socket accepts connections with its permissions set (for sd_notify READY=1).
+    let onListening: @Sendable () -> Void
     let clientCount = ClientCount()
+    private let openConnections = OpenConnections()
 
     public init(
         settings: Settings, authorization: ControlAuthorization, handler: any ControlRequestHandler, events: EventHub,
-        logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        logger: Logger, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: @escaping @Sendable () -> Void = {}
     ) {
+        self.onListening = onListening
         self.settings = settings
         self.authorization = authorization
         self.handler = handler
@@ -45,7 +50,12 @@ public struct ControlSocketServer: Service {
         self.eventLoopGroup = eventLoopGroup
     }
 
-    /// Binds, serves until graceful shutdown (or cancellation), then removes its socket file.
+    /// Binds, serves until graceful shutdown, then removes its socket file.
+    ///
+    /// Shut it down gracefully (its ServiceGroup does so on SIGTERM) rather than by cancelling its
+    /// task: cancelling drops connections NIO accepted but the loop has not taken yet, and NIO traps
+    /// on those (swift-nio#2637). Graceful shutdown closes the listener first, serves what is queued,
+    /// then closes every connection.
     public func run() async throws {
         let path = settings.path
         try SocketFile.prepare(path)
@@ -58,8 +68,9 @@ public struct ControlSocketServer: Service {
         defer { if let inode { SocketFile.remove(path, inode: inode) } }
         try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
         logger.info("control socket listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
+        onListening()
 
-        try await cancelWhenGracefulShutdown {
+        try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
@@ -67,6 +78,10 @@ public struct ControlSocketServer: Service {
                     }
                 }
             }
+        } onGracefulShutdown: { [logger, openConnections] in
+            logger.info("control socket closing")
+            server.channel.close(promise: nil)
+            openConnections.closeAll()
         }
     }
 
@@ -99,11 +114,16 @@ public struct ControlSocketServer: Service {
         logger[metadataKey: "peer_uid"] = "\(connection.peer.userID)"
         let admitted = clientCount.admit(limit: settings.maximumClients)
         defer { if admitted { clientCount.leave() } }
+        let channel = connection.channel.channel
+        let registration = openConnections.register(channel)
+        defer { if let registration { openConnections.remove(registration) } }
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
+                // Accepted while shutting down: close at once.
+                guard registration != nil else { return }
                 guard admitted else {
                     logger.notice("client refused: too many clients", metadata: ["limit": "\(settings.maximumClients)"])
-                    try await outbound.write(Self.line(.error("too many clients (limit \(settings.maximumClients)); try again later")))
+                    try await Self.writeLast(.error("too many clients (limit \(settings.maximumClients)); try again later"), outbound, channel)
                     return
                 }
                 try await outbound.write(Self.line(.version(VersionMessage(release: settings.release))))
@@ -115,7 +135,7 @@ public struct ControlSocketServer: Service {
                         switch frame {
                         case .tooLong(let bytes):
                             logger.notice("client dropped: request line too long", metadata: ["bytes": "\(bytes)"])
-                            try await outbound.write(Self.line(.error(RequestError.lineTooLong(bytes: bytes).description)))
+                            try await Self.writeLast(.error(RequestError.lineTooLong(bytes: bytes).description), outbound, channel)
                             group.cancelAll()
                             return
                         case .line(let line):
@@ -137,7 +157,6 @@ public struct ControlSocketServer: Service {
                             try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
                             if !watching {
                                 watching = true
-                                let channel = connection.channel.channel
                                 let stream = events.subscribe { [logger] in
                                     logger.notice("watcher dropped: it stopped reading")
                                     channel.close(promise: nil)
@@ -163,6 +182,53 @@ public struct ControlSocketServer: Service {
 
     private static func line(_ message: ServerMessage) -> ByteBuffer {
         ByteBuffer(bytes: LineCodec.encodeLine(message))
+    }
+
+    /// Writes a final message and waits until it reached the socket: `executeThenClose` closes
+    /// without flushing what the writer still holds (swift-nio#2795). The empty write queues on the
+    /// event loop behind the message, so its promise completes once the message is out.
+    private static func writeLast(
+        _ message: ServerMessage, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ channel: any Channel
+    ) async throws {
+        try await outbound.write(line(message))
+        try await channel.writeAndFlush(ByteBuffer()).get()
+    }
+}
+
+/// Connections being served, so that graceful shutdown can close them (watchers never leave by themselves).
+final class OpenConnections: Sendable {
+    private enum State {
+        case open(next: Int, channels: [Int: any Channel])
+        case closing
+    }
+
+    private let state = Mutex(State.open(next: 0, channels: [:]))
+
+    /// A key for `remove`, or nil when shutdown has begun and the connection must be closed.
+    func register(_ channel: any Channel) -> Int? {
+        state.withLock { state in
+            guard case .open(let next, var channels) = state else { return nil }
+            channels[next] = channel
+            state = .open(next: next + 1, channels: channels)
+            return next
+        }
+    }
+
+    func remove(_ key: Int) {
+        state.withLock { state in
+            guard case .open(let next, var channels) = state else { return }
+            channels[key] = nil
+            state = .open(next: next, channels: channels)
+        }
+    }
+
+    func closeAll() {
+        let channels = state.withLock { state -> [any Channel] in
+            guard case .open(_, let channels) = state else { return [] }
+            state = .closing
+            return Array(channels.values)
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }
 

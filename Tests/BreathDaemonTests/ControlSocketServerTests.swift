@@ -62,18 +62,26 @@ import Testing
         let fixture = try ServerFixture(maximumClients: 64)
         defer { fixture.directory.remove() }
         try await fixture.run {
-            var clients: [LineClient] = []
-            for _ in 0..<64 {
-                let client = try await LineClient.connect(fixture.path)
-                clients.append(client)
+            try await withThrowingTaskGroup(of: Void.self) { clients in
+                var channels: [any Channel] = []
+                for _ in 0..<64 {
+                    let client = try await LineClient.connect(fixture.path)
+                    channels.append(client.channel.channel)
+                    clients.addTask {
+                        try await client.channel.executeThenClose { inbound, _ in
+                            for try await _ in inbound {}
+                        }
+                    }
+                }
+                for _ in 0..<500 where fixture.server.clientCount.current < 64 { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(fixture.server.clientCount.current == 64)
+                try await LineClient.with(fixture.path) { (client: inout LineClient.Session) async throws in
+                    #expect(try await client.next() == .error("too many clients (limit 64); try again later"))
+                    #expect(try await client.nextLine() == nil, "closed")
+                }
+                for channel in channels { try? await channel.close() }
+                try? await clients.waitForAll()
             }
-            for _ in 0..<500 where fixture.server.clientCount.current < 64 { try await Task.sleep(for: .milliseconds(5)) }
-            #expect(fixture.server.clientCount.current == 64)
-            try await LineClient.with(fixture.path) { (client: inout LineClient.Session) async throws in
-                #expect(try await client.next() == .error("too many clients (limit 64); try again later"))
-                #expect(try await client.nextLine() == nil, "closed")
-            }
-            for client in clients { try await client.channel.channel.close() }
             // Once clients leave, new ones are admitted again.
             var admitted = false
             for _ in 0..<100 where !admitted {

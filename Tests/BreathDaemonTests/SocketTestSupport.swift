@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 
 /// Serves `history` and `session` from a real store; every other request is answered as the daemon
 /// without its session engine would.
@@ -22,6 +23,7 @@ struct ServerFixture {
     let store: HistoryStore
     let events: EventHub
     let server: ControlSocketServer
+    let listening: AsyncStream<Void>
 
     init(maximumClients: Int = 64, eventCapacity: Int = 256) throws {
         directory = try TemporaryDirectory()
@@ -29,29 +31,34 @@ struct ServerFixture {
         let logger = Logger(label: "breathd-tests")
         store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
         events = EventHub(capacityPerWatcher: eventCapacity)
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        self.listening = listening
         server = ControlSocketServer(
             settings: .init(path: path, mode: 0o660, maximumClients: maximumClients, release: "test"),
             authorization: try ControlAuthorization(group: ""), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
-            events: events, logger: logger)
+            events: events, logger: logger, onListening: { signal.yield() })
     }
 
-    /// Runs the server for the duration of `body`.
+    /// Runs the server in a ServiceGroup for the duration of `body`, then shuts it down gracefully
+    /// as SIGTERM would.
     func run<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            try await waitUntilListening(path)
-            defer { group.cancelAll() }
-            return try await body()
+        let services = ServiceGroup(services: [server], logger: Logger(label: "breathd-tests"))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            do {
+                var ready = listening.makeAsyncIterator()
+                guard await ready.next() != nil else { throw CancellationError() }
+                let result = try await body()
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
         }
     }
-}
-
-func waitUntilListening(_ path: String) async throws {
-    for _ in 0..<500 {
-        if (try? SocketFile.answers(path)) == true { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    throw SocketServerError.notASocket(path: path)
 }
 
 /// A protocol client over a real connection.
