@@ -150,7 +150,7 @@ public struct ControlSocketServer: Service {
                             logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)"])
                             try await outbound.write(
                                 Self.line(.error("\(request.command.rawValue): not permitted for uid \(connection.peer.userID); "
-                                    + "control needs the daemon's user, root\(authorization.groupName.isEmpty ? "" : " or group \(authorization.groupName)")")))
+                                    + "control needs the daemon's user\(authorization.groupName.isEmpty ? " or root" : ", root or group \(authorization.groupName)")")))
                             continue
                         }
                         guard request != .watch else {

@@ -169,6 +169,43 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
     }
 
+    /// A real peer running as nobody may read but not control (needs root to switch user, as in CI).
+    @Test(.enabled(if: geteuid() == 0, "switching to nobody needs root"))
+    func foreignUserIsRefusedControl() async throws {
+        let fixture = try ServerFixture(mode: 0o666)
+        defer { fixture.directory.remove() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.directory.path)
+        let path = fixture.path
+        let replies = try await fixture.run {
+            let peer = Process()
+            peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            peer.arguments = [
+                "python3", "-c",
+                """
+                import os, socket, sys
+                os.setgroups([]); os.setgid(65534); os.setuid(65534)
+                connection = socket.socket(socket.AF_UNIX)
+                connection.connect(sys.argv[1])
+                lines = connection.makefile("rwb")
+                lines.readline()
+                for request in (b'{"cmd":"stop"}', b'{"cmd":"history","limit":1}'):
+                    lines.write(request + b"\\n"); lines.flush()
+                    print(lines.readline().decode().strip())
+                """,
+                path,
+            ]
+            let output = Pipe()
+            peer.standardOutput = output
+            try peer.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            peer.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        #expect(replies.count == 2)
+        #expect(try replies.first.map(LineCodec.decodeServerMessage) == .error("stop: not permitted for uid 65534; control needs the daemon's user or root"))
+        #expect(try replies.last.map(LineCodec.decodeServerMessage) == .history(HistoryReply(sessions: [])))
+    }
+
     @Test func controlIsForTheDaemonsUserRootAndTheGroup() throws {
         let authorization = try ControlAuthorization(group: "", daemonUserID: 1000)
         #expect(authorization.allowsControl(PeerCredentials(processID: 1, userID: 1000, groupID: 1000)))

@@ -25,7 +25,7 @@ struct ServerFixture {
     let server: ControlSocketServer
     let listening: AsyncStream<Void>
 
-    init(maximumClients: Int = 64, eventCapacity: Int = 256) throws {
+    init(maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
         let logger = Logger(label: "breathd-tests")
@@ -34,7 +34,7 @@ struct ServerFixture {
         let (listening, signal) = AsyncStream<Void>.makeStream()
         self.listening = listening
         server = ControlSocketServer(
-            settings: .init(path: path, mode: 0o660, maximumClients: maximumClients, release: "test"),
+            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test"),
             authorization: try ControlAuthorization(group: ""), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
             events: events, logger: logger, onListening: { signal.yield() })
     }
