@@ -16,9 +16,13 @@ public struct ControlSocketServer: Service {
         public var mode: Int
         public var maximumClients: Int
         public var release: String
+        /// The listening socket systemd passed (`SocketActivation`); nil: bind `path` ourselves.
+        /// systemd owns an inherited socket: its mode and file are left alone.
+        public var inheritedDescriptor: Int32?
 
-        public init(path: String, mode: Int = 0o660, maximumClients: Int = 64, release: String) {
+        public init(path: String, mode: Int = 0o660, maximumClients: Int = 64, release: String, inheritedDescriptor: Int32? = nil) {
             self.path = path
+            self.inheritedDescriptor = inheritedDescriptor
             self.mode = mode
             self.maximumClients = maximumClients
             self.release = release
@@ -58,16 +62,25 @@ public struct ControlSocketServer: Service {
     /// then closes every connection.
     public func run() async throws {
         let path = settings.path
-        try SocketFile.prepare(path)
-        let server = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
-            .bind(unixDomainSocketPath: path) { channel in
+        let server: NIOAsyncChannel<Connection, Never>
+        var ownedInode: UInt?
+        defer { if let ownedInode { SocketFile.remove(path, inode: ownedInode) } }
+        if let descriptor = settings.inheritedDescriptor {
+            server = try await ServerBootstrap(group: eventLoopGroup).bind(descriptor) { channel in
                 Self.makeConnection(channel)
             }
-        let inode = SocketFile.inode(path)
-        defer { if let inode { SocketFile.remove(path, inode: inode) } }
-        try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
-        logger.info("control socket listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
+            logger.info("control socket inherited from systemd", metadata: ["fd": "\(descriptor)"])
+        } else {
+            try SocketFile.prepare(path)
+            server = try await ServerBootstrap(group: eventLoopGroup)
+                .serverChannelOption(.backlog, value: 256)
+                .bind(unixDomainSocketPath: path) { channel in
+                    Self.makeConnection(channel)
+                }
+            ownedInode = SocketFile.inode(path)
+            try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
+            logger.info("control socket listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
+        }
         onListening()
 
         try await withGracefulShutdownHandler {

@@ -2,6 +2,7 @@
 import BreathProtocol
 import Foundation
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ControlSocketServerTests {
@@ -161,6 +162,35 @@ import Testing
         }
     }
 
+    /// As systemd passes a listening socket: the server serves it and leaves the file to its owner.
+    @Test func servesAnInheritedListeningSocket() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let path = "\(fixture.directory.path)/activated.sock"
+        let descriptor = try bindAndAbandon(path, listening: true)
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let server = ControlSocketServer(
+            settings: .init(path: path, release: "activated", inheritedDescriptor: descriptor),
+            authorization: fixture.server.authorization, handler: fixture.server.handler, events: EventHub(),
+            logger: fixture.server.logger, onListening: { signal.yield() })
+        let services = ServiceGroup(services: [server], logger: fixture.server.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var ready = listening.makeAsyncIterator()
+            _ = await ready.next()
+            try await LineClient.with(path) { (client: inout LineClient.Session) async throws in
+                #expect(try await client.next() == .version(VersionMessage(release: "activated")))
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+        #expect(FileManager.default.fileExists(atPath: path), "systemd's socket file stays")
+        #expect(SocketActivation.listeningDescriptor(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "1"], processID: 42) == 3)
+        #expect(SocketActivation.listeningDescriptor(environment: ["LISTEN_PID": "41", "LISTEN_FDS": "1"], processID: 42) == nil)
+        #expect(SocketActivation.listeningDescriptor(environment: ["LISTEN_PID": "42", "LISTEN_FDS": "0"], processID: 42) == nil)
+        #expect(SocketActivation.listeningDescriptor(environment: [:], processID: 42) == nil)
+    }
+
     @Test func notASocketIsLeftAlone() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -222,10 +252,12 @@ import Testing
     }
 }
 
-/// Binds a Unix socket at `path` and closes it without unlinking, leaving a stale socket file.
-private func bindAndAbandon(_ path: String) throws {
+/// Binds a Unix socket at `path`. Without `listening`, closes it without unlinking, leaving a stale
+/// socket file; with it, listens and returns the descriptor, as systemd hands one over.
+@discardableResult
+private func bindAndAbandon(_ path: String, listening: Bool = false) throws -> Int32 {
     let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
+    defer { if !listening { close(descriptor) } }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
@@ -233,4 +265,6 @@ private func bindAndAbandon(_ path: String) throws {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
     if result != 0 { throw SystemError(call: "bind", subject: path, errno: errno) }
+    if listening, listen(descriptor, 16) != 0 { throw SystemError(call: "listen", subject: path, errno: errno) }
+    return descriptor
 }
