@@ -101,7 +101,17 @@ enum ConfigurationSchema {
                 configuration.socket.mode = mode
             },
             render: { "0o" + String($0.socket.mode, radix: 8) }),
-        text("socket", "group", \.socket.group, allowEmpty: true, comment: "Group whose members may control the daemon (start, stop, set); empty: only its own user and root."),
+        ConfigurationKey(
+            section: "socket", name: "group",
+            comment: "Group whose members may control the daemon (start, stop, set); empty: only its own user and root.",
+            apply: { configuration, value throws(ValueProblem) in
+                guard let name = value.string else { throw ValueProblem("must be a string (a group name, or empty)") }
+                guard name.isEmpty || UserDatabase.groupID(named: name) != nil else {
+                    throw ValueProblem("no such group on this system")
+                }
+                configuration.socket.group = name
+            },
+            render: { TOMLText.string($0.socket.group) }),
 
         path("storage", "path", \.storage.path, comment: "History database; empty: $STATE_DIRECTORY/history.sqlite under systemd, else $XDG_STATE_HOME/breathd/history.sqlite (~/.local/state)."),
     ]

@@ -161,7 +161,7 @@ public final class HistoryStore: Sendable {
 
     private static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY rowid", arguments: [sessionID]
+            db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
         ).map { row in
             BeatRecord(
                 offsetSeconds: row["t_s"], rrMilliseconds: row["rr_ms"], isNN: row["nn"], meanHeartRateBPM: row["mean_hr_bpm"],

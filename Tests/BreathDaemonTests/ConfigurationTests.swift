@@ -102,7 +102,7 @@ import Testing
             [socket]
             path = "/tmp/b.sock"
             mode = "0600"
-            group = "breath"
+            group = "root"
             [storage]
             path = "/var/tmp/h.sqlite"
             """
@@ -115,7 +115,7 @@ import Testing
         expected.sensor = .init(device: "/dev/ttyUSB0", baud: 9600, format: .bleHRM, sampleRateHz: 500)
         expected.coherence = .init(windowSeconds: 64, challengeLevel: 3)
         expected.session = .init(durationMinutes: 2.5, autostart: true)
-        expected.socket = .init(path: "/tmp/b.sock", mode: 0o600, group: "breath")
+        expected.socket = .init(path: "/tmp/b.sock", mode: 0o600, group: "root")
         expected.storage = .init(path: "/var/tmp/h.sqlite")
         #expect(configuration == expected)
 
@@ -151,7 +151,8 @@ import Testing
             ("[socket]\npath = \"run/b.sock\"", "breathd.toml: socket.path = \"run/b.sock\": must be an absolute path (or empty for the default)"),
             ("[socket]\nmode = 0o1777", "breathd.toml: socket.mode = 1023: must be an octal file mode between 0o600 and 0o777, e.g. 0o660 or \"0660\""),
             ("[socket]\nmode = \"rw\"", "breathd.toml: socket.mode = \"rw\": must be an octal file mode between 0o600 and 0o777, e.g. 0o660 or \"0660\""),
-            ("[socket]\ngroup = false", "breathd.toml: socket.group = false: must be a string"),
+            ("[socket]\ngroup = false", "breathd.toml: socket.group = false: must be a string (a group name, or empty)"),
+            ("[socket]\ngroup = \"no-such-group-here\"", "breathd.toml: socket.group = \"no-such-group-here\": no such group on this system"),
             ("[storage]\npath = 1", "breathd.toml: storage.path = 1: must be a string (an absolute path, or empty for the default)"),
         ]
         for (text, message) in cases {

@@ -21,6 +21,13 @@ import Testing
         #expect(try LineCodec.decodeRequest(#"{"cmd":"set","key":"rate","value":6.5}"#) == .set(.rate(6.5)))
         #expect(try LineCodec.decodeRequest(#"{"cmd":"set","key":"voice","value":"noise"}"#) == .set(.voice(.noise)))
         #expect(try LineCodec.decodeRequest(#"{"cmd":"history","limit":5}"#) == .history(limit: 5))
+        // 0 and 1 are numbers, not booleans.
+        #expect(try LineCodec.decodeRequest(#"{"cmd":"history","limit":1}"#) == .history(limit: 1))
+        #expect(try LineCodec.decodeRequest(#"{"cmd":"start","volume":0}"#) == .start(StartOptions(volume: 0)))
+        #expect(try LineCodec.decodeRequest(#"{"cmd":"set","key":"volume","value":1}"#) == .set(.volume(1)))
+        #expect(throws: RequestError.badArgument(command: "start", name: "volume", value: "true", reason: "must be between 0 and 1")) {
+            try LineCodec.decodeRequest(#"{"cmd":"start","volume":true}"#)
+        }
         #expect(try LineCodec.decodeRequest(#"{"cmd":"session","id":"last"}"#) == .session(.last))
         #expect(try LineCodec.decodeRequest(#"{"cmd":"session","id":7}"#) == .session(.id(7)))
         #expect(try LineCodec.decodeRequest(#"{"cmd":"session","id":"7"}"#) == .session(.id(7)))

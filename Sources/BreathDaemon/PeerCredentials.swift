@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who is on the other end of a connection, from SO_PEERCRED.
+public struct PeerCredentials: Sendable, Equatable {
+    public var processID: Int32
+    public var userID: UInt32
+    public var groupID: UInt32
+
+    public init(processID: Int32, userID: UInt32, groupID: UInt32) {
+        self.processID = processID
+        self.userID = userID
+        self.groupID = groupID
+    }
+}
+
+/// `struct ucred` as SO_PEERCRED fills it (pid_t, uid_t, gid_t), declared here because Glibc only
+/// exports it under _GNU_SOURCE.
+struct UCred: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
+}
+
+/// Decides who may change the daemon's state: its own user, root, and members of the configured group.
+public struct ControlAuthorization: Sendable {
+    public let daemonUserID: UInt32
+    public let groupName: String
+    public let groupID: UInt32?
+
+    /// Resolves `group` (empty: no group). An unknown group is a configuration error.
+    public init(group: String, daemonUserID: UInt32 = geteuid()) throws(ConfigurationError) {
+        self.daemonUserID = daemonUserID
+        self.groupName = group
+        if group.isEmpty {
+            groupID = nil
+        } else if let id = UserDatabase.groupID(named: group) {
+            groupID = id
+        } else {
+            throw ConfigurationError("socket.group = \"\(group)\": no such group")
+        }
+    }
+
+    public func allowsControl(_ peer: PeerCredentials) -> Bool {
+        if peer.userID == 0 || peer.userID == daemonUserID { return true }
+        guard let groupID else { return false }
+        if peer.groupID == groupID { return true }
+        return UserDatabase.groups(ofUserID: peer.userID, primaryGroupID: peer.groupID).contains(groupID)
+    }
+}
+
+/// getgrnam_r, getpwuid_r and getgrouplist, with their buffers handled once.
+enum UserDatabase {
+    static func groupID(named name: String) -> UInt32? {
+        var group = group()
+        var result: UnsafeMutablePointer<group>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        let status = getgrnam_r(name, &group, &buffer, buffer.count, &result)
+        return status == 0 && result != nil ? group.gr_gid : nil
+    }
+
+    static func userName(ofUserID userID: UInt32) -> String? {
+        var passwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        guard getpwuid_r(userID, &passwd, &buffer, buffer.count, &result) == 0, result != nil, let name = passwd.pw_name else {
+            return nil
+        }
+        return String(cString: name)
+    }
+
+    /// Primary and supplementary groups of a user.
+    static func groups(ofUserID userID: UInt32, primaryGroupID: UInt32) -> [UInt32] {
+        guard let name = userName(ofUserID: userID) else { return [primaryGroupID] }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(name, primaryGroupID, &groups, &count) == -1 {
+            // `count` now holds the size needed.
+            groups = [gid_t](repeating: 0, count: Int(count))
+            guard getgrouplist(name, primaryGroupID, &groups, &count) != -1 else { return [primaryGroupID] }
+        }
+        return Array(groups.prefix(Int(count)))
+    }
+}

@@ -1,0 +1,72 @@
+import BreathDaemon
+import BreathProtocol
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite(.timeLimit(.minutes(1))) struct HistoryRecorderTests {
+    let logger = Logger(label: "breathd-tests")
+    let settings = SessionSettings(durationSeconds: 60, rateBreathsPerMinute: 5.5, ratio: .even, voice: .off, volume: 0)
+
+    private func beat(_ index: Int) -> BeatRecord {
+        BeatRecord(offsetSeconds: Double(index), rrMilliseconds: 1000, isNN: true, coherenceScore: 1, coherenceLevel: .medium)
+    }
+
+    @Test func commitsBeatsWithinTheFlushIntervalAndOnFinish() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
+        let recorder = HistoryRecorder(store: store, flushInterval: .milliseconds(50), logger: logger)
+        let services = ServiceGroup(services: [recorder], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            let id = try await recorder.begin(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+            await #expect(throws: HistoryRecorderError.notIdle) {
+                try await recorder.begin(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+            }
+            for index in 1...10 { await recorder.record(beat(index)) }
+            // Committed by the service's periodic flush, before the session ends.
+            var committed = 0
+            for _ in 0..<200 where committed < 10 {
+                try await Task.sleep(for: .milliseconds(10))
+                committed = try await store.session(.id(id))?.beats.count ?? 0
+            }
+            #expect(committed == 10)
+            #expect(try await store.session(.id(id))?.session.endReason == nil, "still open")
+
+            for index in 11...15 { await recorder.record(beat(index)) }
+            let beats = (1...15).map(beat)
+            try await recorder.finish(endedAt: Timestamp(unixMilliseconds: 15_000), reason: .completed, summary: SessionSummarizer.summary(of: beats))
+            let finished = try #require(try await store.session(.id(id)))
+            #expect(finished.beats == beats)
+            #expect(finished.session.endReason == .completed)
+            #expect(finished.session.summary?.secondsInLevel.medium == 15)
+            await #expect(throws: HistoryRecorderError.noSession) {
+                try await recorder.finish(endedAt: Timestamp(unixMilliseconds: 0), reason: .stopped, summary: SessionSummary())
+            }
+            await recorder.record(beat(99))  // no session: ignored
+            #expect(await recorder.sessionID == nil)
+
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func gracefulShutdownFlushesQueuedBeats() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
+        // An interval longer than the test: only the shutdown flush can commit the beats.
+        let recorder = HistoryRecorder(store: store, flushInterval: .seconds(3600), logger: logger)
+        let services = ServiceGroup(services: [recorder], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            let id = try await recorder.begin(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+            for index in 1...7 { await recorder.record(beat(index)) }
+            #expect(try await store.session(.id(id))?.beats.count == 0)
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+            #expect(try await store.session(.id(id))?.beats.count == 7)
+        }
+    }
+}
