@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A client connection to breathd's Unix socket: one JSON object per line each way.
+///
+/// Blocking I/O is right here: breathctl is a short-lived command with one conversation at a time.
+final class DaemonConnection {
+    enum Failure: Error, CustomStringConvertible {
+        /// Nothing listens on the path: the daemon is not running (exit status 69, EX_UNAVAILABLE).
+        case notRunning(path: String)
+        case system(operation: String, path: String, errno: Int32)
+        case closed(path: String)
+        case lineTooLong(path: String)
+
+        var description: String {
+            switch self {
+            case .notRunning(let path): "breathd is not running (no socket at \(path))"
+            case .system(let operation, let path, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
+            case .closed(let path): "\(path): breathd closed the connection"
+            case .lineTooLong(let path): "\(path): a reply line exceeded the client's limit"
+            }
+        }
+
+        var exitCode: Int32 {
+            if case .notRunning = self { return 69 }
+            return 1
+        }
+    }
+
+    let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private static let maximumLineBytes = 16 << 20
+
+    init(path: String) throws(Failure) {
+        self.path = path
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        let bytes = Array(path.utf8)
+        guard bytes.count < capacity else { throw .system(operation: "connect", path: path, errno: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        #if canImport(Glibc)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw .system(operation: "socket", path: path, errno: errno) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                retryingOnInterrupt { connect(fd, pointer, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+        if result != 0 {
+            let code = errno
+            close(fd)
+            if code == ENOENT || code == ECONNREFUSED { throw .notRunning(path: path) }
+            throw .system(operation: "connect", path: path, errno: code)
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one request line (a newline is appended).
+    func send(_ line: String) throws(Failure) {
+        var bytes = Array(line.utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { raw in retryingOnInterrupt { write(fd, raw.baseAddress, raw.count) } }
+            guard n > 0 else { throw .system(operation: "write", path: path, errno: errno) }
+            offset += n
+        }
+    }
+
+    /// The next line from the daemon, without its newline; `nil` at end of stream.
+    func readLine() throws(Failure) -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            guard buffer.count < Self.maximumLineBytes else { throw .lineTooLong(path: path) }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { raw in retryingOnInterrupt { read(fd, raw.baseAddress, raw.count) } }
+            if n < 0 { throw .system(operation: "read", path: path, errno: errno) }
+            if n == 0 { return buffer.isEmpty ? nil : String(decoding: buffer.splice(), as: UTF8.self) }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+}
+
+/// Retries a system call interrupted by a signal (EINTR), as swift-system does.
+func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> T {
+    while true {
+        let result = call()
+        if result < 0 && errno == EINTR { continue }
+        return result
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Empties the array, returning what it held.
+    fileprivate mutating func splice() -> [UInt8] {
+        defer { removeAll() }
+        return self
+    }
+}
