@@ -81,6 +81,8 @@ final class StopSignal: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
     private let raised = Atomic<Bool>(false)
+    /// Signals alive, each owning two descriptors: a reader that never ended would show here.
+    static let liveCount = Atomic<Int>(0)
 
     init() throws(SystemCallError) {
         var fds: [Int32] = [0, 0]
@@ -91,11 +93,13 @@ final class StopSignal: Sendable {
         }
         readEnd = fds[0]
         writeEnd = fds[1]
+        Self.liveCount.add(1, ordering: .relaxed)
     }
 
     deinit {
         close(readEnd)
         close(writeEnd)
+        Self.liveCount.subtract(1, ordering: .relaxed)
     }
 
     var isRaised: Bool { raised.load(ordering: .acquiring) }
