@@ -58,6 +58,7 @@ public struct SensorStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
+        // Bounded: a consumer stalled for minutes loses the oldest events, the reader never blocks.
         let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .bufferingNewest(8192))
         var owner = ReaderOwner(nil)
         do {
