@@ -156,8 +156,9 @@ private struct DeviceReader: Sendable {
             totals = counters
             guard let reason else { break }
             logger.notice("sensor disconnected", metadata: ["device": "\(configuration.devicePath)", "reason": "\(reason)"])
-            continuation.yield(.disconnected(reason: reason))
-            if port.kind == .regularFile, reason == "end of file" { break }
+            let replayFinished = port.kind == .regularFile && reason == "end of file"
+            continuation.yield(.disconnected(reason: reason, willRetry: !replayFinished))
+            if replayFinished { break }
             guard stop.sleep(seconds: delay) else { break }
         }
         continuation.finish()

@@ -160,7 +160,7 @@ func isDisconnected(_ e: SensorEvent) -> Bool { if case .disconnected = e { true
         #expect(await events.next(where: isConnected) != nil)
         let moved = ContinuousClock.now
         try pointSymlink(link, to: new.devicePath)  // the old device stays open but silent
-        #expect(await events.next(where: isDisconnected) == .disconnected(reason: "device path gone"))
+        #expect(await events.next(where: isDisconnected) == .disconnected(reason: "device path gone", willRetry: true))
         #expect(await events.next(where: isConnected) != nil)
         #expect(ContinuousClock.now - moved < .seconds(2))
         try new.write(Array("900\n".utf8))
