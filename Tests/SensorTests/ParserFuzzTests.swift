@@ -45,6 +45,7 @@ import Testing
         while ContinuousClock.now < deadline {
             await propertyCheck(count: 100, input: Gen.uint8().array(of: 0...600), Gen.uint64(), Gen.element(of: [nil] + SensorFormat.allCases.map(Optional.some))) { bytes, seed, format in
                 Self.check(bytes, chunkSeed: seed, format: format ?? nil)
+                await Task.yield()  // share the test pool with the timed tests when run together
             }
             rounds += 1
         }
@@ -57,6 +58,7 @@ import Testing
         while ContinuousClock.now < deadline {
             await propertyCheck(count: 100, input: Gen.element(of: Self.fragments).array(of: 0...200), Gen.uint64(), Gen.element(of: [nil] + SensorFormat.allCases.map(Optional.some))) { pieces, seed, format in
                 Self.check(Array(pieces.compactMap { $0 }.joined().utf8), chunkSeed: seed, format: format ?? nil)
+                await Task.yield()
             }
             rounds += 1
         }
