@@ -88,9 +88,15 @@ final class StopSignal: Sendable {
     init() throws(SystemCallError) {
         var fds: [Int32] = [0, 0]
         try retryingInterrupts("pipe", "stop signal") { pipe(&fds) }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        do {
+            for fd in fds {
+                try retryingInterrupts("fcntl(F_SETFD)", "stop signal") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                try retryingInterrupts("fcntl(F_SETFL)", "stop signal") { fcntl(fd, F_SETFL, O_NONBLOCK) }
+            }
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw error
         }
         readEnd = fds[0]
         writeEnd = fds[1]
