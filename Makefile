@@ -4,19 +4,22 @@ DESTDIR    ?=
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHARED     ?= $(abspath ../shared)
+# Seconds the property-based fuzzing of the sensor parsers runs within `make test`.
+FUZZ_SECONDS ?= 60
 
 # System packages the build, the tests and the benchmarks need (Debian names).
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: help deps build release test bench demo clean
+.PHONY: help deps build release test fuzz bench demo clean
 
 help:
 	@echo "make deps     install system and Python packages (sudo when not root)"
 	@echo "make build    debug build"
 	@echo "make release  release build"
-	@echo "make test     build and run every test"
+	@echo "make test     build and run every test (includes FUZZ_SECONDS of parser fuzzing)"
+	@echo "make fuzz     only the parser fuzzing, for FUZZ_SECONDS"
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
 	@echo "make demo     the quick-start demo"
 
@@ -33,7 +36,13 @@ release:
 
 test:
 	$(SWIFT) build --build-tests
-	BREATHD_BIN_DIR="$$($(SWIFT) build --show-bin-path)" BREATHD_SHARED="$(SHARED)" $(SWIFT) test --skip-build
+	BREATHD_BIN_DIR="$$($(SWIFT) build --show-bin-path)" BREATHD_SHARED="$(SHARED)" $(SWIFT) test --skip-build --skip ParserFuzzTests
+	$(MAKE) fuzz
+
+# Alone, so the CPU-bound fuzzing does not stretch the timed device tests.
+fuzz:
+	$(SWIFT) build --build-tests
+	BREATHD_SHARED="$(SHARED)" BREATHD_FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter ParserFuzzTests
 
 bench: release
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"

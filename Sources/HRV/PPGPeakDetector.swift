@@ -33,7 +33,7 @@ public struct PPGPeakDetector: WaveformBeatDetector {
         filtered = RingBuffer(capacity: Int(2 * sampleRateHz), filler: 0)
         // The offset follows the signal energy over about 10 s instead of the whole record.
         meanSquareWeight = 1 / (10 * sampleRateHz)
-        settlingSamples = Int(2 * sampleRateHz)
+        settlingSamples = Int(1 * sampleRateHz)
         refractorySamples = Int(0.3 * sampleRateHz)
         maximumBlockSamples = Int(1.5 * sampleRateHz)
     }

@@ -4,8 +4,9 @@
 /// adaptive signal/noise peak levels with a 200 ms refractory period and search-back at 1.66 times
 /// the mean RR. A beat is confirmed 200 ms after its integrated peak (no larger peak followed), and
 /// placed at the largest band-passed deflection of the QRS, so it is reported about 0.3 s after the
-/// R wave; a search-back beat later, at most once per missed beat. The first 2 s of every segment
-/// learn the levels; the peaks seen while learning are then judged, so no beat is lost.
+/// R wave; a search-back beat at most 0.5 s after it (older candidates are given up). The first
+/// 2 s of every segment learn the levels; the peaks seen while learning are then judged, so no beat
+/// is lost, but those are reported up to 2 s late, once.
 public struct QRSDetector: WaveformBeatDetector {
     public let sampleRateHz: Double
 
@@ -20,6 +21,7 @@ public struct QRSDetector: WaveformBeatDetector {
     private let refractorySamples: Int
     private let learningSamples: Int
     private let settlingSamples: Int
+    private let searchBackAgeSamples: Int
     private var index = -1
     private var offset: Double?
     private var segmentStart = 0
@@ -48,6 +50,7 @@ public struct QRSDetector: WaveformBeatDetector {
         refractorySamples = Int((0.2 * sampleRateHz).rounded())
         learningSamples = Int(2 * sampleRateHz)
         settlingSamples = Int(0.25 * sampleRateHz)
+        searchBackAgeSamples = Int(0.38 * sampleRateHz)
         recentRR = RingBuffer(capacity: 8, filler: 0)
         confirmed = RingBuffer(capacity: 16, filler: 0)
         learningPeaks.reserveCapacity(32)
@@ -146,6 +149,11 @@ public struct QRSDetector: WaveformBeatDetector {
         for i in 0..<recentRR.count { sum += recentRR[i] }
         let meanRR = Double(sum) / Double(recentRR.count)
         guard Double(index - last) > 1.66 * meanRR else { return }
+        // Older candidates would be reported more than 0.5 s after their R wave: let them go.
+        guard index - candidate.index <= searchBackAgeSamples else {
+            searchBack = nil
+            return
+        }
         confirm(candidate, weight: 0.25)
     }
 

@@ -19,22 +19,26 @@ public final class PseudoTerminal: Sendable {
         let unlock: UInt = 0x4004_5431  // TIOCSPTLCK
         let number: UInt = 0x8004_5430  // TIOCGPTN
         let controller = try retryingInterrupts("open", "/dev/ptmx") { open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC) }
-        do {
+        do throws(SystemCallError) {
             var locked: Int32 = 0
             try retryingInterrupts("ioctl(TIOCSPTLCK)", "/dev/ptmx") { ioctl(controller, unlock, &locked) }
             var index: UInt32 = 0
             try retryingInterrupts("ioctl(TIOCGPTN)", "/dev/ptmx") { ioctl(controller, number, &index) }
             let path = "/dev/pts/\(index)"
             let device = try retryingInterrupts("open", path) { open(path, O_RDWR | O_NOCTTY | O_CLOEXEC) }
-            var options = termios()
-            if tcgetattr(device, &options) == 0 {
+            do throws(SystemCallError) {
+                var options = termios()
+                try retryingInterrupts("tcgetattr", path) { tcgetattr(device, &options) }
                 cfmakeraw(&options)
-                tcsetattr(device, TCSANOW, &options)
+                try retryingInterrupts("tcsetattr", path) { tcsetattr(device, TCSANOW, &options) }
+                // Writes never block the simulator: with nobody reading, lines are dropped as a
+                // real sensor's would be.
+                let flags = try retryingInterrupts("fcntl(F_GETFL)", "/dev/ptmx") { fcntl(controller, F_GETFL) }
+                try retryingInterrupts("fcntl(F_SETFL)", "/dev/ptmx") { fcntl(controller, F_SETFL, flags | O_NONBLOCK) }
+            } catch {
+                close(device)
+                throw error
             }
-            // Writes never block the simulator: with nobody reading, lines are dropped as a
-            // real sensor's would be.
-            let flags = fcntl(controller, F_GETFL)
-            _ = fcntl(controller, F_SETFL, flags | O_NONBLOCK)
             controllerFileDescriptor = controller
             deviceFileDescriptor = device
             devicePath = path

@@ -12,8 +12,8 @@ public struct SensorDecoder: Sendable {
         case leadsOff
     }
 
-    /// Lines held while the format is undecided, and the length of a run of rejected lines that
-    /// makes an auto-detecting decoder look for a new format.
+    /// Lines held while a format is being detected (at the start, or after the input switched);
+    /// older ones are dropped, so memory stays bounded whatever arrives.
     static let maximumPendingLines = 32
 
     public let configuredFormat: SensorFormat?

@@ -2,8 +2,9 @@
 public enum SensorEvent: Sendable, Equatable {
     /// The device was opened (again).
     case connected(path: String)
-    /// The device went away (unplugged, closed, unreadable); the stream keeps retrying.
-    case disconnected(reason: String)
+    /// The device went away (unplugged, closed, unreadable). The stream keeps retrying, except
+    /// at the end of a replayed regular file, where it finishes.
+    case disconnected(reason: String, willRetry: Bool)
     /// The device cannot be opened yet (missing, permissions); reported once per kind of failure.
     case unavailable(reason: String)
     case formatDetected(SensorFormat)

@@ -58,6 +58,7 @@ public struct SensorStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
+        // Bounded: a consumer stalled for minutes loses the oldest events, the reader never blocks.
         let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .bufferingNewest(8192))
         var owner = ReaderOwner(nil)
         do {
@@ -81,21 +82,31 @@ final class StopSignal: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
     private let raised = Atomic<Bool>(false)
+    /// Signals alive, each owning two descriptors: a reader that never ended would show here.
+    static let liveCount = Atomic<Int>(0)
 
     init() throws(SystemCallError) {
         var fds: [Int32] = [0, 0]
         try retryingInterrupts("pipe", "stop signal") { pipe(&fds) }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, O_NONBLOCK)
+        do {
+            for fd in fds {
+                try retryingInterrupts("fcntl(F_SETFD)", "stop signal") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
+                try retryingInterrupts("fcntl(F_SETFL)", "stop signal") { fcntl(fd, F_SETFL, O_NONBLOCK) }
+            }
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw error
         }
         readEnd = fds[0]
         writeEnd = fds[1]
+        Self.liveCount.add(1, ordering: .relaxed)
     }
 
     deinit {
         close(readEnd)
         close(writeEnd)
+        Self.liveCount.subtract(1, ordering: .relaxed)
     }
 
     var isRaised: Bool { raised.load(ordering: .acquiring) }
@@ -151,8 +162,9 @@ private struct DeviceReader: Sendable {
             totals = counters
             guard let reason else { break }
             logger.notice("sensor disconnected", metadata: ["device": "\(configuration.devicePath)", "reason": "\(reason)"])
-            continuation.yield(.disconnected(reason: reason))
-            if port.kind == .regularFile, reason == "end of file" { break }
+            let replayFinished = port.kind == .regularFile && reason == "end of file"
+            continuation.yield(.disconnected(reason: reason, willRetry: !replayFinished))
+            if replayFinished { break }
             guard stop.sleep(seconds: delay) else { break }
         }
         continuation.finish()

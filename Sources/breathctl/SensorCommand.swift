@@ -65,7 +65,8 @@ struct SensorCommand: AsyncParsableCommand {
                         + (beat.isLowPrecision ? "  (from heart rate: low precision)" : ""))
                 }
             case .connected(let path): say("connected", ["path": path], "connected to \(path)")
-            case .disconnected(let reason): say("disconnected", ["reason": reason], "disconnected: \(reason); waiting for the device to come back")
+            case .disconnected(let reason, let willRetry):
+                say("disconnected", ["reason": reason], "disconnected: \(reason)" + (willRetry ? "; waiting for the device to come back" : ""))
             case .unavailable(let reason): say("unavailable", ["reason": reason], "\(device): \(reason); retrying")
             case .formatDetected(let f): say("format", ["format": f.rawValue], "format \(f.rawValue)")
             case .leadsOff: say("leads_off", [:], "leads off")

@@ -12,8 +12,11 @@ struct Simulate: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Output format: \(SensorLineEncoder.encodableFormats.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Output format: \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: SensorFormat = .rr
+
+    @Option(help: "Samples per second of ecg/ppg output.")
+    var sampleRate: Double = 250
 
     @Option(help: "Mean heart rate, beats per minute.")
     var rate: Double = 65
@@ -40,7 +43,7 @@ struct Simulate: AsyncParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard SensorLineEncoder.encodableFormats.contains(format) else { throw ValidationError("--format \(format.rawValue) cannot be simulated.") }
+        guard (50...2000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 50 and 2000.") }
         guard (25...220).contains(rate) else { throw ValidationError("--rate must be between 25 and 220 bpm.") }
         guard (2...30).contains(breathingRate) else { throw ValidationError("--breathing-rate must be between 2 and 30 per minute.") }
         guard speed > 0, speed <= 10000 else { throw ValidationError("--speed must be above 0 and at most 10000.") }
@@ -61,6 +64,7 @@ struct Simulate: AsyncParsableCommand {
         }
         fflush(nil)  // all streams: stdout is not concurrency-safe to name
         defer { if let link { try? FileManager.default.removeItem(atPath: link) } }
+        var waveform = format.isWaveform ? SyntheticWaveform(format: format, sampleRateHz: sampleRate) : nil
         var sent = 0
         let clock = ContinuousClock()
         var due = clock.now
@@ -68,7 +72,12 @@ struct Simulate: AsyncParsableCommand {
             let rr = intervals()
             due += .milliseconds(rr / speed)
             try await clock.sleep(until: due)
-            guard let line = SensorLineEncoder.line(rrMilliseconds: rr, format: format) else { break }
+            let line: String
+            if waveform != nil {
+                line = SyntheticWaveform.lines(waveform!.samples(nextBeatAfterMilliseconds: rr))
+            } else {
+                line = SensorLineEncoder.line(rrMilliseconds: rr, format: format) ?? ""
+            }
             do { try terminal.write(Array(line.utf8)) } catch { throw CommandFailure(message: error.description) }
             sent += 1
         }

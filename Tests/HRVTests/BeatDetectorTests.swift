@@ -90,7 +90,17 @@ func detectBeats<D: WaveformBeatDetector>(_ detector: D, _ samples: [Double]) ->
         #expect(Double(delay) / 360 <= 0.5)
     }
 
-    @Test func ppgDetectorOnTheNeuroKitRecording() throws {
+    @Test func ppgDetectorAgainstNeuroKit2PPGPeaks() throws {
+        let ppg = try WaveformFixture.column("ecg/neurokit_bio_resting_100hz.csv", 1)
+        let (pulses, delay) = detectBeats(PPGPeakDetector(sampleRateHz: 100), ppg)
+        let score = DetectionScore(reference: NeuroKitPPGPeaks.sampleIndices, detected: pulses, toleranceSamples: 15)
+        print("NeuroKit PPG vs NeuroKit2 ppg_peaks, 150 ms window: \(score), maximum delay \(Double(delay) / 100) s")
+        #expect(score.sensitivity >= 0.98)
+        #expect(score.positivePredictivity >= 0.995)
+        #expect(Double(delay) / 100 <= 0.5)
+    }
+
+    @Test func ppgDetectorAgainstECGDerivedBeats() throws {
         let ecg = try WaveformFixture.column("ecg/neurokit_bio_resting_100hz.csv", 0)
         let ppg = try WaveformFixture.column("ecg/neurokit_bio_resting_100hz.csv", 1)
         let rPeaks = detectBeats(QRSDetector(sampleRateHz: 100), ecg).beats

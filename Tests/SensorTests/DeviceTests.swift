@@ -4,8 +4,15 @@ import Testing
 
 @testable import Sensor
 
+/// Open descriptors on terminals plus the pipes of live stream readers. Other suites run in
+/// parallel and open files and pipes of their own, so the whole of /proc/self/fd is not stable.
 func openFileDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    let terminals = entries.filter { entry in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry) else { return false }
+        return target.hasPrefix("/dev/pts/") || target == "/dev/ptmx"
+    }
+    return terminals.count + 2 * StopSignal.liveCount.load(ordering: .relaxed)
 }
 
 /// Waits for the reader threads of finished streams to close their descriptors.
@@ -67,6 +74,7 @@ func isDisconnected(_ e: SensorEvent) -> Bool { if case .disconnected = e { true
         #expect(throws: SystemCallError.self) { try SerialPort(path: "/nonexistent/tty") }
     }
 
+    /// Counted per descriptor kind (terminals, reader pipes); the suite runs alone, serialized.
     @Test func hundredUnplugReplugCyclesThroughASymlink() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -140,6 +148,40 @@ func isDisconnected(_ e: SensorEvent) -> Bool { if case .disconnected = e { true
         close(writer)
         #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 900)))
         #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 910)))
+    }
+
+    @Test func followsTheLinkWhenItPointsToANewDevice() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let link = directory + "/usb-Polar-if00"
+        let old = try PseudoTerminal(), new = try PseudoTerminal()
+        try pointSymlink(link, to: old.devicePath)
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: link, format: .rr), logger: logger).makeAsyncIterator()
+        #expect(await events.next(where: isConnected) != nil)
+        let moved = ContinuousClock.now
+        try pointSymlink(link, to: new.devicePath)  // the old device stays open but silent
+        #expect(await events.next(where: isDisconnected) == .disconnected(reason: "device path gone", willRetry: true))
+        #expect(await events.next(where: isConnected) != nil)
+        #expect(ContinuousClock.now - moved < .seconds(2))
+        try new.write(Array("900\n".utf8))
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 900)))
+    }
+
+    @Test func cancellingTheConsumingTaskStopsTheReader() async throws {
+        try await Task.sleep(for: .milliseconds(600))
+        let before = StopSignal.liveCount.load(ordering: .relaxed)
+        let pty = try PseudoTerminal()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in SensorStream(configuration: SensorConfiguration(devicePath: pty.devicePath), logger: logger) {}
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(StopSignal.liveCount.load(ordering: .relaxed) == before + 1)
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        for _ in 0..<40 where StopSignal.liveCount.load(ordering: .relaxed) != before { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(StopSignal.liveCount.load(ordering: .relaxed) == before)
     }
 
     @Test func garbageOnTheDeviceIsCounted() async throws {

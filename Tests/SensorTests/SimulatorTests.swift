@@ -45,4 +45,31 @@ import Testing
             #expect(decoded.allSatisfy { $0.isLowPrecision == (format == .hr) })
         }
     }
+
+    @Test(arguments: [SensorFormat.ecg, .ppg], [100.0, 250.0, 500.0])
+    func syntheticWaveformsGiveBackTheirBeats(format: SensorFormat, rate: Double) {
+        var heart = HeartSimulator()
+        var waveform = SyntheticWaveform(format: format, sampleRateHz: rate)
+        var decoder = SensorDecoder(format: format, sampleRateHz: rate)
+        var sent: [Double] = []
+        var received: [Double] = []
+        for _ in 0..<200 {
+            let rr = heart.nextRRMilliseconds()
+            sent.append(rr)
+            let text = SyntheticWaveform.lines(waveform.samples(nextBeatAfterMilliseconds: rr))
+            received += beats(decoder.feed(Array(text.utf8))).map(\.rrMilliseconds)
+        }
+        // Warm-up costs the first beats; after that every interval comes back to within 2 samples.
+        #expect(received.count >= 190)
+        let tail = Array(received.suffix(150))
+        // Detection trails the signal by a beat or two: align on the best shift.
+        var best = Double.infinity
+        for shift in 0...10 {
+            let reference = Array(sent.dropLast(shift).suffix(150))
+            let error = zip(tail, reference).map { abs($0 - $1) }.max() ?? .infinity
+            best = min(best, error)
+        }
+        #expect(best <= 2 * 1000 / rate + 1, "\(format) at \(rate) Hz")
+        #expect(decoder.rejected.total == 0)
+    }
 }
