@@ -48,6 +48,7 @@ let package = Package(
             name: "breathctl",
             dependencies: [
                 "HRV", "Sensor", "Pacer", "Audio",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
