@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "breathctl", targets: ["breathctl"]),
         .library(name: "HRV", targets: ["HRV"]),
+        .library(name: "Pacer", targets: ["Pacer"]),
+        .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Sensor", targets: ["Sensor"]),
         .library(name: "BreathProtocol", targets: ["BreathProtocol"]),
         .library(name: "BreathDaemon", targets: ["BreathDaemon"]),
@@ -15,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -25,6 +28,18 @@ let package = Package(
     targets: [
         // Pure computation: no I/O, no clocks, no Foundation.
         .target(name: "HRV"),
+        // Pure computation: pattern, sample-exact schedule, tone synthesis.
+        .target(name: "Pacer"),
+        // System libraries: libasound and libsystemd.
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .target(
+            name: "Audio",
+            dependencies: [
+                "Pacer", "CALSA",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Serial devices, line formats and the simulator; logs through the caller's Logger.
         .target(name: "Sensor", dependencies: ["HRV", .product(name: "Logging", package: "swift-log")]),
         // The socket protocol's messages, shared by daemon and client.
@@ -44,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "breathctl",
             dependencies: [
-                "HRV", "Sensor",
+                "HRV", "Sensor", "Pacer", "Audio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +72,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "synthbench", dependencies: ["Pacer"]),
         // Test helper: writes history in a loop until it is killed (crash-safety test).
         .executableTarget(
             name: "breathd-history-writer",
@@ -66,6 +82,7 @@ let package = Package(
             name: "HRVTests",
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
         ),
+        .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
         .testTarget(
             name: "SensorTests",
             dependencies: [
