@@ -8,7 +8,7 @@ SHARED     ?= $(abspath ../shared)
 FUZZ_SECONDS ?= 60
 
 # System packages the build, the tests and the benchmarks need (Debian names).
-APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev
+APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
