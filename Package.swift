@@ -6,6 +6,7 @@ let package = Package(
     name: "breathd",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "breathd", targets: ["breathd"]),
         .executable(name: "breathctl", targets: ["breathctl"]),
         .library(name: "HRV", targets: ["HRV"]),
         .library(name: "Pacer", targets: ["Pacer"]),
@@ -32,6 +33,7 @@ let package = Package(
         .target(name: "Pacer"),
         // System libraries: libasound and libsystemd.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(
             name: "Audio",
             dependencies: [
@@ -47,13 +49,21 @@ let package = Package(
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "HRV",
+                "BreathProtocol", "HRV", "Pacer", "Audio", "Sensor", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "breathd",
+            dependencies: [
+                "BreathDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -1,0 +1,53 @@
+import Audio
+import Foundation
+import Logging
+import NIOPosix
+import Sensor
+import ServiceLifecycle
+
+/// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
+/// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
+public enum Daemon {
+    public static let release = "0.1.0"
+
+    public static func run(configuration: Configuration, environment: [String: String], logger: Logger) async throws {
+        let store = try HistoryStore(path: configuration.storage.path, logger: logger)
+        let interrupted = try await store.markOpenSessionsInterrupted()
+        if !interrupted.isEmpty {
+            logger.warning("sessions left open by an earlier run marked interrupted", metadata: ["sessions": "\(interrupted)"])
+        }
+        let recorder = HistoryRecorder(store: store, logger: logger)
+        let events = EventHub()
+        let player = AudioPlayer(logger: logger)
+        let engine = SessionEngine(
+            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
+            events: events, logger: logger)
+        let authorization = try ControlAuthorization(group: configuration.socket.group)
+        let notifier = SystemdNotifier(environment: environment)
+        let server = ControlSocketServer(
+            settings: .init(
+                path: configuration.socket.path, mode: configuration.socket.mode, release: release,
+                inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
+            authorization: authorization, handler: engine, events: events, logger: logger,
+            onListening: {
+                logger.info("ready", metadata: ["socket": "\(configuration.socket.path)"])
+                notifier.notify("READY=1\nSTATUS=idle")
+            })
+        var services: [any Service] = [recorder, engine]
+        if !configuration.sensor.device.isEmpty {
+            let sensor = SensorConfiguration(
+                devicePath: configuration.sensor.device,
+                format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
+                baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
+            services.append(SensorService(configuration: sensor, engine: engine, logger: logger))
+        }
+        services.append(server)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        defer { notifier.notify("STOPPING=1") }
+        try await group.run()
+    }
+}
