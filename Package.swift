@@ -103,6 +103,8 @@ let package = Package(
         ),
         .testTarget(name: "BreathctlTests", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        // breathd end to end: the real binaries, driven through the socket.
+        .testTarget(name: "DaemonEndToEndTests"),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [

@@ -33,18 +33,19 @@ public enum Daemon {
                 logger.info("ready", metadata: ["socket": "\(configuration.socket.path)"])
                 notifier.notify("READY=1\nSTATUS=idle")
             })
-        var services: [any Service] = [recorder, engine]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder), .init(service: engine)]
         if !configuration.sensor.device.isEmpty {
             let sensor = SensorConfiguration(
                 devicePath: configuration.sensor.device,
                 format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
                 baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
-            services.append(SensorService(configuration: sensor, engine: engine, logger: logger))
+            // A replayed file ends; the daemon carries on without it.
+            services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }
-        services.append(server)
+        services.append(.init(service: server))
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) },
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer { notifier.notify("STOPPING=1") }
