@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "Sensor", dependencies: ["HRV", .product(name: "Logging", package: "swift-log")]),
         // The socket protocol's messages, shared by daemon and client.
         .target(name: "BreathProtocol"),
+        // A blocking client of the daemon's socket, for breathctl and the benchmarks.
+        .target(name: "BreathClient"),
         .target(
             name: "BreathDaemon",
             dependencies: [
@@ -69,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "breathctl",
             dependencies: [
-                "HRV", "Sensor", "Pacer", "Audio",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor",
+                "HRV", "Sensor", "BreathClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

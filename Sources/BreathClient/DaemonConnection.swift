@@ -7,15 +7,15 @@ import Darwin
 /// A client connection to breathd's Unix socket: one JSON object per line each way.
 ///
 /// Blocking I/O is right here: breathctl is a short-lived command with one conversation at a time.
-final class DaemonConnection {
-    enum Failure: Error, CustomStringConvertible {
+public final class DaemonConnection {
+    public enum Failure: Error, CustomStringConvertible {
         /// Nothing listens on the path: the daemon is not running (exit status 69, EX_UNAVAILABLE).
         case notRunning(path: String)
         case system(operation: String, path: String, errno: Int32)
         case closed(path: String)
         case lineTooLong(path: String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notRunning(let path): "breathd is not running (no socket at \(path))"
             case .system(let operation, let path, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
@@ -24,18 +24,18 @@ final class DaemonConnection {
             }
         }
 
-        var exitCode: Int32 {
+        public var exitCode: Int32 {
             if case .notRunning = self { return 69 }
             return 1
         }
     }
 
-    let path: String
+    public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
     private static let maximumLineBytes = 16 << 20
 
-    init(path: String) throws(Failure) {
+    public init(path: String) throws(Failure) {
         self.path = path
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -69,19 +69,22 @@ final class DaemonConnection {
     deinit { close(fd) }
 
     /// Sends one request line (a newline is appended).
-    func send(_ line: String) throws(Failure) {
+    public func send(_ line: String) throws(Failure) {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { raw in retryingOnInterrupt { write(fd, raw.baseAddress, raw.count) } }
+            // MSG_NOSIGNAL: a daemon that went away is an error to report, not a SIGPIPE that kills us.
+            let n = bytes[offset...].withUnsafeBytes { raw in
+                retryingOnInterrupt { Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            }
             guard n > 0 else { throw .system(operation: "write", path: path, errno: errno) }
             offset += n
         }
     }
 
     /// The next line from the daemon, without its newline; `nil` at end of stream.
-    func readLine() throws(Failure) -> String? {
+    public func readLine() throws(Failure) -> String? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
