@@ -68,6 +68,12 @@ public final class DaemonConnection {
 
     deinit { close(fd) }
 
+    /// Ends the conversation both ways: the daemon sees the client leave, and a read blocked on
+    /// this connection in another thread returns end of stream.
+    public func shutdown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Sends one request line (a newline is appended).
     public func send(_ line: String) throws(Failure) {
         var bytes = Array(line.utf8)
