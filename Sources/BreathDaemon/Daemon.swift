@@ -24,6 +24,12 @@ public enum Daemon {
             events: events, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
+        // Ready means the socket is bound and the audio device is known open or unavailable.
+        let output = await engine.outputConfiguration
+        if let problem = AudioDeviceProbe.problem(with: output) {
+            logger.warning("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
+            await engine.noteAudioProbe(problem.description)
+        }
         let server = ControlSocketServer(
             settings: .init(
                 path: configuration.socket.path, mode: configuration.socket.mode, release: release,
@@ -43,6 +49,10 @@ public enum Daemon {
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
+        services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
+        if environment["BREATHD_DEBUG_STALL"] == "1" {
+            services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

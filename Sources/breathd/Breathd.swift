@@ -48,7 +48,7 @@ struct Breathd: AsyncParsableCommand {
         }
         let level: Logger.Level = verbose ? .debug : .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = JournalLogHandler(label: label, environment: environment)
             handler.logLevel = level
             return handler
         }

@@ -70,6 +70,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     var processID: Int32 { process?.processIdentifier ?? -1 }
 
+    func adopt(_ process: Process) { self.process = process }
+
     func terminate(signal: Int32 = SIGTERM) -> Int32 {
         guard let process else { return -1 }
         kill(process.processIdentifier, signal)

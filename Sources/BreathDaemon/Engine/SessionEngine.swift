@@ -65,6 +65,19 @@ public actor SessionEngine: ControlRequestHandler, Service {
         audio = AudioTracker(device: configuration.audio.device)
     }
 
+    /// Records what the start-up probe of the audio device found (nil: it opens).
+    public func noteAudioProbe(_ problem: String?) {
+        audio.probeProblem = problem
+        _ = audio.update(player.status)
+    }
+
+    /// Debugging the watchdog (BREATHD_DEBUG_STALL=1 and SIGUSR2): the engine stops making
+    /// progress, as a hung engine would, while the process lives on.
+    public func stallForDebugging() {
+        logger.warning("engine stalled on request (BREATHD_DEBUG_STALL)")
+        while true { sleep(3600) }
+    }
+
     // MARK: Service
 
     public func run() async throws {
