@@ -107,6 +107,37 @@ final class NotifySocket {
     }
 }
 
+extension SystemdIntegrationTests {
+    /// The hardened unit sets MemoryDenyWriteExecute=yes; the kernel's PR_SET_MDWE applies the same
+    /// rule to a process, so the daemon is run under it here and must work (Swift does not JIT).
+    @Test func runsUnderMemoryDenyWriteExecute() throws {
+        let daemon = try DaemonHarness()
+        let wrapper = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
+                sys.exit(77)
+            os.execv(sys.argv[1], sys.argv[1:])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", wrapper, DaemonHarness.binDirectory.appendingPathComponent("breathd").path, "--config", daemon.configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(daemon.directory.path)/asound.conf"
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        daemon.adopt(process)
+        try waitUntil(timeoutSeconds: 20, "the daemon under MDWE accepts connections") {
+            guard process.isRunning else { throw TimedOut(what: "breathd exited with \(process.terminationStatus) under MDWE") }
+            return (try? DaemonClient(path: daemon.socketPath)) != nil
+        }
+        #expect(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "running")
+        #expect(daemon.terminate() == 0)
+    }
+}
+
 extension DaemonHarness {
     /// Starts the daemon with extra environment and does not wait for the socket (the caller
     /// watches NOTIFY_SOCKET instead).
