@@ -6,7 +6,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHARED     ?= $(abspath ../shared)
 
 # System packages the build, the tests and the benchmarks need (Debian names).
-APT_PACKAGES := pkg-config python3 python3-pip
+APT_PACKAGES := pkg-config python3 python3-pip libasound2-dev alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
