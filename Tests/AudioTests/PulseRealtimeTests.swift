@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// A private PulseAudio server with a null sink, for playing in real time without hardware.
+/// Root may run it outside system mode; it warns and carries on, which is what a CI box needs.
+final class PulseServer {
+    let directory: URL
+    let server: Child
+    var socket: String { "unix:" + directory.appendingPathComponent("native").path }
+    static let sinkName = "breathtest"
+
+    init() throws {
+        directory = try temporaryDirectory("pulse")
+        server = try Child("/usr/bin/pulseaudio", [
+            "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--disallow-exit",
+            "--disable-shm=yes", "--log-target=stderr",
+            "-L", "module-native-protocol-unix socket=\(directory.appendingPathComponent("native").path) auth-anonymous=1",
+            "-L", "module-null-sink sink_name=\(Self.sinkName) rate=48000 channels=1",
+        ], environment: ["HOME": directory.path, "XDG_RUNTIME_DIR": directory.path])
+        // Ready once a client can talk to it.
+        for _ in 0..<100 {
+            if try run("/usr/bin/pactl", ["-s", socket, "info"]).status == 0 { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw CocoaError(.featureUnsupported)
+    }
+
+    /// ALSA's default device routed to this server (libasound2-plugins' pulse plugin).
+    func alsaEnvironment() throws -> [String: String] {
+        let config = directory.appendingPathComponent("asound.conf")
+        try """
+            pcm.!default { type pulse; server "\(socket)" }
+            ctl.!default { type pulse; server "\(socket)" }
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+        return ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + config.path, "PULSE_SERVER": socket]
+    }
+
+    deinit {
+        server.signal(SIGTERM)
+        server.wait()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite struct PulseRealtimeTests {
+    @Test func realTimePeriodMatchesTheRate() throws {
+        let server = try PulseServer()
+        let wav = server.directory.appendingPathComponent("recorded.wav")
+        let recorder = try Child("/usr/bin/parec", [
+            "-s", server.socket, "-d", "\(PulseServer.sinkName).monitor", "--rate=48000", "--channels=1",
+            "--format=s16le", "--file-format=wav", wav.path,
+        ])
+        let started = Date()
+        // 21.6 s at 7/min: three rises of the pitch through its middle, two whole periods.
+        let result = try run(
+            breathctlPath(), ["play", "--minutes", "0.36", "--rate", "7", "--fade-in", "1", "--fade-out", "1"],
+            environment: try server.alsaEnvironment())
+        let elapsed = Date().timeIntervalSince(started)
+        Thread.sleep(forTimeInterval: 0.3)
+        recorder.signal(SIGINT)
+        recorder.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(elapsed > 21, "played in \(elapsed) s: not real time")
+
+        let file = try WavFile(path: wav.path)
+        let contour = PitchContour(file.samples, sampleRate: file.sampleRate)
+        let rises = contour.crossings(of: 0.5, rising: true)
+        let falls = contour.crossings(of: 0.5, rising: false)
+        #expect(rises.count >= 3 && falls.count >= 2, "rises \(rises) falls \(falls)")
+        guard rises.count >= 2, falls.count >= 2 else { return }
+        let expected = 60.0 / 7
+        let period = (fittedSpacing(rises) + fittedSpacing(falls)) / 2
+        #expect(abs(period - expected) / expected < 0.005, "period \(period) s vs \(expected) s")
+    }
+}
