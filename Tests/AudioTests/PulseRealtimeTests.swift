@@ -9,8 +9,12 @@ final class PulseServer {
     var socket: String { "unix:" + directory.appendingPathComponent("native").path }
     static let sinkName = "breathtest"
 
-    init() throws {
-        directory = try temporaryDirectory("pulse")
+    private let ownsDirectory: Bool
+
+    /// A server in a new directory, or in `directory` (to restart one at the same socket).
+    init(directory given: URL? = nil) throws {
+        directory = try given ?? temporaryDirectory("pulse")
+        ownsDirectory = given == nil
         server = try Child("/usr/bin/pulseaudio", [
             "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--disallow-exit",
             "--disable-shm=yes", "--log-target=stderr",
@@ -39,7 +43,7 @@ final class PulseServer {
     deinit {
         server.signal(SIGTERM)
         server.wait()
-        try? FileManager.default.removeItem(at: directory)
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
 
@@ -72,5 +76,28 @@ final class PulseServer {
         let expected = 60.0 / 7
         let period = (fittedSpacing(rises) + fittedSpacing(falls)) / 2
         #expect(abs(period - expected) / expected < 0.005, "period \(period) s vs \(expected) s")
+    }
+
+    @Test func playbackResumesWhenTheServerComesBack() throws {
+        let dir = try temporaryDirectory("pulse-restart")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var server: PulseServer? = try PulseServer(directory: dir)
+        let environment = try server!.alsaEnvironment()
+        let errors = dir.appendingPathComponent("play.err").path
+        let started = Date()
+        let player = try Child(breathctlPath(), ["play", "--minutes", "0.2", "--fade-in", "1", "--fade-out", "1"], environment: environment, stderr: errors)
+        Thread.sleep(forTimeInterval: 3)
+        server = nil  // the sound server goes away mid-session
+        Thread.sleep(forTimeInterval: 2)
+        server = try PulseServer(directory: dir)
+        let status = player.wait()
+        let elapsed = Date().timeIntervalSince(started)
+        let stderr = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(status == 0, "\(stderr)")
+        // ALSA saw the server gone at least once, and the session still played its 12 s.
+        #expect(stderr.contains("Connection refused"), "\(stderr)")
+        #expect(elapsed > 13, "finished after \(elapsed) s")
+        #expect(elapsed < 30, "finished after \(elapsed) s")
+        _ = server
     }
 }
