@@ -5,22 +5,15 @@ import Pacer
 import Testing
 
 /// The library the daemon will use, through real ALSA into the `file` plugin.
-@Suite(.serialized) struct AudioPlayerTests {
-    /// ALSA reads its configuration once per process: point this process at a file-plugin
-    /// default before the first open. (Children spawned by other tests get their own.)
-    static func useFileCapture(_ wav: URL, in dir: URL) throws {
-        let environment = try fileCaptureEnvironment(in: dir, wav: wav)
-        setenv("ALSA_CONFIG_PATH", environment["ALSA_CONFIG_PATH"]!, 1)
-    }
-
+@Suite struct AudioPlayerTests {
     @Test func liveChangeLandsOnACycleBoundaryWithoutClicksAndTheClockCounts() throws {
         let dir = try temporaryDirectory("player")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("session.wav")
-        try Self.useFileCapture(wav, in: dir)
         let player = AudioPlayer(logger: Logger(label: "test.audio"))
         let session = PlaybackSession(
-            output: OutputConfiguration(device: "default", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000),
+            // alsa.conf's own `file` PCM (a file plugin over the null device), named with its arguments.
+            output: OutputConfiguration(device: "file:FILE=\(wav.path),FORMAT=wav", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000),
             settings: PacerSettings(), fades: try FadeSettings(inSeconds: 2, outSeconds: 2), durationSeconds: 60)
         try player.start(session)
         // The null device plays faster than real time. Change after two whole 5.5/min cycles
