@@ -72,6 +72,7 @@ import Testing
         }
         #expect(rises.count >= 2637)
         let period = fittedSpacing(rises)
+        print("8-hour render: \(rises.count) rises, envelope period \(period) s, error \(period - 60 / 5.5) s")
         #expect(abs(period - 60 / 5.5) < 1e-6, "period \(period) s vs \(60 / 5.5) s")
     }
 }
