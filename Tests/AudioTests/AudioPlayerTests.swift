@@ -26,6 +26,12 @@ import Testing
         #expect(status.deviceOpened)
         #expect(status.lastError == nil)
         #expect(status.samplesPlayed == 60 * 48_000)
+        // The published schedule is the changed one, starting on a boundary of the first.
+        let schedule = try #require(player.schedule)
+        #expect(schedule.pattern.rateMilliBPM == 7000)
+        let first = PacerSchedule(pattern: .standard, sampleRate: 48_000)
+        #expect(schedule.originSample == first.cycleStart(schedule.originCycle))
+        #expect(player.phase?.cycle == schedule.cycle(containing: 60 * 48_000))
 
         let file = try WavFile(path: wav.path)
         #expect(file.samples.count == 60 * 48_000)
