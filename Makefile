@@ -9,11 +9,11 @@ FUZZ_SECONDS ?= 60
 
 # System packages the build, the tests and the benchmarks need (Debian names).
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
-                alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux
+                alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: help deps build release test fuzz check-units install-check bench demo install uninstall clean
+.PHONY: help deps build release test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon demo install uninstall clean
 
 help:
 	@echo "make deps     install system and Python packages (sudo when not root)"
@@ -22,6 +22,8 @@ help:
 	@echo "make test     build and run every test (includes FUZZ_SECONDS of parser fuzzing)"
 	@echo "make fuzz     only the parser fuzzing, for FUZZ_SECONDS"
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
+	@echo "make bench-synth     one hour of each voice against sox synth (RESULT line)"
+	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
 	@echo "make demo     the quick-start demo"
 	@echo "make install  install binaries, systemd units, example config, completions (PREFIX, DESTDIR)"
 	@echo "make uninstall"
@@ -52,8 +54,27 @@ fuzz:
 	$(SWIFT) build --build-tests
 	BREATHD_SHARED="$(SHARED)" BREATHD_FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter ParserFuzzTests
 
-bench: release
+bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
+	$(MAKE) bench-realtime bench-daemon
+
+bench-synth:
+	$(SWIFT) build -c release --product synthbench
+	"$$($(SWIFT) build -c release --show-bin-path)/synthbench" 3600 3
+
+# Real-time cost of `breathctl play`: 60 s into a PulseAudio null sink, measured by GNU time.
+bench-realtime:
+	$(SWIFT) build -c release --product breathctl
+	@set -e; out=$$(mktemp); \
+	scripts/with-pulse-null-sink /usr/bin/time -f "%U %S %e %M" -o $$out \
+	  "$$($(SWIFT) build -c release --show-bin-path)/breathctl" play --minutes 1; \
+	read user sys wall rss < $$out; rm -f $$out; \
+	echo "cpu_s=$$(echo "$$user + $$sys" | bc -l) wall_s=$$wall peak_rss_kb=$$rss"; \
+	echo "RESULT realtime_cpu_share=$$(echo "($$user + $$sys) / $$wall" | bc -l | cut -c1-8) peak_rss_mb=$$(echo "$$rss / 1024" | bc -l | cut -c1-6)"
+
+# The daemon: start-up, status round trip, and a 60 s real-time session with 64 watchers.
+bench-daemon: release
+	scripts/with-pulse-null-sink "$$($(SWIFT) build -c release --show-bin-path)/breathbench" daemon
 
 demo: build
 	"$$($(SWIFT) build --show-bin-path)/breathctl" analyze "$(SHARED)/data/rr/polar_h10_slow_breathing_600s.csv"

@@ -96,6 +96,7 @@ let package = Package(
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer"]),
         .testTarget(
             name: "SensorTests",
             dependencies: [

@@ -68,6 +68,9 @@ public final class AudioPlayer: Sendable {
     private let changePending = ManagedAtomic<Bool>(false)
     private let pendingChange = Mutex<PacerSettings?>(nil)
     private let lastError = Mutex<AudioError?>(nil)
+    /// The schedule in force and the one before it (a change lands in the render ahead of what
+    /// has been heard, so samples just played may still belong to the previous one).
+    private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
     private let thread = Mutex<AudioThread?>(nil)
 
     public init(logger: Logger) {
@@ -87,6 +90,19 @@ public final class AudioPlayer: Sendable {
     /// Samples heard so far in the current (or last) session.
     public var samplesPlayed: Int64 { played.load(ordering: .relaxed) }
 
+    /// Where the listener is in the breath: the schedule read at the count of samples played.
+    public var phase: PhasePosition? {
+        let n = samplesPlayed
+        return schedules.withLock { pair -> PhasePosition? in
+            guard let pair else { return nil }
+            let schedule = n >= pair.current.originSample ? pair.current : pair.previous
+            return schedule.position(at: max(n, schedule.originSample))
+        }
+    }
+
+    /// The schedule in force for the samples being rendered now (live changes included).
+    public var schedule: PacerSchedule? { schedules.withLock { $0?.current } }
+
     /// Starts a session; a session already running is stopped first (with its fade-out).
     public func start(_ session: PlaybackSession) throws(AudioError) {
         stop()
@@ -98,6 +114,8 @@ public final class AudioPlayer: Sendable {
         stopRequested.store(false, ordering: .relaxed)
         changePending.store(false, ordering: .relaxed)
         lastError.withLock { $0 = nil }
+        let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
+        schedules.withLock { $0 = (initial, initial) }
         state.store(PlaybackState.opening.rawValue, ordering: .releasing)
         let audioThread = try AudioThread { [self] in run(session) }
         thread.withLock { $0 = audioThread }
@@ -182,6 +200,7 @@ public final class AudioPlayer: Sendable {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: frames * 4, alignment: 16)
         defer { raw.deallocate() }
         let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
+        var publishedSchedule = renderer.schedule
         while !renderer.isFinished {
             if stopRequested.load(ordering: .acquiring) { renderer.fadeOut() }
             if changePending.load(ordering: .acquiring) {
@@ -212,6 +231,16 @@ public final class AudioPlayer: Sendable {
             }
             framesWritten += Int64(count)
             played.store(framesWritten - Int64(pcm.delayFrames()), ordering: .relaxed)
+            if renderer.schedule != publishedSchedule {
+                // Readers hold this lock only to copy two values; if one does now, publish next period.
+                let current = renderer.schedule
+                let previous = publishedSchedule
+                let published = schedules.withLockIfAvailable { pair -> Bool in
+                    pair = (current, previous)
+                    return true
+                } ?? false
+                if published { publishedSchedule = current }
+            }
         }
     }
 

@@ -74,11 +74,34 @@ public struct PacerSchedule: Sendable, Equatable {
         return (inhale, holdInSamples, breathing - inhale, holdOutSamples)
     }
 
+    /// One cycle's boundaries, for callers that ask about many samples of the same cycle (the
+    /// renderer): the integer divisions are done once per cycle instead of once per query.
+    public struct CycleLayout: Sendable, Equatable {
+        public let cycle: Int64
+        public let start: Int64
+        public let lengths: (inhale: Int64, holdIn: Int64, exhale: Int64, holdOut: Int64)
+        public var end: Int64 { start + lengths.inhale + lengths.holdIn + lengths.exhale + lengths.holdOut }
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.cycle == b.cycle && a.start == b.start && a.lengths == b.lengths
+        }
+    }
+
+    public func layout(ofCycleContaining n: Int64) -> CycleLayout {
+        let k = cycle(containing: n)
+        return CycleLayout(cycle: k, start: cycleStart(k), lengths: phaseLengths(ofCycle: k))
+    }
+
     /// Phase, progress and cycle of sample `n` (n >= originSample).
     public func position(at n: Int64) -> PhasePosition {
-        let k = cycle(containing: n)
-        let start = cycleStart(k)
-        let lengths = phaseLengths(ofCycle: k)
+        Self.position(at: n, in: layout(ofCycleContaining: n))
+    }
+
+    /// Phase, progress and cycle of sample `n`, which must lie in `layout`'s cycle.
+    public static func position(at n: Int64, in layout: CycleLayout) -> PhasePosition {
+        let k = layout.cycle
+        let start = layout.start
+        let lengths = layout.lengths
         let cycleLength = lengths.inhale + lengths.holdIn + lengths.exhale + lengths.holdOut
         // Written out rather than looped over an array: this runs in the render loop, which must not allocate.
         let holdInStart = start + lengths.inhale

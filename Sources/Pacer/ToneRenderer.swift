@@ -6,8 +6,9 @@
 /// `controlBlockFrames` and interpolated linearly inside it; blocks are split at every phase
 /// boundary, so a change lands on its exact sample and a chime is struck on its exact sample.
 public final class ToneRenderer {
-    /// Short enough that linear control interpolation is inaudible (1.3 ms at 48 kHz).
-    static let controlBlockFrames = 64
+    /// Short enough that the pitch steps between segments stay far below hearing (5.3 ms at
+    /// 48 kHz: the glide moves about 0.1 Hz per segment), long enough that control costs little.
+    static let controlBlockFrames = 256
     static let scratchFrames = 1024
     /// Loudness and voice changes glide over these times rather than jumping.
     public static let volumeGlideSeconds = 1.0
@@ -22,6 +23,10 @@ public final class ToneRenderer {
     public private(set) var appliedChanges = 0
 
     private var pending: PacerSettings?
+    /// The cycle being rendered, so most blocks need no integer division.
+    private var layout: PacerSchedule.CycleLayout?
+    /// The breath level at the end of the last control segment, which starts the next one.
+    private var lastBreath: (sample: Int64, level: Double) = (-1, 0)
     private let fadeInSamples: Int64
     private let fadeOutSamples: Int64
     private var fadeOutStart: Int64?
@@ -98,8 +103,9 @@ public final class ToneRenderer {
             let chunk = render(into: UnsafeMutableBufferPointer(start: scratchBase, count: min(scratch.count, buffer.count - written)))
             let out = base + written
             for i in 0..<chunk {
-                let scaled = (scratchBase[i] * 32767).rounded()
-                out[i] = Int16(min(max(scaled, -32768), 32767))
+                // Clamp first, then round half to even: a form that compiles to vector instructions.
+                let scaled = min(max(scratchBase[i] * 32767, -32768), 32767)
+                out[i] = Int16(scaled.rounded(.toNearestOrEven))
             }
             written += chunk
             if chunk == 0 { break }
@@ -113,6 +119,7 @@ public final class ToneRenderer {
         appliedChanges += 1
         if settings.pattern != schedule.pattern {
             schedule = schedule.changing(to: settings.pattern, atBoundaryAtOrAfter: position)
+            layout = nil
         }
         let newTone = settings.tone
         if newTone.volume != tone.volume {
@@ -140,11 +147,15 @@ public final class ToneRenderer {
     /// boundaries and fade-out start and end, so they, and with them the output, do not depend on
     /// how the caller sizes its buffers.
     private func renderBlock(into out: UnsafeMutablePointer<Float>, maxFrames: Int) -> Int {
-        if pending != nil, schedule.cycleBoundary(atOrAfter: position) == position {
-            applyPendingChange()
-        }
         let n0 = position
-        let here = schedule.position(at: n0)
+        if layout == nil || n0 >= layout!.end || n0 < layout!.start {
+            layout = schedule.layout(ofCycleContaining: n0)
+        }
+        if pending != nil, layout!.start == n0 {
+            applyPendingChange()
+            if layout == nil { layout = schedule.layout(ofCycleContaining: n0) }
+        }
+        let here = PacerSchedule.position(at: n0, in: layout!)
         if here.phaseStart == n0 { bowl.strike(here.phase, at: n0) }
 
         let grid = Int64(Self.controlBlockFrames)
@@ -158,8 +169,10 @@ public final class ToneRenderer {
         let offset = Int(n0 - s0)
         let span = s1 - s0
 
-        let breath0 = breathLevel(here.phase, progress: Double(s0 - here.phaseStart) / Double(here.phaseLength))
+        let breath0 = lastBreath.sample == s0
+            ? lastBreath.level : breathLevel(here.phase, progress: Double(s0 - here.phaseStart) / Double(here.phaseLength))
         let breath1 = breathLevel(here.phase, progress: Double(s1 - here.phaseStart) / Double(here.phaseLength))
+        if s1 < here.phaseStart + here.phaseLength { lastBreath = (s1, breath1) }
         let common0 = volume.value(at: s0) * fade(at: s0)
         let common1 = volume.value(at: s1) * fade(at: s1)
 
