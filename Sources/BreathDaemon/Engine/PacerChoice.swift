@@ -48,31 +48,15 @@ struct PacerChoice: Sendable, Equatable {
     }
 }
 
-/// The pacer clock of a session: phase and cycle from the number of samples the listener heard.
-///
-/// It mirrors the renderer's schedule: the same pure function of the sample index, with live
-/// changes rebased on a cycle boundary, and cycles of earlier playbacks (before a pause) counted on.
+/// The pacer clock of a session: the audio player reads the renderer's own schedule at the
+/// samples heard (live changes included); this adds the cycles of earlier playbacks, since a
+/// session resumed after a pause starts a fresh schedule.
 struct PacerClock: Sendable {
-    private(set) var schedule: PacerSchedule
     /// Cycles completed in earlier playbacks of this session.
     private(set) var earlierCycles: Int64 = 0
+    let sampleRate: Int
 
-    init(pattern: BreathPattern, sampleRate: Int) {
-        schedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
-    }
-
-    var sampleRate: Int { schedule.sampleRate }
-
-    /// A new playback after a pause starts a fresh schedule; the cycle it paused in counts as heard.
-    mutating func restart(pattern: BreathPattern, afterSamplesPlayed played: Int64) {
-        earlierCycles = position(at: played).cycle + 1
-        schedule = PacerSchedule(pattern: pattern, sampleRate: schedule.sampleRate)
-    }
-
-    /// A live change that the renderer applies at the first cycle boundary at or after `sample`.
-    mutating func change(to pattern: BreathPattern, atBoundaryAtOrAfter sample: Int64) {
-        schedule = schedule.changing(to: pattern, atBoundaryAtOrAfter: sample)
-    }
+    init(sampleRate: Int) { self.sampleRate = sampleRate }
 
     struct Position: Equatable {
         var phase: BreathProtocol.BreathPhase
@@ -83,12 +67,18 @@ struct PacerClock: Sendable {
         var phaseSeconds: Double
     }
 
-    /// Phase, progress and the session's cycle number for `samplesPlayed`.
-    func position(at samplesPlayed: Int64) -> Position {
-        let raw = schedule.position(at: max(samplesPlayed, schedule.originSample))
-        return Position(
-            phase: BreathProtocol.BreathPhase(raw.phase), progress: raw.progress, cycle: raw.cycle + earlierCycles,
-            phaseSeconds: Double(raw.phaseLength) / Double(schedule.sampleRate))
+    /// The session's position from the player's; nil before the first sample is heard.
+    func position(_ played: PhasePosition?) -> Position? {
+        played.map {
+            Position(
+                phase: BreathProtocol.BreathPhase($0.phase), progress: $0.progress, cycle: $0.cycle + earlierCycles,
+                phaseSeconds: Double($0.phaseLength) / Double(sampleRate))
+        }
+    }
+
+    /// At a pause: the cycle it paused in counts as heard; the next playback starts a new one.
+    mutating func pause(at played: PhasePosition?) {
+        if let position = position(played) { earlierCycles = position.cycle + 1 }
     }
 }
 

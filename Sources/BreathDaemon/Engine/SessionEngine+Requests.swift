@@ -57,7 +57,7 @@ extension SessionEngine {
         }
         let session = ActiveSession(
             id: id, startedAt: startedAt, choice: choice, durationSeconds: durationSeconds,
-            clock: PacerClock(pattern: settings.pattern, sampleRate: configuration.audio.sampleRateHz), now: clock.now)
+            clock: PacerClock(sampleRate: configuration.audio.sampleRateHz), now: clock.now)
         state = .running(session)
         logger.info("session started", metadata: ["session": "\(id)", "minutes": "\(durationSeconds / 60)", "rate": "\(choice.rateBreathsPerMinute)"])
         events.publish(.sessionEvent(SessionEvent(event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record))))
@@ -85,8 +85,7 @@ extension SessionEngine {
             return .error("pause: \(state.session == nil ? "no session is running" : "the session is not playing")")
         }
         session.pause(at: clock.now)
-        // The clock continues after a pause from a fresh cycle; remember the cycles heard.
-        session.clock.restart(pattern: session.clock.schedule.pattern, afterSamplesPlayed: player.samplesPlayed)
+        session.clock.pause(at: player.phase)
         session.lastPosition = nil
         player.stop()
         state = .paused(session)
@@ -135,10 +134,8 @@ extension SessionEngine {
             }
             session.choice = choice
             if case .running = state {
-                // The renderer applies it at a cycle boundary; the clock follows the same boundary.
-                let boundary = player.samplesPlayed + renderAheadSamples
+                // The renderer applies it at the next cycle boundary; the player's phase follows.
                 player.change(to: settings)
-                session.clock.change(to: settings.pattern, atBoundaryAtOrAfter: boundary)
                 state = .running(session)
             } else {
                 state = .paused(session)
@@ -168,10 +165,9 @@ extension SessionEngine {
             volume: choice.volume, phase: .inhale, progress: 0, cycle: 0)
         var progress: SessionProgress?
         if let session = state.session {
-            let position = session.clock.position(at: player.samplesPlayed)
             if case .paused = state {
-                pacer.cycle = Int(position.cycle)
-            } else {
+                pacer.cycle = Int(session.clock.earlierCycles)
+            } else if let position = session.clock.position(player.phase) {
                 pacer.phase = position.phase
                 pacer.progress = position.progress
                 pacer.cycle = Int(position.cycle)

@@ -135,7 +135,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     }
 
     private func publishPhaseIfChanged(_ session: inout ActiveSession) {
-        let position = session.clock.position(at: player.samplesPlayed)
+        guard let position = session.clock.position(player.phase) else { return }
         guard position.phase != session.lastPosition?.phase || position.cycle != session.lastPosition?.cycle else {
             session.lastPosition = position
             return
@@ -193,12 +193,6 @@ public actor SessionEngine: ControlRequestHandler, Service {
     var fades: FadeSettings {
         (try? FadeSettings(inSeconds: configuration.pacer.fadeInSeconds, outSeconds: configuration.pacer.fadeOutSeconds))
             ?? .standard
-    }
-
-    /// Samples between what has been heard and what the renderer may already have rendered: a live
-    /// change is scheduled beyond them so that the renderer and the clock pick the same boundary.
-    var renderAheadSamples: Int64 {
-        Int64(configuration.audio.sampleRateHz) * Int64(configuration.audio.bufferMilliseconds + 2 * configuration.audio.periodMilliseconds) / 1000
     }
 }
 
