@@ -3,9 +3,10 @@ import Foundation
 
 /// How numbers, durations and times read in breathctl's text output.
 enum Readable {
-    /// `7:55`, `1:02:03`; negative durations read as `0:00`.
-    static func duration(seconds: Double) -> String {
-        let total = Int(max(0, seconds).rounded())
+    /// `7:55`, `1:02:03`; negative durations read as `0:00`. A clock counting up rounds down and
+    /// one counting down rounds up, so that elapsed and left add up to the session's length.
+    static func duration(seconds: Double, rounding rule: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> String {
+        let total = Int(max(0, seconds).rounded(rule))
         let (hours, minutes, rest) = (total / 3600, total / 60 % 60, total % 60)
         let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
         return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(rest))" : "\(minutes):\(twoDigits(rest))"

@@ -16,8 +16,8 @@ enum StatusText {
 
     static func state(_ status: StatusReply) -> String {
         guard let session = status.session else { return status.state.rawValue }
-        return "\(status.state.rawValue), session \(session.id): \(Readable.duration(seconds: session.elapsedSeconds)) elapsed, "
-            + "\(Readable.duration(seconds: session.remainingSeconds)) left"
+        return "\(status.state.rawValue), session \(session.id): \(Readable.duration(seconds: session.elapsedSeconds, rounding: .down)) elapsed, "
+            + "\(Readable.duration(seconds: session.remainingSeconds, rounding: .up)) left"
     }
 
     static func pacer(_ pacer: PacerStatus, state: DaemonState) -> String {

@@ -23,8 +23,8 @@ struct WatchScreen {
         if let session = model.session {
             let elapsed = session.elapsedSeconds(at: now)
             parts.append("session \(session.id)")
-            parts.append("\(Readable.duration(seconds: elapsed)) elapsed")
-            parts.append("\(Readable.duration(seconds: session.durationSeconds - elapsed)) left")
+            parts.append("\(Readable.duration(seconds: elapsed, rounding: .down)) elapsed")
+            parts.append("\(Readable.duration(seconds: session.durationSeconds - elapsed, rounding: .up)) left")
         } else if let finished = model.lastFinished {
             parts.append(finished)
         } else {
