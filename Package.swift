@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "breathctl",
             dependencies: [
-                "HRV", "Sensor", "Pacer", "Audio", "BreathClient",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,7 +105,17 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "BreathctlTests", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(
+            name: "BreathctlTests",
+            dependencies: [
+                // BreathDaemon serves a real control socket to the client until the daemon's own
+                // end-to-end tests exist.
+                "BreathDaemon", "BreathProtocol",
+                .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests"),

@@ -89,6 +89,16 @@ public final class DaemonConnection {
         }
     }
 
+    /// Waits until the daemon has sent something or the timeout passes; true when `readLine` has
+    /// input to work on. `watch` uses it to keep animating between events.
+    public func waitForInput(timeoutMilliseconds: Int32) throws(Failure) -> Bool {
+        if buffer.contains(UInt8(ascii: "\n")) { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = retryingOnInterrupt { poll(&descriptor, 1, timeoutMilliseconds) }
+        if ready < 0 { throw .system(operation: "poll", path: path, errno: errno) }
+        return ready > 0
+    }
+
     /// The next line from the daemon, without its newline; `nil` at end of stream.
     public func readLine() throws(Failure) -> String? {
         while true {

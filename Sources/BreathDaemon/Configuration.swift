@@ -84,10 +84,9 @@ public enum DefaultLocations {
     }
 
     /// systemd's RuntimeDirectory, else `$XDG_RUNTIME_DIR/breathd/`, else `/run/breathd/`.
+    /// Shared with breathctl through BreathProtocol.
     public static func socketPath(environment: [String: String]) -> String {
-        if let directory = firstDirectory(environment["RUNTIME_DIRECTORY"]) { return "\(directory)/breathd.sock" }
-        if let base = nonEmpty(environment["XDG_RUNTIME_DIR"]) { return "\(base)/breathd/breathd.sock" }
-        return "/run/breathd/breathd.sock"
+        SocketLocation.defaultPath(environment: environment)
     }
 
     /// systemd's StateDirectory, else `$XDG_STATE_HOME/breathd/`, XDG_STATE_HOME defaulting to ~/.local/state.

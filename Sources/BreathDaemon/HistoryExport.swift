@@ -1,7 +1,7 @@
 import BreathProtocol
-import Foundation
 
-/// A session's beats with their metrics as CSV or JSON (`breathctl export`).
+/// A session's beats with their metrics as CSV or JSON; the formatting lives in BreathProtocol's
+/// `SessionExport` so that `breathctl export` writes the same bytes.
 public enum HistoryExport {
     public enum Format: String, Sendable, CaseIterable {
         case csv, json
@@ -15,25 +15,8 @@ public enum HistoryExport {
     }
 
     /// One header line, then one line per beat; empty cells where a metric was not yet computed.
-    public static func csv(_ session: SessionReply) -> String {
-        var lines = ["t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level"]
-        lines.reserveCapacity(session.beats.count + 1)
-        func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
-        for beat in session.beats {
-            lines.append(
-                [
-                    String(beat.offsetSeconds), String(beat.rrMilliseconds), beat.isNN ? "1" : "0",
-                    cell(beat.meanHeartRateBPM), cell(beat.rmssdMilliseconds), cell(beat.sdnnMilliseconds),
-                    cell(beat.coherenceScore), beat.coherenceLevel?.rawValue ?? "",
-                ].joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
+    public static func csv(_ session: SessionReply) -> String { SessionExport.csv(session) }
 
     /// The `session` reply's object (session record and beats), pretty-printed.
-    public static func json(_ session: SessionReply) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(session), as: UTF8.self) + "\n"
-    }
+    public static func json(_ session: SessionReply) throws -> String { try SessionExport.json(session) }
 }

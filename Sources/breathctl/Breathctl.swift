@@ -6,9 +6,15 @@ struct Breathctl: AsyncParsableCommand {
         commandName: "breathctl",
         abstract: "Control and inspect breathd, the breathing biofeedback daemon.",
         discussion: """
-            Offline tools work without the daemon: `analyze` computes HRV and coherence for a \
-            recording of RR intervals.
+            The daemon's commands talk to it over its socket (--socket PATH or $BREATHD_SOCKET; \
+            protocol in docs/protocol.md). Offline tools work without the daemon: `analyze` computes \
+            HRV and coherence for a recording of RR intervals, `sensor` and `simulate` read and fake \
+            a heart-rate sensor.
             """,
-        subcommands: [Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self]
+        subcommands: [
+            StatusCommand.self, WatchCommand.self, StartCommand.self, StopCommand.self, PauseCommand.self,
+            ResumeCommand.self, SetCommand.self, HistoryCommand.self, SessionCommand.self, ExportCommand.self,
+            Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self,
+        ]
     )
 }

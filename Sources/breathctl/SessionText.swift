@@ -1,0 +1,71 @@
+import BreathProtocol
+
+/// `breathctl session` as text: the record's summary, then a chart of the heart rate and one of
+/// the coherence score over the session.
+enum SessionText {
+    static func render(_ reply: SessionReply, chart: TerminalChart = TerminalChart()) -> String {
+        var lines = summary(reply.session)
+        let heartRate = reply.beats.filter { $0.isNN && $0.rrMilliseconds > 0 }
+            .map { TerminalChart.Point(x: $0.offsetSeconds, y: 60_000 / $0.rrMilliseconds) }
+        let coherence = reply.beats.compactMap { beat in
+            beat.coherenceScore.map { TerminalChart.Point(x: beat.offsetSeconds, y: $0) }
+        }
+        let time = { (seconds: Double) in Readable.duration(seconds: seconds) }
+        lines.append("")
+        if heartRate.isEmpty {
+            lines.append("heart rate: no beats recorded")
+        } else {
+            lines.append("heart rate (bpm, normal beats)")
+            lines += chart.render(heartRate, yDecimals: 0, xLabel: time)
+        }
+        lines.append("")
+        if coherence.isEmpty {
+            lines.append("coherence: not computed (too few beats)")
+        } else {
+            lines.append("coherence score")
+            lines += chart.render(coherence, yDecimals: 1, xLabel: time)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func summary(_ session: SessionRecord) -> [String] {
+        let settings = session.settings
+        var rows: [(String, String)] = []
+        var head = "\(session.id), \(session.endReason?.rawValue ?? "running")"
+        if let duration = HistoryText.duration(session) { head += " after \(Readable.duration(seconds: duration))" }
+        rows.append(("session", head))
+        var times = LocalTime.seconds(session.startedAt)
+        if let ended = session.endedAt { times += " to \(LocalTime.timeOfDay(ended))" }
+        rows.append(("time", times))
+        rows.append((
+            "settings",
+            "\(Readable.duration(seconds: settings.durationSeconds)) at \(Readable.setting(settings.rateBreathsPerMinute)) breaths/min, "
+                + "ratio \(settings.ratio), voice \(settings.voice.rawValue), volume \(Readable.percent(share: settings.volume))"
+        ))
+        if let summary = session.summary {
+            var heart: [String] = []
+            if let rate = summary.meanHeartRateBPM { heart.append("mean \(Readable.fixed(rate, decimals: 1)) bpm") }
+            if let rmssd = summary.rmssdMilliseconds { heart.append("RMSSD \(Readable.fixed(rmssd, decimals: 1)) ms") }
+            if let sdnn = summary.sdnnMilliseconds { heart.append("SDNN \(Readable.fixed(sdnn, decimals: 1)) ms") }
+            rows.append(("heart", heart.isEmpty ? "too few beats" : heart.joined(separator: ", ")))
+            rows.append(("coherence", coherence(summary)))
+            rows.append(("beats", "\(summary.beats) (\(Readable.plural(summary.artifacts, "artifact")))"))
+        }
+        return rows.map { label, text in label.leftAligned(width: 11) + text }
+    }
+
+    /// `mean 3.10; high 4:39 (47 %), medium 3:20 (33 %), low 2:00 (20 %)`
+    static func coherence(_ summary: SessionSummary) -> String {
+        let levels = summary.secondsInLevel
+        let measured = levels.low + levels.medium + levels.high
+        var parts: [String] = []
+        if let mean = summary.meanCoherenceScore { parts.append("mean \(Readable.fixed(mean, decimals: 2))") }
+        if measured > 0 {
+            parts.append(
+                [CoherenceLevelName.high, .medium, .low].map { level in
+                    "\(level.rawValue) \(Readable.duration(seconds: levels[level])) (\(Readable.percent(share: levels[level] / measured)))"
+                }.joined(separator: ", "))
+        }
+        return parts.isEmpty ? "not computed (too few beats)" : parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,87 @@
+import BreathProtocol
+
+/// `breathctl status` as text: one labelled line per part of the daemon.
+enum StatusText {
+    static func render(_ status: StatusReply) -> String {
+        let rows: [(String, String)] = [
+            ("state", state(status)),
+            ("pacer", pacer(status.pacer, state: status.state)),
+            ("heart", heart(status.hrv)),
+            ("coherence", coherence(status.hrv)),
+            ("sensor", sensor(status.sensor)),
+            ("audio", audio(status.audio)),
+        ]
+        return rows.map { label, text in label.leftAligned(width: 11) + text }.joined(separator: "\n") + "\n"
+    }
+
+    static func state(_ status: StatusReply) -> String {
+        guard let session = status.session else { return status.state.rawValue }
+        return "\(status.state.rawValue), session \(session.id): \(Readable.duration(seconds: session.elapsedSeconds, rounding: .down)) elapsed, "
+            + "\(Readable.duration(seconds: session.remainingSeconds, rounding: .up)) left"
+    }
+
+    static func pacer(_ pacer: PacerStatus, state: DaemonState) -> String {
+        var text = "\(Readable.setting(pacer.rateBreathsPerMinute)) breaths/min, ratio \(pacer.ratio), voice \(pacer.voice.rawValue), "
+            + "volume \(Readable.percent(share: pacer.volume))"
+        if state != .idle {
+            text += "; \(phaseName(pacer.phase)) \(Readable.percent(share: pacer.progress)), breath \(pacer.cycle)"
+        }
+        return text
+    }
+
+    static func heart(_ hrv: HRVSnapshot) -> String {
+        guard let heartRate = hrv.meanHeartRateBPM else { return "no beats yet" }
+        var parts = ["\(Readable.fixed(heartRate, decimals: 1)) bpm"]
+        if let rmssd = hrv.rmssdMilliseconds { parts.append("RMSSD \(Readable.fixed(rmssd, decimals: 1)) ms") }
+        if let sdnn = hrv.sdnnMilliseconds { parts.append("SDNN \(Readable.fixed(sdnn, decimals: 1)) ms") }
+        if let pnn50 = hrv.pnn50Percent { parts.append("pNN50 \(Readable.fixed(pnn50, decimals: 1)) %") }
+        return parts.joined(separator: ", ")
+    }
+
+    static func coherence(_ hrv: HRVSnapshot) -> String {
+        let artifacts = "artifacts \(Readable.fixed(hrv.artifactPercent, decimals: 1)) %"
+        guard let score = hrv.coherenceScore else {
+            if hrv.warmUpSecondsLeft > 0 {
+                return "warming up: \(Int(hrv.warmUpSecondsLeft.rounded(.up))) s of beats still needed"
+            }
+            return "not computed yet; \(artifacts)"
+        }
+        var text = Readable.fixed(score, decimals: 2)
+        if let level = hrv.coherenceLevel { text += " \(level.rawValue)" }
+        var details: [String] = []
+        if let ratio = hrv.coherenceRatio { details.append("ratio \(Readable.fixed(ratio, decimals: 2))") }
+        if let peak = hrv.peakFrequencyHz { details.append("peak \(Readable.fixed(peak, decimals: 3)) Hz") }
+        if !details.isEmpty { text += " (\(details.joined(separator: ", ")))" }
+        return text + ", \(artifacts)"
+    }
+
+    static func sensor(_ sensor: SensorStatus) -> String {
+        if sensor.state == .none { return "none configured" }
+        var text = "\(sensor.state.rawValue) \(sensor.device) (\(sensor.format)): \(Readable.plural(sensor.beats, "beat")), "
+            + "\(Readable.plural(sensor.artifacts, "artifact")), \(Readable.plural(sensor.rejectedLines, "rejected line"))"
+        if let since = sensor.secondsSinceLastBeat { text += ", last beat \(Readable.fixed(since, decimals: 1)) s ago" }
+        return text
+    }
+
+    static func audio(_ audio: AudioStatus) -> String {
+        var text = "\(audio.state.rawValue) on \(audio.device), \(Readable.plural(audio.xruns, "xrun"))"
+        if let error = audio.lastError { text += " (last error: \(error))" }
+        return text
+    }
+
+    static func phaseName(_ phase: BreathPhase) -> String {
+        switch phase {
+        case .inhale: "inhale"
+        case .holdIn: "hold (in)"
+        case .exhale: "exhale"
+        case .holdOut: "hold (out)"
+        }
+    }
+}
+
+extension String {
+    /// Left-aligned in a column of at least `length` characters.
+    func leftAligned(width length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -1,0 +1,163 @@
+import BreathProtocol
+import Foundation
+
+/// What the live `watch` view shows, kept up to date from STATUS and the watch events. Times are
+/// seconds on the monotonic clock, so that the view can move the pacer bar and the session clock
+/// between events.
+struct WatchModel {
+    struct Phase {
+        var phase: BreathPhase
+        var cycle: Int
+        var durationSeconds: Double
+        var startedAt: Double
+    }
+
+    struct Session {
+        var id: Int64
+        var durationSeconds: Double
+        /// Elapsed seconds at `anchor`; the clock runs from there while the session is not paused.
+        var elapsedSecondsAtAnchor: Double
+        var anchor: Double
+        var isPaused: Bool
+
+        func elapsedSeconds(at now: Double) -> Double {
+            min(durationSeconds, elapsedSecondsAtAnchor + (isPaused ? 0 : max(0, now - anchor)))
+        }
+    }
+
+    /// Scores kept for the sparkline: about the last minute of beats.
+    static let recentScoreCount = 60
+
+    var state: DaemonState = .idle
+    var phase: Phase?
+    var session: Session?
+    var lastFinished: String?
+    var heartRateBPM: Double?
+    var coherenceScore: Double?
+    var coherenceLevel: CoherenceLevelName?
+    var warmUpSecondsLeft: Double = 0
+    var recentScores: [Double] = []
+    var sensorState: SensorState = .none
+    var sensorDevice = ""
+    var audioState: AudioState = .idle
+    var lastBeatRRMilliseconds: Double?
+    /// When the pacer was paused; the bar stands still from then until the session resumes.
+    var pausedAt: Double?
+
+    init() {}
+
+    init(status: StatusReply, at now: Double) {
+        state = status.state
+        if let progress = status.session {
+            let duration = progress.elapsedSeconds + progress.remainingSeconds
+            session = Session(
+                id: progress.id, durationSeconds: duration, elapsedSecondsAtAnchor: progress.elapsedSeconds, anchor: now,
+                isPaused: status.state == .paused)
+        }
+        if status.state != .idle {
+            // STATUS gives the progress but not the phase's length; the rate and ratio tell it
+            // (holds are short and not reported, so a second stands in for them).
+            let pacer = status.pacer
+            let breathSeconds = 60 / pacer.rateBreathsPerMinute
+            let duration = switch pacer.phase {
+            case .inhale: breathSeconds * pacer.ratio.inhaleShare
+            case .exhale: breathSeconds * (1 - pacer.ratio.inhaleShare)
+            case .holdIn, .holdOut: 1.0
+            }
+            phase = Phase(phase: pacer.phase, cycle: pacer.cycle, durationSeconds: duration, startedAt: now - pacer.progress * duration)
+            if status.state == .paused { pausedAt = now }
+        }
+        apply(hrv: status.hrv)
+        sensorState = status.sensor.state
+        sensorDevice = status.sensor.device
+        audioState = status.audio.state
+    }
+
+    mutating func apply(_ message: ServerMessage, at now: Double) {
+        switch message {
+        case .phase(let event):
+            phase = Phase(phase: event.phase, cycle: event.cycle, durationSeconds: event.durationSeconds, startedAt: now)
+        case .metrics(let event):
+            apply(hrv: event.hrv)
+        case .beat(let event):
+            lastBeatRRMilliseconds = event.rrMilliseconds
+        case .level(let event):
+            coherenceLevel = event.level
+            coherenceScore = event.coherenceScore
+        case .sensor(let event):
+            sensorState = event.state
+            sensorDevice = event.device
+        case .audio(let event):
+            audioState = event.state
+        case .sessionEvent(let event):
+            apply(event, at: now)
+        case .version, .status, .history, .session, .ok, .error:
+            break
+        }
+    }
+
+    private mutating func apply(_ event: SessionEvent, at now: Double) {
+        let record = event.session
+        switch event.event {
+        case .started:
+            state = .running
+            lastFinished = nil
+            pausedAt = nil
+            session = Session(
+                id: record.id, durationSeconds: record.settings.durationSeconds, elapsedSecondsAtAnchor: 0, anchor: now,
+                isPaused: false)
+        case .paused:
+            state = .paused
+            pausedAt = pausedAt ?? now
+            if let current = session {
+                session?.elapsedSecondsAtAnchor = current.elapsedSeconds(at: now)
+                session?.anchor = now
+                session?.isPaused = true
+            }
+        case .resumed:
+            state = .running
+            if let pausedAt { phase?.startedAt += now - pausedAt }
+            pausedAt = nil
+            session?.anchor = now
+            session?.isPaused = false
+        case .finished:
+            state = .idle
+            session = nil
+            phase = nil
+            lastFinished = WatchEventText.sessionText(event)
+        }
+    }
+
+    private mutating func apply(hrv: HRVSnapshot) {
+        heartRateBPM = hrv.meanHeartRateBPM ?? heartRateBPM
+        coherenceScore = hrv.coherenceScore
+        coherenceLevel = hrv.coherenceLevel
+        warmUpSecondsLeft = hrv.warmUpSecondsLeft
+        if let score = hrv.coherenceScore {
+            recentScores.append(score)
+            if recentScores.count > Self.recentScoreCount { recentScores.removeFirst(recentScores.count - Self.recentScoreCount) }
+        }
+    }
+
+    /// How full the breathing bar is, 0-1: it fills on the in-breath and empties on the out-breath.
+    func breathFill(at now: Double) -> Double? {
+        guard let phase else { return nil }
+        // A paused pacer stands still, so the bar must too.
+        let elapsed = (pausedAt ?? now) - phase.startedAt
+        let progress = phase.durationSeconds > 0 ? min(1, max(0, elapsed / phase.durationSeconds)) : 1
+        return switch phase.phase {
+        case .inhale: progress
+        case .holdIn: 1
+        case .exhale: 1 - progress
+        case .holdOut: 0
+        }
+    }
+}
+
+enum MonotonicClock {
+    static var seconds: Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

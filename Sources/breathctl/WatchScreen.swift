@@ -1,0 +1,94 @@
+import BreathProtocol
+
+/// Draws the live `watch` view of a `WatchModel` as lines of text with ANSI colours:
+///
+///     breathd  running · session 13 · 2:05 elapsed · 7:55 left
+///     inhale   ▕██████████████▌                         ▏ breath 11
+///     heart    59.4 bpm
+///     coherence 1.35 medium  ▁▂▃▃▄▅▆▆▇█
+///     sensor   streaming /dev/ttyUSB0 · audio playing
+struct WatchScreen {
+    var columns: Int
+    var colour: Bool
+
+    private static let eighths: [Character] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"]
+    private static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+
+    func render(_ model: WatchModel, at now: Double) -> [String] {
+        [header(model, at: now), bar(model, at: now), heart(model), coherence(model), devices(model)]
+    }
+
+    private func header(_ model: WatchModel, at now: Double) -> String {
+        var parts = [paint(model.state.rawValue, bold: true)]
+        if let session = model.session {
+            let elapsed = session.elapsedSeconds(at: now)
+            parts.append("session \(session.id)")
+            parts.append("\(Readable.duration(seconds: elapsed, rounding: .down)) elapsed")
+            parts.append("\(Readable.duration(seconds: session.durationSeconds - elapsed, rounding: .up)) left")
+        } else if let finished = model.lastFinished {
+            parts.append(finished)
+        } else {
+            parts.append("no session")
+        }
+        return "breathd".leftAligned(width: 10) + parts.joined(separator: " · ")
+    }
+
+    private func bar(_ model: WatchModel, at now: Double) -> String {
+        guard let phase = model.phase, let fill = model.breathFill(at: now) else {
+            return "pacer".leftAligned(width: 10) + "waiting for a session"
+        }
+        let label = model.state == .paused ? "paused" : StatusText.phaseName(phase.phase)
+        let width = max(10, min(60, columns - 30))
+        let eighthsFilled = Int((fill * Double(width * 8)).rounded())
+        var cells = String(repeating: "█", count: eighthsFilled / 8)
+        if eighthsFilled % 8 > 0 { cells.append(Self.eighths[eighthsFilled % 8 - 1]) }
+        cells += String(repeating: " ", count: width - cells.count)
+        let colourCode = phase.phase == .inhale || phase.phase == .holdIn ? "36" : "34"
+        return label.leftAligned(width: 10) + "▕" + paint(cells, code: colourCode) + "▏ breath \(phase.cycle)"
+    }
+
+    private func heart(_ model: WatchModel) -> String {
+        let rate = model.heartRateBPM.map { "\(Readable.fixed($0, decimals: 1)) bpm" } ?? "no beats yet"
+        return "heart".leftAligned(width: 10) + rate
+    }
+
+    private func coherence(_ model: WatchModel) -> String {
+        guard let score = model.coherenceScore else {
+            let text = model.warmUpSecondsLeft > 0
+                ? "warming up: \(Int(model.warmUpSecondsLeft.rounded(.up))) s of beats still needed" : "not computed yet"
+            return "coherence".leftAligned(width: 10) + text
+        }
+        var text = Readable.fixed(score, decimals: 2)
+        if let level = model.coherenceLevel { text += " " + paint(level.rawValue, code: Self.colourCode(level), bold: true) }
+        let sparkWidth = max(0, min(WatchModel.recentScoreCount, columns - 30))
+        return "coherence".leftAligned(width: 10) + text + "  " + Self.sparkline(model.recentScores.suffix(sparkWidth))
+    }
+
+    private func devices(_ model: WatchModel) -> String {
+        var sensor = model.sensorState == .none ? "none" : model.sensorState.rawValue
+        if !model.sensorDevice.isEmpty { sensor += " \(model.sensorDevice)" }
+        if model.sensorState == .lost { sensor = paint(sensor, code: "31") }
+        return "sensor".leftAligned(width: 10) + sensor + " · audio \(model.audioState.rawValue)"
+    }
+
+    /// Recent scores scaled from zero to the highest, so that a rising line means rising coherence.
+    static func sparkline(_ scores: some Collection<Double>) -> String {
+        guard let highest = scores.max(), highest > 0 else { return String(repeating: "▁", count: scores.count) }
+        return String(scores.map { sparks[min(7, max(0, Int($0 / highest * 7.999)))] })
+    }
+
+    /// Red, yellow, green: the usual reading of low, medium and high coherence.
+    static func colourCode(_ level: CoherenceLevelName) -> String {
+        switch level {
+        case .low: "31"
+        case .medium: "33"
+        case .high: "32"
+        }
+    }
+
+    private func paint(_ text: String, code: String? = nil, bold: Bool = false) -> String {
+        guard colour, code != nil || bold else { return text }
+        let codes = [bold ? "1" : nil, code].compactMap { $0 }.joined(separator: ";")
+        return "\u{1B}[\(codes)m\(text)\u{1B}[0m"
+    }
+}

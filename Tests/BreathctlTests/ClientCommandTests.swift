@@ -1,0 +1,128 @@
+import BreathProtocol
+import Foundation
+import Testing
+
+/// breathctl against a real control socket (BreathDaemon's server with a scripted engine).
+@Suite(.timeLimit(.minutes(1))) struct ClientCommandTests {
+    @Test func statusPrintsAReadableSummary() async throws {
+        let result = try await ServedSocket().serve { socket in
+            try await ClientProcess.run(["status", "--socket", socket.path])
+        }
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "state      running, session 13: 2:05 elapsed, 7:55 left",
+            "pacer      5.5 breaths/min, ratio 1:1, voice bowl, volume 40 %; exhale 25 %, breath 11",
+            "heart      59.4 bpm, RMSSD 41.2 ms, SDNN 57.1 ms, pNN50 27.0 %",
+            "coherence  1.35 medium (ratio 1.35, peak 0.094 Hz), artifacts 1.5 %",
+            "sensor     streaming /dev/ttyUSB0 (rr): 1520 beats, 3 artifacts, 2 rejected lines, last beat 0.4 s ago",
+            "audio      playing on default, 1 xrun (last error: underrun at 12:00)",
+        ])
+    }
+
+    @Test func statusOfAnIdleDaemonSaysWhatIsMissing() async throws {
+        let handler = ScriptedHandler { _ in .status(Fixtures.idleStatus) }
+        let result = try await ServedSocket(handler: handler).serve { socket in
+            try await ClientProcess.run(["status"], environment: ["BREATHD_SOCKET": socket.path])
+        }
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("state      idle\n"))
+        #expect(result.stdout.contains("heart      no beats yet\n"))
+        #expect(result.stdout.contains("coherence  warming up: 64 s of beats still needed\n"))
+        #expect(result.stdout.contains("sensor     none configured\n"))
+    }
+
+    @Test func statusJSONIsTheDaemonsLine() async throws {
+        let result = try await ServedSocket().serve { socket in
+            try await ClientProcess.run(["status", "--json", "--socket", socket.path])
+        }
+        #expect(result.status == 0)
+        #expect(result.stdout == String(decoding: LineCodec.encodeLine(.status(Fixtures.runningStatus)), as: UTF8.self))
+    }
+
+    @Test func controlCommandsSendTheirRequests() async throws {
+        let socket = try ServedSocket()
+        let outputs = try await socket.serve { socket in
+            var outputs: [ClientProcess.Result] = []
+            for arguments in [
+                ["start"], ["start", "--minutes", "2.5", "--rate", "6", "--ratio", "4:6", "--voice", "noise", "--volume", "0.3"],
+                ["stop"], ["pause"], ["resume"], ["set", "rate", "6.5"], ["set", "ratio", "2:3"], ["set", "voice", "bowl"],
+                ["set", "volume", "0.2"],
+            ] {
+                outputs.append(try await ClientProcess.run(arguments + ["--socket", socket.path]))
+            }
+            return outputs
+        }
+        #expect(outputs.allSatisfy { $0.status == 0 && $0.stderr.isEmpty })
+        #expect(outputs[0].stdout == "session 13 started\n")
+        #expect(outputs[2...].allSatisfy { $0.stdout.isEmpty }, "silent on success, as mpc and chronyc are")
+        #expect(socket.handler.requests == [
+            .start(StartOptions()),
+            .start(StartOptions(minutes: 2.5, rateBreathsPerMinute: 6, ratio: BreathRatio(inhale: 4, exhale: 6), voice: .noise, volume: 0.3)),
+            .stop, .pause, .resume,
+            .set(.rate(6.5)), .set(.ratio(BreathRatio(inhale: 2, exhale: 3))), .set(.voice(.bowl)), .set(.volume(0.2)),
+        ])
+    }
+
+    @Test func controlJSONPrintsTheOKLine() async throws {
+        let result = try await ServedSocket().serve { socket in
+            try await ClientProcess.run(["start", "--json", "--socket", socket.path])
+        }
+        #expect(result.stdout == "{\"class\":\"OK\",\"message\":\"session started\",\"session\":13}\n")
+    }
+
+    @Test func anErrorReplyIsPrintedAndExitsWithStatus1() async throws {
+        let handler = ScriptedHandler { request in .error("\(request.command.rawValue): no session is running") }
+        let result = try await ServedSocket(handler: handler).serve { socket in
+            try await ClientProcess.run(["pause", "--socket", socket.path])
+        }
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "pause: no session is running\n")
+    }
+
+    @Test func anUnknownSessionIsAnError() async throws {
+        let result = try await ServedSocket().serve { socket in
+            try await ClientProcess.run(["session", "99", "--socket", socket.path])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderr == "no session 99 in history\n")
+    }
+
+    @Test func withoutADaemonTheExitStatusIs69() async throws {
+        let missing = "/tmp/breathctl-test-\(getpid())-missing/breathd.sock"
+        for arguments in [["status"], ["watch"], ["start"], ["history"], ["session", "last"], ["export", "last"]] {
+            let result = try await ClientProcess.run(arguments, environment: ["BREATHD_SOCKET": missing])
+            #expect(result.status == 69)
+            #expect(result.stderr == "breathd is not running (no socket at \(missing))\n")
+        }
+        // The default path follows XDG_RUNTIME_DIR.
+        let result = try await ClientProcess.run(["status"], environment: ["XDG_RUNTIME_DIR": "/tmp/breathctl-test-none"])
+        #expect(result.status == 69)
+        #expect(result.stderr == "breathd is not running (no socket at /tmp/breathctl-test-none/breathd/breathd.sock)\n")
+    }
+
+    @Test(arguments: [
+        (["start", "--rate", "12"], "--rate must be between 4.0 and 7.0 breaths per minute (got 12)."),
+        (["start", "--minutes", "0"], "--minutes must be between 0.1 and 240 minutes (got 0)."),
+        (["start", "--volume", "1.5"], "--volume must be between 0 and 1 (got 1.5)."),
+        (["start", "--ratio", "9:1"], "--ratio must give the inhale 20-80 % of the breath, e.g. 1:1 or 4:6 (got 9:1)."),
+        (["start", "--ratio", "fast"], "--ratio must be INHALE:EXHALE with two positive numbers, e.g. 1:1 or 4:6 (got fast)."),
+        (["start", "--voice", "choir"], "The value 'choir' is invalid for '--voice <voice>'"),
+        (["set", "rate", "3"], "rate must be between 4.0 and 7.0 breaths per minute (got 3)."),
+        (["set", "volume", "loud"], "volume must be a number (got loud)."),
+        (["set", "voice", "choir"], "voice must be one of glide, bowl, noise, off (got choir)."),
+        (["set", "speed", "1"], "The value 'speed' is invalid for '<key>'"),
+        (["history", "--limit", "0"], "--limit must be between 1 and 10000 (got 0)."),
+        (["history", "--json", "--csv"], "--json and --csv exclude each other."),
+        (["session", "first"], "The value 'first' is invalid for '<id|last>'"),
+        (["export", "last", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
+    ])
+    func invalidOptionsAreRefusedWithTheAcceptedRange(arguments: [String], message: String) async throws {
+        // No daemon needed: the arguments are checked before connecting.
+        let result = try await ClientProcess.run(arguments, environment: ["BREATHD_SOCKET": "/tmp/breathctl-test-none.sock"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message))
+    }
+}

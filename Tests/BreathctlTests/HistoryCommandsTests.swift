@@ -1,0 +1,100 @@
+import BreathProtocol
+import Foundation
+import Testing
+
+/// `history`, `session` and `export` against a real control socket.
+@Suite(.timeLimit(.minutes(1))) struct HistoryCommandsTests {
+    @Test func historyIsATable() async throws {
+        let socket = try ServedSocket()
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["history", "--limit", "5", "--socket", socket.path])
+        }
+        #expect(result.status == 0)
+        #expect(result.stdout == """
+            ID  STARTED           DURATION  END        HR bpm  RMSSD ms  COHERENCE  HIGH
+            13  2026-11-23 10:33         -  running         -         -          -  -
+            12  2026-11-23 08:00     10:00  completed    61.2      48.5       3.10  4:40 (47 %)
+
+            """)
+        #expect(socket.handler.requests == [.history(limit: 5)])
+    }
+
+    @Test func historyJSONIsTheDaemonsLine() async throws {
+        let socket = try ServedSocket()
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["history", "--json", "--socket", socket.path])
+        }
+        let expected = LineCodec.encodeLine(.history(HistoryReply(sessions: [Fixtures.runningSession, Fixtures.finishedSession])))
+        #expect(result.stdout == String(decoding: expected, as: UTF8.self))
+        #expect(socket.handler.requests == [.history(limit: nil)])
+    }
+
+    @Test func historyCSVHasOneRowPerSession() async throws {
+        let result = try await ServedSocket().serve { socket in
+            try await ClientProcess.run(["history", "--csv", "--socket", socket.path])
+        }
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines == [
+            "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
+                + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts",
+            "13,2026-11-23T10:33:20.000Z,,,,5.5,4:6,glide,0.5,,,,,,,,,",
+            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.25,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.1,120.5,200.0,279.5,612,4",
+            "",
+        ])
+    }
+
+    @Test func sessionShowsTheSummaryAndCharts() async throws {
+        let socket = try ServedSocket()
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["session", "last", "--socket", socket.path])
+        }
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Array(lines.prefix(6)) == [
+            "session    12, completed after 10:00",
+            "time       2026-11-23 08:00:00 to 08:10:00",
+            "settings   10:00 at 5.5 breaths/min, ratio 4:6, voice glide, volume 50 %",
+            "heart      mean 61.2 bpm, RMSSD 48.5 ms, SDNN 62.0 ms",
+            "coherence  mean 3.10; high 4:40 (47 %), medium 3:20 (33 %), low 2:01 (20 %)",
+            "beats      612 (4 artifacts)",
+        ])
+        let heart = try #require(lines.firstIndex(of: "heart rate (bpm, normal beats)"))
+        // 60000 / (1000 ± 80) ms: the axis spans 56 to 65 bpm; 8 rows, the x axis and its labels.
+        #expect(lines[heart + 1].hasPrefix("65 ┤"))
+        #expect(lines[heart + 8].hasPrefix("56 ┤"))
+        #expect(lines[heart + 9] == "   └" + String(repeating: "─", count: 60))
+        // From the first beat to the last normal one (the last beat is an artifact).
+        #expect(lines[heart + 10] == "    0:01" + String(repeating: " ", count: 51) + "10:01")
+        let coherence = try #require(lines.firstIndex(of: "coherence score"))
+        // Coherence rises through the session: the last column is full, the first nearly empty.
+        #expect(lines[coherence + 1].hasPrefix("4.5 ┤") && lines[coherence + 1].hasSuffix("█"))
+        #expect(lines[coherence + 8].hasPrefix("1.0 ┤▁"))
+        #expect(socket.handler.requests == [.session(.last)])
+    }
+
+    @Test func sessionJSONIsTheDaemonsLine() async throws {
+        let socket = try ServedSocket()
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["session", "12", "--json", "--socket", socket.path])
+        }
+        #expect(result.stdout == String(decoding: LineCodec.encodeLine(.session(Fixtures.sessionReply)), as: UTF8.self))
+        #expect(socket.handler.requests == [.session(.id(12))])
+    }
+
+    @Test func exportWritesEveryBeat() async throws {
+        let (csv, json) = try await ServedSocket().serve { socket in
+            (
+                try await ClientProcess.run(["export", "last", "--socket", socket.path]),
+                try await ClientProcess.run(["export", "12", "--format", "json", "--socket", socket.path])
+            )
+        }
+        #expect(csv.status == 0 && json.status == 0)
+        #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply))
+        let lines = csv.stdout.split(separator: "\n")
+        #expect(lines.count == 601)
+        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level")
+        #expect(lines[1] == "1.0,1000.0,1,,,,,")
+        let decoded = try JSONDecoder().decode(SessionReply.self, from: Data(json.stdout.utf8))
+        #expect(decoded == Fixtures.sessionReply)
+    }
+}
