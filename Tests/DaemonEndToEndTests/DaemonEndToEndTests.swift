@@ -115,6 +115,24 @@ import Glibc
         #expect(restarted.terminate() == 0)
     }
 
+    @Test func withoutASoundCardTheSessionStillPacesOnTheSocket() throws {
+        let daemon = try DaemonHarness()
+        try "pcm.!default { type hw; card 99 }\n".write(to: daemon.directory.appendingPathComponent("asound.conf"), atomically: true, encoding: .utf8)
+        try daemon.start()
+        let idle = try #require(try daemon.request(#"{"cmd":"status"}"#)["audio"] as? [String: Any])
+        #expect(idle["state"] as? String == "unavailable", "the start-up probe found no device")
+        #expect(try daemon.request(#"{"cmd":"start","minutes":1,"rate":7}"#)["class"] as? String == "OK")
+        let first = try #require(try daemon.request(#"{"cmd":"status"}"#)["pacer"] as? [String: Any])
+        usleep(1_500_000)
+        let status = try daemon.request(#"{"cmd":"status"}"#)
+        let later = try #require(status["pacer"] as? [String: Any])
+        #expect((status["audio"] as? [String: Any])?["state"] as? String == "unavailable")
+        let before = (first["progress"] as? Double ?? 0), after = (later["progress"] as? Double ?? 0)
+        // 7 breaths/min: 4.29 s inhale; 1.5 s moves the inhale on by about a third.
+        #expect(later["phase"] as? String == "inhale" && after > before + 0.2, "pacer moves on the wall clock: \(before) -> \(after)")
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test func malformedAndOversizedRequests() throws {
         let daemon = try DaemonHarness()
         try daemon.start()

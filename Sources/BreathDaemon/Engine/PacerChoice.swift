@@ -55,8 +55,39 @@ struct PacerClock: Sendable {
     /// Cycles completed in earlier playbacks of this session.
     private(set) var earlierCycles: Int64 = 0
     let sampleRate: Int
+    /// While no device plays (none attached, unplugged), the pacer runs on the wall clock from
+    /// `wallOrigin`, so the rhythm still reaches watchers and the person can follow it on screen.
+    private var wallSchedule: PacerSchedule
+    private var wallOrigin: ContinuousClock.Instant
 
-    init(sampleRate: Int) { self.sampleRate = sampleRate }
+    init(pattern: BreathPattern, sampleRate: Int, now: ContinuousClock.Instant) {
+        self.sampleRate = sampleRate
+        wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
+        wallOrigin = now
+    }
+
+    private func wallSample(_ now: ContinuousClock.Instant) -> Int64 {
+        let elapsed = now - wallOrigin
+        // Through nanoseconds: attoseconds times a sample rate would overflow Int64.
+        let nanoseconds = elapsed.components.attoseconds / 1_000_000_000
+        return elapsed.components.seconds * Int64(sampleRate) + nanoseconds * Int64(sampleRate) / 1_000_000_000
+    }
+
+    /// The wall-clock position, for when the player is not playing.
+    func wallPosition(_ now: ContinuousClock.Instant) -> Position? {
+        position(wallSchedule.position(at: max(0, wallSample(now))))
+    }
+
+    /// A playback (re)starts: the wall clock starts a fresh schedule with it.
+    mutating func restartWallClock(pattern: BreathPattern, at now: ContinuousClock.Instant) {
+        wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
+        wallOrigin = now
+    }
+
+    /// A live change, on the wall clock as the renderer does it: from the next cycle boundary.
+    mutating func changeWallClock(to pattern: BreathPattern, at now: ContinuousClock.Instant) {
+        wallSchedule = wallSchedule.changing(to: pattern, atBoundaryAtOrAfter: max(0, wallSample(now)))
+    }
 
     struct Position: Equatable {
         var phase: BreathProtocol.BreathPhase
@@ -77,8 +108,8 @@ struct PacerClock: Sendable {
     }
 
     /// At a pause: the cycle it paused in counts as heard; the next playback starts a new one.
-    mutating func pause(at played: PhasePosition?) {
-        if let position = position(played) { earlierCycles = position.cycle + 1 }
+    mutating func pause(at position: Position?) {
+        if let position { earlierCycles = position.cycle + 1 }
     }
 }
 

@@ -57,7 +57,7 @@ extension SessionEngine {
         }
         let session = ActiveSession(
             id: id, startedAt: startedAt, choice: choice, durationSeconds: durationSeconds,
-            clock: PacerClock(sampleRate: configuration.audio.sampleRateHz), now: clock.now)
+            clock: PacerClock(pattern: settings.pattern, sampleRate: configuration.audio.sampleRateHz, now: clock.now), now: clock.now)
         state = .running(session)
         logger.info("session started", metadata: ["session": "\(id)", "minutes": "\(durationSeconds / 60)", "rate": "\(choice.rateBreathsPerMinute)"])
         events.publish(.sessionEvent(SessionEvent(event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record))))
@@ -85,7 +85,7 @@ extension SessionEngine {
             return .error("pause: \(state.session == nil ? "no session is running" : "the session is not playing")")
         }
         session.pause(at: clock.now)
-        session.clock.pause(at: player.phase)
+        session.clock.pause(at: pacerPosition(session))
         session.lastPosition = nil
         player.stop()
         state = .paused(session)
@@ -102,6 +102,7 @@ extension SessionEngine {
         do {
             let settings = try session.choice.settings()
             try player.start(PlaybackSession(output: outputConfiguration, settings: settings, fades: fades))
+            session.clock.restartWallClock(pattern: settings.pattern, at: clock.now)
         } catch {
             return .error("resume: \(error)")
         }
@@ -136,6 +137,7 @@ extension SessionEngine {
             if case .running = state {
                 // The renderer applies it at the next cycle boundary; the player's phase follows.
                 player.change(to: settings)
+                session.clock.changeWallClock(to: settings.pattern, at: clock.now)
                 state = .running(session)
             } else {
                 state = .paused(session)
@@ -167,7 +169,7 @@ extension SessionEngine {
         if let session = state.session {
             if case .paused = state {
                 pacer.cycle = Int(session.clock.earlierCycles)
-            } else if let position = session.clock.position(player.phase) {
+            } else if let position = pacerPosition(session) {
                 pacer.phase = position.phase
                 pacer.progress = position.progress
                 pacer.cycle = Int(position.cycle)

@@ -135,13 +135,22 @@ public actor SessionEngine: ControlRequestHandler, Service {
     }
 
     private func publishPhaseIfChanged(_ session: inout ActiveSession) {
-        guard let position = session.clock.position(player.phase) else { return }
+        guard let position = pacerPosition(session) else { return }
         guard position.phase != session.lastPosition?.phase || position.cycle != session.lastPosition?.cycle else {
             session.lastPosition = position
             return
         }
         session.lastPosition = position
         events.publish(.phase(PhaseEvent(phase: position.phase, cycle: Int(position.cycle), durationSeconds: position.phaseSeconds)))
+    }
+
+    /// Where the session's pacer is: from the samples heard while a device plays, else from the
+    /// wall clock.
+    func pacerPosition(_ session: ActiveSession) -> PacerClock.Position? {
+        switch player.status.state {
+        case .playing, .stopping: session.clock.position(player.phase)
+        case .idle, .opening, .waitingForDevice: session.clock.wallPosition(clock.now)
+        }
     }
 
     // MARK: Session lifecycle
