@@ -38,6 +38,29 @@ import Testing
         #expect(output.hasSuffix("\u{1B}[0m\u{1B}[?25h\n"), "colours ended and the cursor shown again")
     }
 
+    @Test func linesAreCutToANarrowTerminal() async throws {
+        let terminal = try PseudoTerminal()
+        var size = winsize(ws_row: 24, ws_col: 40, ws_xpixel: 0, ws_ypixel: 0)
+        #expect(ioctl(terminal.deviceFileDescriptor, UInt(TIOCSWINSZ), &size) == 0)
+        let screen = OutputBuffer()
+        try await ServedSocket().serve { socket in
+            let client = try ClientProcess(
+                ["watch", "--no-color", "--socket", socket.path],
+                standardOutput: FileHandle(fileDescriptor: terminal.deviceFileDescriptor, closeOnDealloc: false))
+            try await socket.waitForWatchers(1)
+            socket.events.publish(.sessionEvent(SessionEvent(event: .finished, session: Fixtures.finishedSession)))
+            try await readUntil(terminal, into: screen) { $0.contains("session 12 fini") }
+            client.interrupt()
+            _ = await client.result()
+        }
+        // Every line of every frame, escape sequences removed, fits in 39 columns.
+        let visible = screen.text.replacing(/\u{1B}\[[0-9;?]*[A-Za-z]/, with: "").replacing("\r", with: "")
+        let lines = visible.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.count <= 39 }, "\(lines.filter { $0.count > 39 })")
+        #expect(!screen.text.contains("\u{1B}[1m"), "--no-color")
+    }
+
     /// Reads what the client drew until `done` holds for all of it.
     private func readUntil(_ terminal: PseudoTerminal, into screen: OutputBuffer, _ done: (String) -> Bool) async throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
