@@ -8,11 +8,12 @@ SHARED     ?= $(abspath ../shared)
 FUZZ_SECONDS ?= 60
 
 # System packages the build, the tests and the benchmarks need (Debian names).
-APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev
+APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
+                alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: help deps build release test fuzz bench demo completions clean
+.PHONY: help deps build release test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon demo completions install uninstall clean
 
 help:
 	@echo "make deps     install system and Python packages (sudo when not root)"
@@ -21,7 +22,11 @@ help:
 	@echo "make test     build and run every test (includes FUZZ_SECONDS of parser fuzzing)"
 	@echo "make fuzz     only the parser fuzzing, for FUZZ_SECONDS"
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
+	@echo "make bench-synth     one hour of each voice against sox synth (RESULT line)"
+	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
 	@echo "make demo     the quick-start demo"
+	@echo "make install  install binaries, systemd units, example config, completions (PREFIX, DESTDIR)"
+	@echo "make uninstall"
 	@echo "make completions  breathctl's bash, zsh and fish completions in .build/completions/"
 
 deps:
@@ -38,19 +43,83 @@ release:
 test:
 	$(SWIFT) build --build-tests
 	BREATHD_BIN_DIR="$$($(SWIFT) build --show-bin-path)" BREATHD_SHARED="$(SHARED)" $(SWIFT) test --skip-build --skip ParserFuzzTests
+	$(MAKE) check-units
 	$(MAKE) fuzz
+
+# systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).
+check-units:
+	scripts/check-units "$$($(SWIFT) build --show-bin-path)"
 
 # Alone, so the CPU-bound fuzzing does not stretch the timed device tests.
 fuzz:
 	$(SWIFT) build --build-tests
 	BREATHD_SHARED="$(SHARED)" BREATHD_FUZZ_SECONDS=$(FUZZ_SECONDS) $(SWIFT) test --skip-build --filter ParserFuzzTests
 
-bench: release
+bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
+	$(MAKE) bench-realtime bench-daemon
+
+bench-synth:
+	$(SWIFT) build -c release --product synthbench
+	"$$($(SWIFT) build -c release --show-bin-path)/synthbench" 3600 3
+
+# Real-time cost of `breathctl play`: 60 s into a PulseAudio null sink, measured by GNU time.
+bench-realtime:
+	$(SWIFT) build -c release --product breathctl
+	@set -e; out=$$(mktemp); \
+	scripts/with-pulse-null-sink /usr/bin/time -f "%U %S %e %M" -o $$out \
+	  "$$($(SWIFT) build -c release --show-bin-path)/breathctl" play --minutes 1; \
+	read user sys wall rss < $$out; rm -f $$out; \
+	echo "cpu_s=$$(echo "$$user + $$sys" | bc -l) wall_s=$$wall peak_rss_kb=$$rss"; \
+	echo "RESULT realtime_cpu_share=$$(echo "($$user + $$sys) / $$wall" | bc -l | cut -c1-8) peak_rss_mb=$$(echo "$$rss / 1024" | bc -l | cut -c1-6)"
+
+# The daemon: start-up, status round trip, and a 60 s real-time session with 64 watchers.
+bench-daemon: release
+	scripts/with-pulse-null-sink "$$($(SWIFT) build -c release --show-bin-path)/breathbench" daemon
 
 demo: build
 	"$$($(SWIFT) build --show-bin-path)/breathctl" analyze "$(SHARED)/data/rr/polar_h10_slow_breathing_600s.csv"
 
+BINDIR     := $(PREFIX)/bin
+UNITDIR    := $(PREFIX)/lib/systemd
+RELEASE_BIN = $$($(SWIFT) build -c release --show-bin-path)
+
+install: release
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)/user" "$(DESTDIR)$(UNITDIR)/system" \
+	    "$(DESTDIR)$(PREFIX)/lib/sysusers.d" "$(DESTDIR)$(PREFIX)/share/doc/breathd" \
+	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	install -m 0755 "$(RELEASE_BIN)/breathd" "$(RELEASE_BIN)/breathctl" "$(DESTDIR)$(BINDIR)/"
+	for unit in systemd/user/* systemd/system/*; do \
+	    sed 's#@bindir@#$(BINDIR)#g' "$$unit" > "$(DESTDIR)$(UNITDIR)/$$(basename $$(dirname $$unit))/$$(basename $$unit)"; \
+	    chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename $$(dirname $$unit))/$$(basename $$unit)"; \
+	done
+	install -m 0644 systemd/sysusers.d/breathd.conf "$(DESTDIR)$(PREFIX)/lib/sysusers.d/breathd.conf"
+	install -m 0644 config/breathd.toml "$(DESTDIR)$(PREFIX)/share/doc/breathd/breathd.toml"
+	"$(RELEASE_BIN)/breathctl" --generate-completion-script bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/breathctl"
+	"$(RELEASE_BIN)/breathctl" --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_breathctl"
+	"$(RELEASE_BIN)/breathctl" --generate-completion-script fish > "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/breathctl.fish"
+
+# What CI runs after the tests: install into a scratch DESTDIR, check the installed units against the
+# installed binaries, uninstall, and expect nothing left behind.
+install-check:
+	stage=$$(mktemp -d) && \
+	$(MAKE) install DESTDIR="$$stage" PREFIX=/usr/local && \
+	scripts/check-units "$$stage/usr/local/bin" && \
+	$(MAKE) uninstall DESTDIR="$$stage" PREFIX=/usr/local && \
+	left=$$(find "$$stage" -type f | wc -l) && rm -rf "$$stage" && \
+	{ [ "$$left" -eq 0 ] || { echo "uninstall left $$left files" >&2; exit 1; }; }
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/breathd" "$(DESTDIR)$(BINDIR)/breathctl" \
+	    "$(DESTDIR)$(UNITDIR)"/user/breathd.service "$(DESTDIR)$(UNITDIR)"/user/breathd.socket \
+	    "$(DESTDIR)$(UNITDIR)"/user/breathd-session.service "$(DESTDIR)$(UNITDIR)"/user/breathd-session.timer \
+	    "$(DESTDIR)$(UNITDIR)"/system/breathd.service "$(DESTDIR)$(UNITDIR)"/system/breathd.socket \
+	    "$(DESTDIR)$(PREFIX)/lib/sysusers.d/breathd.conf" "$(DESTDIR)$(PREFIX)/share/doc/breathd/breathd.toml" \
+	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/breathctl" \
+	    "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_breathctl" \
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/breathctl.fish"
+	-rmdir "$(DESTDIR)$(PREFIX)/share/doc/breathd" 2>/dev/null
 # Generated by swift-argument-parser from the command definitions, so they never go stale.
 COMPLETIONS := .build/completions
 completions: build

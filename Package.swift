@@ -6,8 +6,11 @@ let package = Package(
     name: "breathd",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "breathd", targets: ["breathd"]),
         .executable(name: "breathctl", targets: ["breathctl"]),
         .library(name: "HRV", targets: ["HRV"]),
+        .library(name: "Pacer", targets: ["Pacer"]),
+        .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Sensor", targets: ["Sensor"]),
         .library(name: "BreathProtocol", targets: ["BreathProtocol"]),
         .library(name: "BreathDaemon", targets: ["BreathDaemon"]),
@@ -15,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -25,26 +29,50 @@ let package = Package(
     targets: [
         // Pure computation: no I/O, no clocks, no Foundation.
         .target(name: "HRV"),
+        // Pure computation: pattern, sample-exact schedule, tone synthesis.
+        .target(name: "Pacer"),
+        // System libraries: libasound and libsystemd.
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "Audio",
+            dependencies: [
+                "Pacer", "CALSA",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Serial devices, line formats and the simulator; logs through the caller's Logger.
         .target(name: "Sensor", dependencies: ["HRV", .product(name: "Logging", package: "swift-log")]),
         // The socket protocol's messages, shared by daemon and client.
         .target(name: "BreathProtocol"),
+        // A blocking client of the daemon's socket, for breathctl and the benchmarks.
+        .target(name: "BreathClient"),
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "HRV",
+                "BreathProtocol", "HRV", "Pacer", "Audio", "Sensor", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(
+            name: "breathd",
+            dependencies: [
+                "BreathDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "breathctl",
             dependencies: [
-                "HRV", "Sensor", "BreathProtocol",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,10 +81,11 @@ let package = Package(
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor",
+                "HRV", "Sensor", "BreathClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "synthbench", dependencies: ["Pacer"]),
         // Test helper: writes history in a loop until it is killed (crash-safety test).
         .executableTarget(
             name: "breathd-history-writer",
@@ -66,6 +95,8 @@ let package = Package(
             name: "HRVTests",
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
         ),
+        .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer"]),
         .testTarget(
             name: "SensorTests",
             dependencies: [
@@ -86,6 +117,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        // breathd end to end: the real binaries, driven through the socket.
+        .testTarget(name: "DaemonEndToEndTests"),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [

@@ -22,7 +22,7 @@ public struct Configuration: Sendable, Equatable {
         public var holdInSeconds = 0.0
         public var holdOutSeconds = 0.0
         public var voice = Voice.glide
-        public var volume = 0.5
+        public var volume = 0.1
         public var fadeInSeconds = 5.0
         public var fadeOutSeconds = 5.0
     }

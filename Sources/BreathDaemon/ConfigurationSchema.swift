@@ -22,9 +22,9 @@ enum ConfigurationSchema {
             "pacer", "rate", \.pacer.rateBreathsPerMinute, in: ArgumentLimits.rateBreathsPerMinute,
             unit: "breaths per minute", comment: "Breaths per minute, 4.0-7.0."),
         ConfigurationKey(
-            section: "pacer", name: "ratio", comment: "Inhale:exhale proportion, e.g. \"1:1\" or \"4:6\" (inhale share 20-80 %).",
+            section: "pacer", name: "ratio", comment: "Inhale:exhale proportion, e.g. \"1:1\" or \"4:6\" (inhale share 30-70 %).",
             apply: { configuration, value throws(ValueProblem) in
-                let reason = "must be \"INHALE:EXHALE\" with an inhale share between 20 % and 80 %, e.g. \"1:1\" or \"4:6\""
+                let reason = "must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""
                 guard let text = value.string, let ratio = BreathRatio(parsing: text),
                     BreathRatio.inhaleShareRange.contains(ratio.inhaleShare)
                 else { throw ValueProblem(reason) }
@@ -33,7 +33,7 @@ enum ConfigurationSchema {
             render: { TOMLText.string($0.pacer.ratio.description) }),
         ConfigurationKey(
             section: "pacer", name: "inhale_share",
-            comment: "Alternative to ratio: the inhale's share of the breath, 0.2-0.8 (0.5 = 1:1).",
+            comment: "Alternative to ratio: the inhale's share of the breath, 0.3-0.7 (0.5 = 1:1).",
             apply: { configuration, value throws(ValueProblem) in
                 let share = try TOMLRead.number(value, in: BreathRatio.inhaleShareRange, unit: nil)
                 configuration.pacer.ratio = BreathRatio(inhaleShare: share)
@@ -46,7 +46,7 @@ enum ConfigurationSchema {
         choice(
             "pacer", "voice", \.pacer.voice,
             comment: "glide: pitch rises on the in-breath and falls on the out-breath; bowl: a chime at each turn; noise: an ocean-like swell; off."),
-        number("pacer", "volume", \.pacer.volume, in: ArgumentLimits.volume, unit: nil, comment: "Loudness, 0.0-1.0."),
+        number("pacer", "volume", \.pacer.volume, in: ArgumentLimits.volume, unit: nil, comment: "Peak amplitude of the tone, 0.0-1.0 (0.1 is -20 dBFS, a quiet default)."),
         number("pacer", "fade_in", \.pacer.fadeInSeconds, in: 0...60, unit: "seconds", comment: "Seconds the tone takes to fade in at the start of a session (0-60)."),
         number("pacer", "fade_out", \.pacer.fadeOutSeconds, in: 0...60, unit: "seconds", comment: "Seconds the tone takes to fade out at the end (0-60)."),
 

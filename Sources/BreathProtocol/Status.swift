@@ -7,9 +7,9 @@ public enum DaemonState: String, Sendable, Codable, CaseIterable {
 
 public enum BreathPhase: String, Sendable, Codable, CaseIterable {
     case inhale
-    case holdIn = "hold_in"
+    case holdIn = "hold-in"
     case exhale
-    case holdOut = "hold_out"
+    case holdOut = "hold-out"
 }
 
 public enum AudioState: String, Sendable, Codable, CaseIterable {

@@ -21,7 +21,7 @@ public struct BreathRatio: Sendable, Hashable, Codable, CustomStringConvertible 
     public var exhale: Double
 
     /// Inhale shares outside this range make one half of the breath too short to follow.
-    public static let inhaleShareRange = 0.2...0.8
+    public static let inhaleShareRange = 0.3...0.7
     public static let even = BreathRatio(inhale: 1, exhale: 1)
 
     public init(inhale: Double, exhale: Double) {

@@ -14,7 +14,7 @@ struct Breathctl: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, WatchCommand.self, StartCommand.self, StopCommand.self, PauseCommand.self,
             ResumeCommand.self, SetCommand.self, HistoryCommand.self, SessionCommand.self, ExportCommand.self,
-            Analyze.self, SensorCommand.self, Simulate.self,
+            Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self,
         ]
     )
 }

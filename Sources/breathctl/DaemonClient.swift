@@ -1,3 +1,4 @@
+import BreathClient
 import BreathProtocol
 
 /// One conversation with breathd over `DaemonConnection`: the greeting checked, then requests

@@ -128,8 +128,8 @@ import Testing
         let cases: [(String, String)] = [
             ("[pacer]\nrate = 12", "breathd.toml: pacer.rate = 12: must be between 4.0 and 7.0 breaths per minute"),
             ("[pacer]\nrate = 3.5", "breathd.toml: pacer.rate = 3.5: must be between 4.0 and 7.0 breaths per minute"),
-            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 20 % and 80 %, e.g. \"1:1\" or \"4:6\""),
-            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.2 and 0.8"),
+            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""),
+            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.3 and 0.7"),
             ("[pacer]\nhold_in = 11", "breathd.toml: pacer.hold_in = 11: must be between 0 and 10 seconds"),
             ("[pacer]\nhold_out = -1", "breathd.toml: pacer.hold_out = -1: must be between 0 and 10 seconds"),
             ("[pacer]\nvoice = \"drum\"", "breathd.toml: pacer.voice = \"drum\": must be one of glide, bowl, noise, off"),

@@ -61,7 +61,7 @@ import Testing
             (#"{"cmd":"start","minutes":0}"#, "start: minutes = 0: must be between 0.1 and 240 minutes"),
             (#"{"cmd":"start","volume":1.5}"#, "start: volume = 1.5: must be between 0 and 1"),
             (#"{"cmd":"start","voice":"drum"}"#, "start: voice = \"drum\": must be one of glide, bowl, noise, off"),
-            (#"{"cmd":"start","ratio":"1:9"}"#, "start: ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 20 % and 80 %, e.g. \"1:1\" or \"4:6\""),
+            (#"{"cmd":"start","ratio":"1:9"}"#, "start: ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""),
             (#"{"cmd":"set","key":"pitch","value":1}"#, "set: key = \"pitch\": must be one of rate, ratio, voice, volume"),
             (#"{"cmd":"set","key":"rate"}"#, "set: value = null: must be between 4.0 and 7.0 breaths per minute"),
             (#"{"cmd":"history","limit":2.5}"#, "history: limit = 2.5: must be a whole number between 1 and 10000"),

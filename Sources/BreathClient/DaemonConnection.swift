@@ -7,15 +7,15 @@ import Darwin
 /// A client connection to breathd's Unix socket: one JSON object per line each way.
 ///
 /// Blocking I/O is right here: breathctl is a short-lived command with one conversation at a time.
-final class DaemonConnection {
-    enum Failure: Error, CustomStringConvertible {
+public final class DaemonConnection {
+    public enum Failure: Error, CustomStringConvertible {
         /// Nothing listens on the path: the daemon is not running (exit status 69, EX_UNAVAILABLE).
         case notRunning(path: String)
         case system(operation: String, path: String, errno: Int32)
         case closed(path: String)
         case lineTooLong(path: String)
 
-        var description: String {
+        public var description: String {
             switch self {
             case .notRunning(let path): "breathd is not running (no socket at \(path))"
             case .system(let operation, let path, let code): "\(path): \(operation) failed: \(String(cString: strerror(code)))"
@@ -24,18 +24,18 @@ final class DaemonConnection {
             }
         }
 
-        var exitCode: Int32 {
+        public var exitCode: Int32 {
             if case .notRunning = self { return 69 }
             return 1
         }
     }
 
-    let path: String
+    public let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
     private static let maximumLineBytes = 16 << 20
 
-    init(path: String) throws(Failure) {
+    public init(path: String) throws(Failure) {
         self.path = path
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -68,13 +68,22 @@ final class DaemonConnection {
 
     deinit { close(fd) }
 
+    /// Ends the conversation both ways: the daemon sees the client leave, and a read blocked on
+    /// this connection in another thread returns end of stream.
+    public func shutdown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Sends one request line (a newline is appended).
-    func send(_ line: String) throws(Failure) {
+    public func send(_ line: String) throws(Failure) {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { raw in retryingOnInterrupt { write(fd, raw.baseAddress, raw.count) } }
+            // MSG_NOSIGNAL: a daemon that went away is an error to report, not a SIGPIPE that kills us.
+            let n = bytes[offset...].withUnsafeBytes { raw in
+                retryingOnInterrupt { Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL)) }
+            }
             guard n > 0 else { throw .system(operation: "write", path: path, errno: errno) }
             offset += n
         }
@@ -82,7 +91,7 @@ final class DaemonConnection {
 
     /// Waits until the daemon has sent something or the timeout passes; true when `readLine` has
     /// input to work on. `watch` uses it to keep animating between events.
-    func waitForInput(timeoutMilliseconds: Int32) throws(Failure) -> Bool {
+    public func waitForInput(timeoutMilliseconds: Int32) throws(Failure) -> Bool {
         if buffer.contains(UInt8(ascii: "\n")) { return true }
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = retryingOnInterrupt { poll(&descriptor, 1, timeoutMilliseconds) }
@@ -91,7 +100,7 @@ final class DaemonConnection {
     }
 
     /// The next line from the daemon, without its newline; `nil` at end of stream.
-    func readLine() throws(Failure) -> String? {
+    public func readLine() throws(Failure) -> String? {
         while true {
             if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)

@@ -1,0 +1,27 @@
+/// How samples go to the device.
+public enum SampleFormat: String, Sendable, CaseIterable {
+    /// 16-bit signed little-endian.
+    case s16 = "s16"
+    /// 32-bit float.
+    case float = "float"
+}
+
+/// Device and buffer configuration of one playback session.
+public struct OutputConfiguration: Sendable, Equatable {
+    public var device: String
+    public var sampleRate: Int
+    public var format: SampleFormat
+    /// Total ALSA buffer and one period, in microseconds: a longer buffer survives scheduling
+    /// hiccups, a shorter one makes live changes and the pacer clock more immediate.
+    public var bufferMicroseconds: Int
+    public var periodMicroseconds: Int
+
+    public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
+                bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000) {
+        self.device = device
+        self.sampleRate = sampleRate
+        self.format = format
+        self.bufferMicroseconds = bufferMicroseconds
+        self.periodMicroseconds = periodMicroseconds
+    }
+}

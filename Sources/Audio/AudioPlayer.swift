@@ -1,0 +1,258 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Atomics
+import Logging
+import Pacer
+import Synchronization
+
+/// What a session plays and where.
+public struct PlaybackSession: Sendable {
+    public var output: OutputConfiguration
+    public var settings: PacerSettings
+    public var fades: FadeSettings
+    /// Session length in seconds; nil plays until `stop()`.
+    public var durationSeconds: Double?
+
+    public init(output: OutputConfiguration = .init(), settings: PacerSettings = .init(), fades: FadeSettings = .standard, durationSeconds: Double? = nil) {
+        self.output = output
+        self.settings = settings
+        self.fades = fades
+        self.durationSeconds = durationSeconds
+    }
+}
+
+/// Playback state, as the daemon reports it.
+public enum PlaybackState: Int, Sendable {
+    case idle, opening, playing, waitingForDevice, stopping
+
+    public var name: String {
+        switch self {
+        case .idle: "idle"
+        case .opening: "opening"
+        case .playing: "playing"
+        case .waitingForDevice: "waiting-for-device"
+        case .stopping: "stopping"
+        }
+    }
+}
+
+public struct PlaybackStatus: Sendable {
+    public let state: PlaybackState
+    /// Samples the listener has heard: the pacer clock.
+    public let samplesPlayed: Int64
+    public let underruns: Int
+    public let suspends: Int
+    /// Opened the device at least once in this session.
+    public let deviceOpened: Bool
+    public let lastError: AudioError?
+}
+
+/// Plays one session at a time through ALSA on a thread of its own.
+///
+/// The device is opened when a session starts and closed when it ends. The audio thread writes
+/// with blocking snd_pcm_writei; the control side talks to it only through atomics and a lock the
+/// audio thread merely tries (a live change waits for the next period if the lock is busy), so
+/// the audio thread never waits on anyone. Device errors are logged, kept in the status and
+/// retried with backoff (0.25 s doubling to 5 s) until the device returns or the session stops.
+public final class AudioPlayer: Sendable {
+    static let maximumBackoffSeconds = 5.0
+
+    private let logger: Logger
+    private let state = ManagedAtomic<Int>(PlaybackState.idle.rawValue)
+    private let played = ManagedAtomic<Int64>(0)
+    private let underruns = ManagedAtomic<Int>(0)
+    private let suspends = ManagedAtomic<Int>(0)
+    private let opened = ManagedAtomic<Bool>(false)
+    private let stopRequested = ManagedAtomic<Bool>(false)
+    private let changePending = ManagedAtomic<Bool>(false)
+    private let pendingChange = Mutex<PacerSettings?>(nil)
+    private let lastError = Mutex<AudioError?>(nil)
+    /// The schedule in force and the one before it (a change lands in the render ahead of what
+    /// has been heard, so samples just played may still belong to the previous one).
+    private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
+    private let thread = Mutex<AudioThread?>(nil)
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public var status: PlaybackStatus {
+        PlaybackStatus(
+            state: PlaybackState(rawValue: state.load(ordering: .acquiring)) ?? .idle,
+            samplesPlayed: played.load(ordering: .relaxed),
+            underruns: underruns.load(ordering: .relaxed),
+            suspends: suspends.load(ordering: .relaxed),
+            deviceOpened: opened.load(ordering: .relaxed),
+            lastError: lastError.withLock { $0 })
+    }
+
+    /// Samples heard so far in the current (or last) session.
+    public var samplesPlayed: Int64 { played.load(ordering: .relaxed) }
+
+    /// Where the listener is in the breath: the schedule read at the count of samples played.
+    public var phase: PhasePosition? {
+        let n = samplesPlayed
+        return schedules.withLock { pair -> PhasePosition? in
+            guard let pair else { return nil }
+            let schedule = n >= pair.current.originSample ? pair.current : pair.previous
+            return schedule.position(at: max(n, schedule.originSample))
+        }
+    }
+
+    /// The schedule in force for the samples being rendered now (live changes included).
+    public var schedule: PacerSchedule? { schedules.withLock { $0?.current } }
+
+    /// Starts a session; a session already running is stopped first (with its fade-out).
+    public func start(_ session: PlaybackSession) throws(AudioError) {
+        stop()
+        wait()
+        played.store(0, ordering: .relaxed)
+        underruns.store(0, ordering: .relaxed)
+        suspends.store(0, ordering: .relaxed)
+        opened.store(false, ordering: .relaxed)
+        stopRequested.store(false, ordering: .relaxed)
+        changePending.store(false, ordering: .relaxed)
+        lastError.withLock { $0 = nil }
+        let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
+        schedules.withLock { $0 = (initial, initial) }
+        state.store(PlaybackState.opening.rawValue, ordering: .releasing)
+        let audioThread = try AudioThread { [self] in run(session) }
+        thread.withLock { $0 = audioThread }
+    }
+
+    /// Fades out and ends the session; returns at once (see `wait()`).
+    public func stop() {
+        stopRequested.store(true, ordering: .releasing)
+    }
+
+    /// Live change of pattern, voice or volume: takes effect at the next cycle boundary.
+    public func change(to settings: PacerSettings) {
+        pendingChange.withLock { $0 = settings }
+        changePending.store(true, ordering: .releasing)
+    }
+
+    /// Blocks until the session has ended and the device is closed.
+    public func wait() {
+        let running = thread.withLock { current -> AudioThread? in
+            defer { current = nil }
+            return current
+        }
+        running?.join()
+    }
+
+    // MARK: audio thread
+
+    private func setState(_ new: PlaybackState) {
+        state.store(new.rawValue, ordering: .releasing)
+    }
+
+    private func record(_ error: AudioError) {
+        lastError.withLock { $0 = error }
+    }
+
+    private func run(_ session: PlaybackSession) {
+        let sampleRate = session.output.sampleRate
+        let end = session.durationSeconds.map { Int64(($0 * Double(sampleRate)).rounded()) }
+        let renderer = ToneRenderer(settings: session.settings, sampleRate: sampleRate, fades: session.fades, endSample: end)
+        var backoffSeconds = 0.25
+        var framesWritten: Int64 = 0
+        while !renderer.isFinished {
+            // Here the device is closed, so there is nothing audible to fade out.
+            if stopRequested.load(ordering: .acquiring) { break }
+            setState(.opening)
+            let pcm: AlsaPCM
+            do {
+                pcm = try AlsaPCM(configuration: session.output)
+            } catch {
+                record(error)
+                setState(.waitingForDevice)
+                logger.warning("audio device unavailable, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                sleepUnlessStopped(seconds: backoffSeconds)
+                backoffSeconds = min(backoffSeconds * 2, Self.maximumBackoffSeconds)
+                if stopRequested.load(ordering: .acquiring) { break }
+                continue
+            }
+            backoffSeconds = 0.25
+            opened.store(true, ordering: .relaxed)
+            setState(.playing)
+            logger.info("audio playing", metadata: ["device": "\(session.output.device)", "periodFrames": "\(pcm.periodFrames)"])
+            do {
+                try play(renderer, on: pcm, framesWritten: &framesWritten)
+                setState(.stopping)
+                pcm.drain()
+                played.store(framesWritten, ordering: .relaxed)
+            } catch {
+                record(error)
+                setState(.waitingForDevice)
+                logger.warning("audio device lost", metadata: ["error": "\(error)"])
+            }
+        }
+        setState(.idle)
+        logger.info("audio session ended", metadata: ["samplesPlayed": "\(played.load(ordering: .relaxed))"])
+    }
+
+    /// The write loop: render one period, write it, publish the clock. No allocation, no waiting
+    /// on locks.
+    private func play(_ renderer: ToneRenderer, on pcm: AlsaPCM, framesWritten: inout Int64) throws(AudioError) {
+        let frames = pcm.periodFrames
+        let bytesPerFrame = pcm.format == .s16 ? 2 : 4
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: frames * 4, alignment: 16)
+        defer { raw.deallocate() }
+        let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
+        var publishedSchedule = renderer.schedule
+        while !renderer.isFinished {
+            if stopRequested.load(ordering: .acquiring) { renderer.fadeOut() }
+            if changePending.load(ordering: .acquiring) {
+                // Only try the lock: if the control side holds it, take the change next period.
+                let taken = pendingChange.withLockIfAvailable { pending -> PacerSettings? in
+                    defer { pending = nil }
+                    return pending
+                }
+                if let taken {
+                    changePending.store(false, ordering: .relaxed)
+                    if let settings = taken { renderer.change(to: settings) }
+                }
+            }
+            let count: Int
+            if pcm.format == .s16 {
+                count = renderer.render(into: int16)
+            } else {
+                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: frames), count: frames))
+            }
+            var offset = 0
+            while offset < count {
+                switch try pcm.write(raw + offset * bytesPerFrame, frames: count - offset) {
+                case .written(let n):
+                    offset += n
+                case .recovered(let suspended):
+                    _ = (suspended ? suspends : underruns).wrappingIncrementThenLoad(ordering: .relaxed)
+                }
+            }
+            framesWritten += Int64(count)
+            played.store(framesWritten - Int64(pcm.delayFrames()), ordering: .relaxed)
+            if renderer.schedule != publishedSchedule {
+                // Readers hold this lock only to copy two values; if one does now, publish next period.
+                let current = renderer.schedule
+                let previous = publishedSchedule
+                let published = schedules.withLockIfAvailable { pair -> Bool in
+                    pair = (current, previous)
+                    return true
+                } ?? false
+                if published { publishedSchedule = current }
+            }
+        }
+    }
+
+    /// Backoff between reopen attempts, cut short by `stop()`; sleeps in slices so it never spins.
+    private func sleepUnlessStopped(seconds: Double) {
+        var remaining = seconds
+        while remaining > 0, !stopRequested.load(ordering: .acquiring) {
+            let slice = min(remaining, 0.05)
+            var request = timespec(tv_sec: 0, tv_nsec: Int(slice * 1e9))
+            var left = timespec()
+            while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
+            remaining -= slice
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Audio
+import Foundation
+import Logging
+import NIOPosix
+import Sensor
+import ServiceLifecycle
+
+/// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
+/// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
+public enum Daemon {
+    public static let release = "0.1.0"
+
+    public static func run(configuration: Configuration, environment: [String: String], logger: Logger) async throws {
+        let store = try HistoryStore(path: configuration.storage.path, logger: logger)
+        let interrupted = try await store.markOpenSessionsInterrupted()
+        if !interrupted.isEmpty {
+            logger.warning("sessions left open by an earlier run marked interrupted", metadata: ["sessions": "\(interrupted)"])
+        }
+        let recorder = HistoryRecorder(store: store, logger: logger)
+        let events = EventHub()
+        let player = AudioPlayer(logger: logger)
+        let engine = SessionEngine(
+            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
+            events: events, logger: logger)
+        let authorization = try ControlAuthorization(group: configuration.socket.group)
+        let notifier = SystemdNotifier(environment: environment)
+        // Ready means the socket is bound and the audio device is known open or unavailable.
+        let output = await engine.outputConfiguration
+        if let problem = AudioDeviceProbe.problem(with: output) {
+            logger.warning("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
+            await engine.noteAudioProbe(problem.description)
+        }
+        let server = ControlSocketServer(
+            settings: .init(
+                path: configuration.socket.path, mode: configuration.socket.mode, release: release,
+                inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
+            authorization: authorization, handler: engine, events: events, logger: logger,
+            onListening: {
+                logger.info("ready", metadata: ["socket": "\(configuration.socket.path)"])
+                notifier.notify("READY=1\nSTATUS=idle")
+            })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: recorder), .init(service: engine)]
+        if !configuration.sensor.device.isEmpty {
+            let sensor = SensorConfiguration(
+                devicePath: configuration.sensor.device,
+                format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
+                baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
+            // A replayed file ends; the daemon carries on without it.
+            services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
+        }
+        services.append(.init(service: server))
+        services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
+        if environment["BREATHD_DEBUG_STALL"] == "1" {
+            services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        defer { notifier.notify("STOPPING=1") }
+        try await group.run()
+    }
+}

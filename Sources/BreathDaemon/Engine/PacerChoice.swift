@@ -1,0 +1,94 @@
+import BreathProtocol
+import Pacer
+
+/// One session's pacer settings as the protocol and the configuration speak of them, and their
+/// translation into the Pacer module's validated types.
+struct PacerChoice: Sendable, Equatable {
+    var rateBreathsPerMinute: Double
+    var ratio: BreathRatio
+    var holdInSeconds: Double
+    var holdOutSeconds: Double
+    var voice: BreathProtocol.Voice
+    var volume: Double
+
+    init(_ pacer: Configuration.Pacer) {
+        rateBreathsPerMinute = pacer.rateBreathsPerMinute
+        ratio = pacer.ratio
+        holdInSeconds = pacer.holdInSeconds
+        holdOutSeconds = pacer.holdOutSeconds
+        voice = pacer.voice
+        volume = pacer.volume
+    }
+
+    /// The settings the renderer plays; a combination the pacer refuses (holds leaving no time to
+    /// breathe) throws with the option and the reason.
+    func settings() throws(PatternError) -> PacerSettings {
+        let share = try InhaleShare(ratio: ratio.description)
+        let pattern = try BreathPattern(
+            ratePerMinute: rateBreathsPerMinute, inhaleShare: share,
+            holdAfterInhaleSeconds: holdInSeconds, holdAfterExhaleSeconds: holdOutSeconds)
+        let tone = try ToneSettings(voice: Pacer.Voice(rawValue: voice.rawValue) ?? .glide, volume: volume)
+        return PacerSettings(pattern: pattern, tone: tone)
+    }
+
+    mutating func apply(_ setting: Setting) {
+        switch setting {
+        case .rate(let rate): rateBreathsPerMinute = rate
+        case .ratio(let ratio): self.ratio = ratio
+        case .voice(let voice): self.voice = voice
+        case .volume(let volume): self.volume = volume
+        }
+    }
+
+    mutating func apply(_ options: StartOptions) {
+        if let rate = options.rateBreathsPerMinute { rateBreathsPerMinute = rate }
+        if let ratio = options.ratio { self.ratio = ratio }
+        if let voice = options.voice { self.voice = voice }
+        if let volume = options.volume { self.volume = volume }
+    }
+}
+
+/// The pacer clock of a session: the audio player reads the renderer's own schedule at the
+/// samples heard (live changes included); this adds the cycles of earlier playbacks, since a
+/// session resumed after a pause starts a fresh schedule.
+struct PacerClock: Sendable {
+    /// Cycles completed in earlier playbacks of this session.
+    private(set) var earlierCycles: Int64 = 0
+    let sampleRate: Int
+
+    init(sampleRate: Int) { self.sampleRate = sampleRate }
+
+    struct Position: Equatable {
+        var phase: BreathProtocol.BreathPhase
+        /// 0 at the start of the phase, approaching 1 at its end.
+        var progress: Double
+        /// Cycle number in the session, from 0.
+        var cycle: Int64
+        var phaseSeconds: Double
+    }
+
+    /// The session's position from the player's; nil before the first sample is heard.
+    func position(_ played: PhasePosition?) -> Position? {
+        played.map {
+            Position(
+                phase: BreathProtocol.BreathPhase($0.phase), progress: $0.progress, cycle: $0.cycle + earlierCycles,
+                phaseSeconds: Double($0.phaseLength) / Double(sampleRate))
+        }
+    }
+
+    /// At a pause: the cycle it paused in counts as heard; the next playback starts a new one.
+    mutating func pause(at played: PhasePosition?) {
+        if let position = position(played) { earlierCycles = position.cycle + 1 }
+    }
+}
+
+extension BreathProtocol.BreathPhase {
+    init(_ phase: Pacer.BreathPhase) {
+        switch phase {
+        case .inhale: self = .inhale
+        case .holdIn: self = .holdIn
+        case .exhale: self = .exhale
+        case .holdOut: self = .holdOut
+        }
+    }
+}

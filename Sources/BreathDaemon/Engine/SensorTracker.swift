@@ -1,0 +1,64 @@
+import BreathProtocol
+import Sensor
+
+/// What STATUS and SENSOR events say about the heart-rate sensor.
+struct SensorTracker {
+    let device: String
+    private(set) var format: String
+    private(set) var state: SensorState
+    private(set) var beats = 0
+    private(set) var artifacts = 0
+    private(set) var rejectedLines = 0
+    private var lastBeatAt: ContinuousClock.Instant?
+
+    init(configuration: Configuration.Sensor) {
+        device = configuration.device
+        format = configuration.format.rawValue
+        state = configuration.device.isEmpty ? .none : .connecting
+    }
+
+    /// Applies a sensor event; returns the SENSOR event to publish when the state changed.
+    mutating func apply(_ event: Sensor.SensorEvent) -> BreathProtocol.SensorEvent? {
+        switch event {
+        case .connected(let path):
+            return transition(to: .detecting, message: "connected to \(path)")
+        case .disconnected(let reason, let willRetry):
+            return transition(to: .lost, message: willRetry ? "\(reason); reconnecting" : reason)
+        case .unavailable(let reason):
+            return transition(to: .lost, message: reason)
+        case .formatDetected(let detected):
+            format = detected.rawValue
+            return BreathProtocol.SensorEvent(state: state, device: device, format: format, message: "format \(detected.rawValue)")
+        case .leadsOff:
+            return BreathProtocol.SensorEvent(state: state, device: device, format: format, message: "leads off")
+        case .counters(let counters):
+            rejectedLines = counters.total
+            return nil
+        case .beat:
+            return nil
+        }
+    }
+
+    /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
+    mutating func countBeat(isNN: Bool, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
+        beats += 1
+        if !isNN { artifacts += 1 }
+        lastBeatAt = now
+        return transition(to: .streaming, message: nil)
+    }
+
+    mutating func countRejected() { rejectedLines += 1 }
+
+    private mutating func transition(to new: SensorState, message: String?) -> BreathProtocol.SensorEvent? {
+        guard new != state || message != nil && new != .streaming else { return nil }
+        state = new
+        return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message)
+    }
+
+    func status(now: ContinuousClock.Instant) -> SensorStatus {
+        let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        return SensorStatus(
+            device: device, format: format, state: state, beats: beats, artifacts: artifacts,
+            rejectedLines: rejectedLines, secondsSinceLastBeat: since)
+    }
+}

@@ -1,0 +1,182 @@
+import Audio
+import BreathProtocol
+import Foundation
+import Pacer
+
+extension SessionEngine {
+    public func reply(to request: Request, from peer: PeerCredentials) async -> ServerMessage {
+        switch request {
+        case .status: return .status(status())
+        case .start(let options): return await start(options)
+        case .stop: return stop()
+        case .pause: return pause()
+        case .resume: return await resume()
+        case .set(let setting): return set(setting)
+        case .history, .session:
+            return await queries.reply(to: request) ?? .error("\(request.command.rawValue) is not a history request")
+        case .assess: return .error("assess: the resonance assessment is not available in this release")
+        case .watch: return .error("watch is served by the socket server")
+        }
+    }
+
+    func start(_ options: StartOptions) async -> ServerMessage {
+        if case .ending = state { await waitForAudioToFinish() }
+        guard case .idle = state else {
+            return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
+        }
+        var choice = defaults
+        choice.apply(options)
+        let settings: PacerSettings
+        do {
+            settings = try choice.settings()
+        } catch {
+            return .error("start: \(error)")
+        }
+        let durationSeconds = (options.minutes ?? configuration.session.durationMinutes) * 60
+        let startedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
+        let record = SessionSettings(
+            durationSeconds: durationSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
+            voice: choice.voice, volume: choice.volume)
+        await waitForAudioToFinish()
+        let id: Int64
+        do {
+            id = try await recorder.begin(startedAt: startedAt, settings: record)
+        } catch {
+            return .error("start: history is unavailable: \(error)")
+        }
+        // Another client may have started a session while history was written.
+        guard case .idle = state else {
+            await closeUnplayed(id: id)
+            return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
+        }
+        do {
+            try player.start(PlaybackSession(output: outputConfiguration, settings: settings, fades: fades))
+        } catch {
+            await closeUnplayed(id: id)
+            return .error("start: audio: \(error)")
+        }
+        let session = ActiveSession(
+            id: id, startedAt: startedAt, choice: choice, durationSeconds: durationSeconds,
+            clock: PacerClock(sampleRate: configuration.audio.sampleRateHz), now: clock.now)
+        state = .running(session)
+        logger.info("session started", metadata: ["session": "\(id)", "minutes": "\(durationSeconds / 60)", "rate": "\(choice.rateBreathsPerMinute)"])
+        events.publish(.sessionEvent(SessionEvent(event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record))))
+        return .ok(OKReply(message: "session \(id) started", session: id))
+    }
+
+    /// A session begun in history that never played: closed at once as stopped.
+    private func closeUnplayed(id: Int64) async {
+        try? await recorder.finish(
+            endedAt: Timestamp(unixSeconds: Date().timeIntervalSince1970), reason: .stopped, summary: SessionSummary())
+    }
+
+    func stop() -> ServerMessage {
+        switch state {
+        case .idle: return .error("stop: no session is running")
+        case .ending(let session, _, _): return .ok(OKReply(message: "session \(session.id) is already ending", session: session.id))
+        case .running(let session), .paused(let session):
+            beginEnding(.stopped)
+            return .ok(OKReply(message: "session \(session.id) stopping", session: session.id))
+        }
+    }
+
+    func pause() -> ServerMessage {
+        guard case .running(var session) = state else {
+            return .error("pause: \(state.session == nil ? "no session is running" : "the session is not playing")")
+        }
+        session.pause(at: clock.now)
+        session.clock.pause(at: player.phase)
+        session.lastPosition = nil
+        player.stop()
+        state = .paused(session)
+        events.publish(.sessionEvent(SessionEvent(event: .paused, session: record(of: session))))
+        return .ok(OKReply(message: "session \(session.id) paused", session: session.id))
+    }
+
+    func resume() async -> ServerMessage {
+        guard case .paused = state else {
+            return .error("resume: \(state.session == nil ? "no session is running" : "the session is not paused")")
+        }
+        await waitForAudioToFinish()
+        guard case .paused(var session) = state else { return .error("resume: the session ended meanwhile") }
+        do {
+            let settings = try session.choice.settings()
+            try player.start(PlaybackSession(output: outputConfiguration, settings: settings, fades: fades))
+        } catch {
+            return .error("resume: \(error)")
+        }
+        session.resume(at: clock.now)
+        state = .running(session)
+        events.publish(.sessionEvent(SessionEvent(event: .resumed, session: record(of: session))))
+        return .ok(OKReply(message: "session \(session.id) resumed", session: session.id))
+    }
+
+    func set(_ setting: Setting) -> ServerMessage {
+        switch state {
+        case .idle:
+            var choice = defaults
+            choice.apply(setting)
+            do {
+                _ = try choice.settings()
+            } catch {
+                return .error("set: \(error)")
+            }
+            defaults = choice
+            return .ok(OKReply(message: "\(setting.key.rawValue) set for the next session"))
+        case .running(var session), .paused(var session):
+            var choice = session.choice
+            choice.apply(setting)
+            let settings: PacerSettings
+            do {
+                settings = try choice.settings()
+            } catch {
+                return .error("set: \(error)")
+            }
+            session.choice = choice
+            if case .running = state {
+                // The renderer applies it at the next cycle boundary; the player's phase follows.
+                player.change(to: settings)
+                state = .running(session)
+            } else {
+                state = .paused(session)
+            }
+            return .ok(OKReply(message: "\(setting.key.rawValue) changed from the next breath", session: session.id))
+        case .ending(let session, _, _):
+            return .error("set: session \(session.id) is ending")
+        }
+    }
+
+    func record(of session: ActiveSession) -> SessionRecord {
+        SessionRecord(id: session.id, startedAt: session.startedAt, settings: session.settings)
+    }
+
+    func status() -> StatusReply {
+        let now = clock.now
+        let daemonState: DaemonState
+        switch state {
+        case .idle: daemonState = .idle
+        case .running: daemonState = .running
+        case .paused: daemonState = .paused
+        case .ending: daemonState = .stopping
+        }
+        let choice = state.session?.choice ?? defaults
+        var pacer = PacerStatus(
+            rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio, voice: choice.voice,
+            volume: choice.volume, phase: .inhale, progress: 0, cycle: 0)
+        var progress: SessionProgress?
+        if let session = state.session {
+            if case .paused = state {
+                pacer.cycle = Int(session.clock.earlierCycles)
+            } else if let position = session.clock.position(player.phase) {
+                pacer.phase = position.phase
+                pacer.progress = position.progress
+                pacer.cycle = Int(position.cycle)
+            }
+            let elapsed = session.elapsedSeconds(now: now)
+            progress = SessionProgress(id: session.id, elapsedSeconds: elapsed, remainingSeconds: max(0, session.durationSeconds - elapsed))
+        }
+        return StatusReply(
+            state: daemonState, session: progress, pacer: pacer, audio: audio.status(player.status),
+            sensor: sensor.status(now: now), hrv: heart.snapshot)
+    }
+}

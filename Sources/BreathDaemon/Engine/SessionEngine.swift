@@ -1,0 +1,241 @@
+import Audio
+import BreathProtocol
+import Foundation
+import HRV
+import Logging
+import Pacer
+import ServiceLifecycle
+
+/// The session engine: joins the pacer (through the audio player), the heart monitor and history,
+/// answers control requests and publishes watch events.
+///
+/// An actor with an explicit `State`; every request re-checks the state after each `await`,
+/// because another request may have changed it meanwhile.
+public actor SessionEngine: ControlRequestHandler, Service {
+    enum State {
+        case idle
+        case running(ActiveSession)
+        case paused(ActiveSession)
+        /// Fading out before the session is written to history with `reason`.
+        case ending(ActiveSession, reason: EndReason, deadline: ContinuousClock.Instant)
+
+        var session: ActiveSession? {
+            switch self {
+            case .idle: nil
+            case .running(let s), .paused(let s), .ending(let s, _, _): s
+            }
+        }
+    }
+
+    /// Engine ticks: phase events, session timing, audio state; fine enough for a smooth `watch`.
+    static let tickInterval = Duration.milliseconds(50)
+    /// How long a fade-out may overrun before the session is closed anyway.
+    static let fadeOutGraceSeconds = 2.0
+
+    let configuration: Configuration
+    let player: AudioPlayer
+    let recorder: HistoryRecorder
+    let queries: HistoryQueries
+    let events: EventHub
+    let logger: Logger
+    let clock = ContinuousClock()
+
+    var state = State.idle
+    /// What the next session plays; `set` while idle changes it.
+    var defaults: PacerChoice
+    var heart: HeartMonitor
+    var sensor: SensorTracker
+    var audio: AudioTracker
+    /// Advanced on every tick and every beat: what the systemd watchdog is fed from.
+    public internal(set) var progressCounter: UInt64 = 0
+
+    public init(
+        configuration: Configuration, player: AudioPlayer, recorder: HistoryRecorder, queries: HistoryQueries,
+        events: EventHub, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.player = player
+        self.recorder = recorder
+        self.queries = queries
+        self.events = events
+        self.logger = logger
+        defaults = PacerChoice(configuration.pacer)
+        heart = HeartMonitor(challengeLevel: ChallengeLevel(rawValue: configuration.coherence.challengeLevel) ?? .one)
+        sensor = SensorTracker(configuration: configuration.sensor)
+        audio = AudioTracker(device: configuration.audio.device)
+    }
+
+    /// Records what the start-up probe of the audio device found (nil: it opens).
+    public func noteAudioProbe(_ problem: String?) {
+        audio.probeProblem = problem
+        _ = audio.update(player.status)
+    }
+
+    /// Debugging the watchdog (BREATHD_DEBUG_STALL=1 and SIGUSR2): the engine stops making
+    /// progress, as a hung engine would, while the process lives on.
+    public func stallForDebugging() {
+        logger.warning("engine stalled on request (BREATHD_DEBUG_STALL)")
+        while true { sleep(3600) }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        if configuration.session.autostart {
+            let reply = await start(StartOptions())
+            logger.info("autostart", metadata: ["reply": "\(reply.messageClass)"])
+        }
+        // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: Self.tickInterval)
+                await self.tick()
+            }
+        }
+        await shutDown()
+    }
+
+    /// On shutdown: fade out, close the running session as stopped. The recorder flushes after us.
+    private func shutDown() async {
+        guard state.session != nil else { return }
+        switch state {
+        case .running, .paused: beginEnding(.stopped)
+        default: break
+        }
+        while case .ending(_, _, let deadline) = state {
+            if player.status.state == .idle || clock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if case .ending(_, let reason, _) = state { await finish(reason) }
+    }
+
+    // MARK: Ticks
+
+    func tick() async {
+        progressCounter &+= 1
+        let now = clock.now
+        if let change = audio.update(player.status) { events.publish(.audio(change)) }
+        switch state {
+        case .idle, .paused:
+            break
+        case .running(var session):
+            publishPhaseIfChanged(&session)
+            state = .running(session)
+            if session.elapsedSeconds(now: now) >= session.durationSeconds - configuration.pacer.fadeOutSeconds {
+                beginEnding(.completed)
+            }
+        case .ending(var session, let reason, let deadline):
+            publishPhaseIfChanged(&session)
+            state = .ending(session, reason: reason, deadline: deadline)
+            // A completed session lasts its full duration even when the device swallowed the fade
+            // faster than real time (or is missing).
+            let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
+            if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
+        }
+    }
+
+    private func publishPhaseIfChanged(_ session: inout ActiveSession) {
+        guard let position = session.clock.position(player.phase) else { return }
+        guard position.phase != session.lastPosition?.phase || position.cycle != session.lastPosition?.cycle else {
+            session.lastPosition = position
+            return
+        }
+        session.lastPosition = position
+        events.publish(.phase(PhaseEvent(phase: position.phase, cycle: Int(position.cycle), durationSeconds: position.phaseSeconds)))
+    }
+
+    // MARK: Session lifecycle
+
+    /// Starts the fade-out; the tick loop closes the session when the tone has faded.
+    func beginEnding(_ reason: EndReason) {
+        guard let session = state.session else { return }
+        player.stop()
+        let deadline = clock.now.advanced(by: .seconds(configuration.pacer.fadeOutSeconds + Self.fadeOutGraceSeconds))
+        state = .ending(session, reason: reason, deadline: deadline)
+    }
+
+    /// Writes the session to history and returns to idle.
+    func finish(_ reason: EndReason) async {
+        guard let session = state.session else { return }
+        state = .idle
+        let endedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
+        let summary = SessionSummarizer.summary(of: session.beats)
+        do {
+            try await recorder.finish(endedAt: endedAt, reason: reason, summary: summary)
+        } catch {
+            logger.error("could not write the session to history", metadata: ["session": "\(session.id)", "error": "\(error)"])
+        }
+        logger.info(
+            "session finished",
+            metadata: ["session": "\(session.id)", "reason": "\(reason.rawValue)", "beats": "\(session.beats.count)"])
+        let record = SessionRecord(
+            id: session.id, startedAt: session.startedAt, endedAt: endedAt, endReason: reason,
+            settings: session.settings, summary: summary)
+        events.publish(.sessionEvent(SessionEvent(event: .finished, session: record)))
+    }
+
+    /// Waits (without holding the actor) until the audio thread of an earlier playback has ended,
+    /// so that starting a new one never blocks the engine on a join.
+    func waitForAudioToFinish() async {
+        let deadline = clock.now.advanced(by: .seconds(configuration.pacer.fadeOutSeconds + Self.fadeOutGraceSeconds))
+        while player.status.state != .idle && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    var outputConfiguration: OutputConfiguration {
+        OutputConfiguration(
+            device: configuration.audio.device, sampleRate: configuration.audio.sampleRateHz,
+            bufferMicroseconds: configuration.audio.bufferMilliseconds * 1000,
+            periodMicroseconds: configuration.audio.periodMilliseconds * 1000)
+    }
+
+    var fades: FadeSettings {
+        (try? FadeSettings(inSeconds: configuration.pacer.fadeInSeconds, outSeconds: configuration.pacer.fadeOutSeconds))
+            ?? .standard
+    }
+}
+
+/// A session in progress.
+struct ActiveSession: Sendable {
+    var id: Int64
+    var startedAt: Timestamp
+    var choice: PacerChoice
+    var durationSeconds: Double
+    var clock: PacerClock
+    var beats: [BeatRecord] = []
+    var lastPosition: PacerClock.Position?
+    /// Running time before the current run (sessions pause).
+    private var earlierRunning = Duration.zero
+    private var runningSince: ContinuousClock.Instant?
+
+    init(id: Int64, startedAt: Timestamp, choice: PacerChoice, durationSeconds: Double, clock: PacerClock, now: ContinuousClock.Instant) {
+        self.id = id
+        self.startedAt = startedAt
+        self.choice = choice
+        self.durationSeconds = durationSeconds
+        self.clock = clock
+        runningSince = now
+    }
+
+    var settings: SessionSettings {
+        SessionSettings(
+            durationSeconds: durationSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
+            voice: choice.voice, volume: choice.volume)
+    }
+
+    /// Seconds of the session played so far (pauses excluded).
+    func elapsedSeconds(now: ContinuousClock.Instant) -> Double {
+        let total = earlierRunning + (runningSince.map { now - $0 } ?? .zero)
+        return Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+    }
+
+    mutating func pause(at now: ContinuousClock.Instant) {
+        if let since = runningSince { earlierRunning += now - since }
+        runningSince = nil
+    }
+
+    mutating func resume(at now: ContinuousClock.Instant) {
+        if runningSince == nil { runningSince = now }
+    }
+}

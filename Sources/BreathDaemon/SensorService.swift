@@ -1,0 +1,26 @@
+import Logging
+import Sensor
+import ServiceLifecycle
+
+/// Reads the configured serial sensor for the life of the daemon (also between sessions, so
+/// coherence is warm when one starts) and hands every event to the engine.
+public struct SensorService: Service {
+    let configuration: SensorConfiguration
+    let engine: SessionEngine
+    let logger: Logger
+
+    public init(configuration: SensorConfiguration, engine: SessionEngine, logger: Logger) {
+        self.configuration = configuration
+        self.engine = engine
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("reading the heart-rate sensor", metadata: ["device": "\(configuration.devicePath)"])
+        await cancelWhenGracefulShutdown {
+            for await event in SensorStream(configuration: configuration, logger: logger) {
+                await engine.handle(event)
+            }
+        }
+    }
+}

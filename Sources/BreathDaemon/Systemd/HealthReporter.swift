@@ -1,0 +1,60 @@
+import Logging
+import ServiceLifecycle
+
+/// Tells systemd how breathd is doing: a STATUS= line whenever the summary changes, and, when the
+/// unit has WatchdogSec=, WATCHDOG=1 at half the interval, but only while the engine and the audio
+/// thread make progress. A hung engine or a stuck audio thread stops the pings, and systemd
+/// restarts the daemon.
+public struct HealthReporter: Service {
+    let engine: SessionEngine
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    public init(engine: SessionEngine, notifier: SystemdNotifier, logger: Logger) {
+        self.engine = engine
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let interval = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(1)
+        if let watchdog = notifier.watchdogInterval {
+            logger.info("systemd watchdog enabled", metadata: ["interval_ms": "\(watchdog.components.seconds * 1000 + watchdog.components.attoseconds / 1_000_000_000_000_000)"])
+        }
+        await cancelWhenGracefulShutdown {
+            var last = await engine.health()
+            var lastStatus = ""
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                let now = await engine.health()
+                if now.summary != lastStatus {
+                    notifier.notify("STATUS=\(now.summary)")
+                    lastStatus = now.summary
+                }
+                if notifier.watchdogInterval != nil {
+                    if now.isProgressing(since: last) {
+                        notifier.notify("WATCHDOG=1")
+                    } else {
+                        logger.warning("no progress: watchdog not fed", metadata: ["engine_ticks": "\(now.engineProgress)", "audio_samples": "\(now.audioSamples)"])
+                    }
+                }
+                last = now
+            }
+        }
+    }
+}
+
+/// A snapshot of the engine's and the audio thread's progress, and the one-line summary.
+public struct EngineHealth: Sendable {
+    var engineProgress: UInt64
+    var audioPlaying: Bool
+    var audioSamples: Int64
+    var summary: String
+
+    func isProgressing(since earlier: EngineHealth) -> Bool {
+        let engineMoved = engineProgress != earlier.engineProgress
+        // The audio thread must advance while it plays; idle or waiting for a device is not a stall.
+        let audioMoved = !(audioPlaying && earlier.audioPlaying) || audioSamples != earlier.audioSamples
+        return engineMoved && audioMoved
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import BreathDaemon
+import Foundation
+import Logging
+
+@main
+struct Breathd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breathd",
+        abstract: "The breathing biofeedback daemon: paces breathing with a tone, reads a heart sensor, computes HRV coherence.",
+        discussion: """
+            Runs in the foreground (systemd's way) until SIGTERM or SIGINT, which fade the tone \
+            out and close the running session as "stopped". The configuration is read from \
+            --config, else $XDG_CONFIG_HOME/breathd/breathd.toml, else /etc/breathd/breathd.toml, \
+            else built-in defaults. Control it with breathctl.
+            """,
+        version: Daemon.release
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file (TOML).", valueName: "path"))
+    var config: String?
+
+    @Flag(help: "Validate the configuration and exit (status 78 when invalid).")
+    var checkConfig = false
+
+    @Flag(help: "Print the effective configuration as TOML and exit.")
+    var printConfig = false
+
+    @Flag(name: .shortAndLong, help: "Log debug messages too.")
+    var verbose = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let loaded: ConfigurationLoader.Loaded
+        do {
+            loaded = try ConfigurationLoader.load(explicitPath: config, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(ConfigurationError.exitStatus)
+        }
+        if printConfig {
+            print(ConfigurationRenderer.render(loaded.configuration, source: loaded.source), terminator: "")
+            return
+        }
+        if checkConfig {
+            print("\(loaded.source): configuration is valid")
+            return
+        }
+        let level: Logger.Level = verbose ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label, environment: environment)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "breathd")
+        logger.info("starting", metadata: ["release": "\(Daemon.release)", "config": "\(loaded.source)"])
+        do {
+            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger)
+        } catch let error as ConfigurationError {
+            logger.critical("\(error.description)")
+            throw ExitCode(ConfigurationError.exitStatus)
+        } catch {
+            logger.critical("breathd stopped: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Audio
+import Foundation
+import Logging
+import Pacer
+import Testing
+
+/// The library the daemon will use, through real ALSA into the `file` plugin.
+@Suite struct AudioPlayerTests {
+    @Test func liveChangeLandsOnACycleBoundaryWithoutClicksAndTheClockCounts() throws {
+        let dir = try temporaryDirectory("player")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wav = dir.appendingPathComponent("session.wav")
+        let player = AudioPlayer(logger: Logger(label: "test.audio"))
+        let session = PlaybackSession(
+            // alsa.conf's own `file` PCM (a file plugin over the null device), named with its arguments.
+            output: OutputConfiguration(device: "file:FILE=\(wav.path),FORMAT=wav", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000),
+            settings: PacerSettings(), fades: try FadeSettings(inSeconds: 2, outSeconds: 2), durationSeconds: 60)
+        try player.start(session)
+        // The null device plays faster than real time. Change after two whole 5.5/min cycles
+        // (21.8 s): it takes effect at the next boundary, 32.7 s (or 43.6 s if this thread is late).
+        while player.samplesPlayed < 23 * 48_000 && player.status.state != .idle { usleep(200) }
+        player.change(to: PacerSettings(pattern: try BreathPattern(ratePerMinute: 7), tone: try ToneSettings(volume: 0.2)))
+        player.wait()
+        let status = player.status
+        #expect(status.state == .idle)
+        #expect(status.deviceOpened)
+        #expect(status.lastError == nil)
+        #expect(status.samplesPlayed == 60 * 48_000)
+        // The published schedule is the changed one, starting on a boundary of the first.
+        let schedule = try #require(player.schedule)
+        #expect(schedule.pattern.rateMilliBPM == 7000)
+        let first = PacerSchedule(pattern: .standard, sampleRate: 48_000)
+        #expect(schedule.originSample == first.cycleStart(schedule.originCycle))
+        #expect(player.phase?.cycle == schedule.cycle(containing: 60 * 48_000))
+
+        let file = try WavFile(path: wav.path)
+        #expect(file.samples.count == 60 * 48_000)
+        let rises = PitchContour(file.samples, sampleRate: file.sampleRate).crossings(of: 0.5, rising: true)
+        let spacings = zip(rises.dropFirst(), rises).map { $0 - $1 }
+        // Some 5.5/min cycles, then 7/min ones once the change took effect at a boundary.
+        #expect(spacings.contains { abs($0 - 60 / 5.5) < 0.02 }, "\(spacings)")
+        #expect(abs(spacings.last! - 60.0 / 7) < 0.02, "\(spacings)")
+        let bound = 0.2 * 32767 * 2 * Double.pi * 330 / 48_000 + 2
+        #expect(Double(largestStep(file.samples)) < bound)
+    }
+
+    @Test func unknownDeviceIsReportedAndRetriedUntilStopped() throws {
+        let player = AudioPlayer(logger: Logger(label: "test.audio"))
+        try player.start(PlaybackSession(output: OutputConfiguration(device: "no_such_device_xyz")))
+        var status = player.status
+        for _ in 0..<200 where status.state != .waitingForDevice {
+            usleep(10_000)
+            status = player.status
+        }
+        #expect(status.state == .waitingForDevice)
+        #expect(!status.deviceOpened)
+        #expect(status.lastError?.operation.contains("no_such_device_xyz") == true)
+        player.stop()
+        player.wait()
+        #expect(player.status.state == .idle)
+    }
+}

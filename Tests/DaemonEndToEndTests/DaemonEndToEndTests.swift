@@ -1,0 +1,257 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// breathd end to end: the real binary, driven only through its socket.
+@Suite(.serialized) struct DaemonEndToEndTests {
+    @Test func greetingAndStatusFields() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let client = try daemon.client()
+        let version = try client.readObject()
+        #expect(version["class"] as? String == "VERSION")
+        #expect(version["proto_major"] as? Int == 1)
+        try client.send(#"{"cmd":"status"}"#)
+        let status = try client.readObject()
+        #expect(status["class"] as? String == "STATUS")
+        #expect(status["state"] as? String == "idle")
+        let pacer = try #require(status["pacer"] as? [String: Any])
+        #expect(pacer["rate_bpm"] as? Double == 5.5 && pacer["ratio"] as? String == "1:1" && pacer["voice"] as? String == "glide")
+        let audio = try #require(status["audio"] as? [String: Any])
+        #expect(audio["device"] as? String == "default" && audio["state"] as? String == "idle")
+        let sensor = try #require(status["sensor"] as? [String: Any])
+        #expect(sensor["state"] as? String == "none")
+        let hrv = try #require(status["hrv"] as? [String: Any])
+        #expect(hrv["warm_up_s"] as? Double == 64)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func replayedRecordingGivesTheReferenceMetrics() throws {
+        // A regular file as the sensor is replayed once: every beat of the recording.
+        let daemon = try DaemonHarness(sensor: DaemonHarness.shared.appendingPathComponent("data/rr/polar_h10_slow_breathing_600s.csv").path)
+        try daemon.start()
+        let expected = try String(contentsOf: DaemonHarness.shared.appendingPathComponent("data/expected/polar_h10_slow_breathing_600s.stream.jsonl"), encoding: .utf8)
+            .split(separator: "\n").last.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }!
+        var status: [String: Any] = [:]
+        try waitUntil(timeoutSeconds: 20, "all 620 beats are in") {
+            status = try daemon.request(#"{"cmd":"status"}"#)
+            return (status["sensor"] as? [String: Any])?["beats"] as? Int == 620
+        }
+        let hrv = try #require(status["hrv"] as? [String: Any])
+        for (key, tolerance) in [("mean_hr_bpm", 1e-9), ("rmssd_ms", 1e-9), ("sdnn_ms", 1e-9), ("pnn50_percent", 1e-9),
+                                 ("coherence_ratio", 1e-6), ("coherence_score", 1e-6), ("peak_frequency_hz", 1e-6)] {
+            let a = try #require(hrv[key] as? Double, "\(key) in STATUS"), e = try #require(expected[key] as? Double)
+            #expect(abs(a - e) <= tolerance * abs(e), "\(key): \(a) vs reference \(e)")
+        }
+        #expect(hrv["coherence_level"] as? String == expected["coherence_level"] as? String)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func aShortSessionRunsToCompletionWithItsBeatsInHistory() throws {
+        let daemon = try DaemonHarness()
+        let fifo = try SensorFIFO(in: daemon.directory)
+        try daemon.reconfigure(sensor: fifo.path)
+        try daemon.start()
+        try fifo.open()
+        let beats = try rrRecording("nsr_5min.txt")
+        let watcher = try daemon.client()
+        _ = try watcher.readObject()
+        try watcher.send(#"{"cmd":"watch"}"#)
+        let reply = try daemon.request(#"{"cmd":"start","minutes":0.1,"rate":6}"#)
+        #expect(reply["class"] as? String == "OK", "\(reply)")
+        let id = try #require(reply["session"] as? Int)
+        // Feed beats for the whole 6 s session, a few at a time.
+        var classes = Set<String>()
+        for chunk in stride(from: 0, to: 60, by: 5) {
+            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 5]))
+            usleep(500_000)
+        }
+        try waitUntil(timeoutSeconds: 15, "the session is in history as completed") {
+            let history = try daemon.request(#"{"cmd":"history"}"#)
+            let rows = history["sessions"] as? [[String: Any]] ?? []
+            return rows.first { $0["id"] as? Int == id }?["end_reason"] as? String == "completed"
+        }
+        while let line = try watcher.readLine(), classes.count < 6 {
+            if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let name = object["class"] as? String {
+                classes.insert(name)
+                if name == "SESSION", object["event"] as? String == "finished" { break }
+            }
+        }
+        #expect(classes.isSuperset(of: ["BEAT", "PHASE", "SESSION"]), "events seen: \(classes)")
+        let session = try daemon.request(#"{"cmd":"session","id":\#(id)}"#)
+        let stored = try #require(session["beats"] as? [[String: Any]])
+        #expect(stored.count >= 40, "beats stored: \(stored.count)")
+        let record = try #require(session["session"] as? [String: Any])
+        #expect((record["settings"] as? [String: Any])?["rate_bpm"] as? Double == 6)
+        #expect((record["summary"] as? [String: Any])?["beats"] as? Int == stored.count)
+        fifo.close()
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func liveSetChangesTheRunningSession() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        #expect(try daemon.request(#"{"cmd":"start","minutes":5}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"set","key":"rate","value":6.5}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"set","key":"voice","value":"bowl"}"#)["class"] as? String == "OK")
+        let pacer = try #require(try daemon.request(#"{"cmd":"status"}"#)["pacer"] as? [String: Any])
+        #expect(pacer["rate_bpm"] as? Double == 6.5 && pacer["voice"] as? String == "bowl")
+        let refused = try daemon.request(#"{"cmd":"set","key":"rate","value":12}"#)
+        #expect(refused["class"] as? String == "ERROR")
+        #expect((refused["message"] as? String)?.contains("between 4.0 and 7.0") == true)
+        #expect(try daemon.request(#"{"cmd":"pause"}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "paused")
+        #expect(try daemon.request(#"{"cmd":"resume"}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"start"}"#)["class"] as? String == "ERROR", "one session at a time")
+        #expect(try daemon.request(#"{"cmd":"stop"}"#)["class"] as? String == "OK")
+        // SIGTERM right away: the stopping session is still closed as stopped, and the exit is clean.
+        #expect(daemon.terminate() == 0)
+        let restarted = daemon
+        try restarted.start()
+        let rows = try #require(try restarted.request(#"{"cmd":"history"}"#)["sessions"] as? [[String: Any]])
+        #expect(rows.first?["end_reason"] as? String == "stopped")
+        #expect(restarted.terminate() == 0)
+    }
+
+    @Test func malformedAndOversizedRequests() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let client = try daemon.client()
+        _ = try client.readObject()
+        try client.send("{not json")
+        #expect(try client.readObject()["class"] as? String == "ERROR")
+        try client.send(#"{"cmd":"dance"}"#)
+        let unknown = try client.readObject()
+        #expect(unknown["class"] as? String == "ERROR" && (unknown["message"] as? String)?.contains("dance") == true)
+        try client.send(#"{"cmd":"status"}"#)
+        #expect(try client.readObject()["class"] as? String == "STATUS", "the connection stays after bad requests")
+        try client.send(#"{"cmd":"status","pad":""# + String(repeating: "x", count: 5000) + #""}"#)
+        #expect(try client.readObject()["class"] as? String == "ERROR")
+        #expect(try client.readLine() == nil, "an oversized line closes the connection")
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["class"] as? String == "STATUS", "the daemon carries on")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func sixtyFourWatchersAndAThousandConnectionsLeakNothing() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        _ = try daemon.request(#"{"cmd":"status"}"#)
+        let baseline = daemon.openDescriptorCount
+        var watchers: [DaemonClient] = []
+        for _ in 0..<64 {
+            let watcher = try daemon.client()
+            _ = try watcher.readObject()
+            try watcher.send(#"{"cmd":"watch"}"#)
+            watchers.append(watcher)
+        }
+        let extra = try daemon.client()
+        #expect(try extra.readObject()["class"] as? String == "ERROR", "the 65th client is refused")
+        #expect(try extra.readLine() == nil)
+        watchers.removeAll()
+        // The daemon notices the watchers leave; then a thousand clients come and go.
+        try waitUntil(timeoutSeconds: 5, "the watchers' slots are free") {
+            (try? daemon.request(#"{"cmd":"status"}"#))?["class"] as? String == "STATUS"
+        }
+        for _ in 0..<1000 {
+            let client = try daemon.client()
+            #expect(try client.readObject()["class"] as? String == "VERSION")
+        }
+        #expect(try daemon.request(#"{"cmd":"start","minutes":1}"#)["class"] as? String == "OK")
+        _ = try daemon.request(#"{"cmd":"stop"}"#)
+        try waitUntil(timeoutSeconds: 10, "descriptors return to the baseline") { daemon.openDescriptorCount <= baseline }
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test(.enabled(if: getuid() == 0, "needs root to run a client as nobody"))
+    func aForeignUserMayWatchButNotControl() throws {
+        let daemon = try DaemonHarness(extraConfig: "")
+        try daemon.reconfigure(socketMode: "0o666")
+        chmod(daemon.directory.path, 0o755)
+        try daemon.start()
+        let script = """
+            import json, socket, sys
+            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw"); f.readline()
+            for cmd in ("status", "stop", "start"):
+                f.write(json.dumps({"cmd": cmd}) + "\\n"); f.flush(); print(json.loads(f.readline())["class"])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", "nobody", "--", "/usr/bin/env", "python3", "-c", script, daemon.socketPath]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        #expect(lines == ["STATUS", "ERROR", "ERROR"])
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "idle", "nothing started")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func killNineMidSessionLeavesAnInterruptedSessionAndAHealthyDatabase() throws {
+        let daemon = try DaemonHarness()
+        let fifo = try SensorFIFO(in: daemon.directory)
+        try daemon.reconfigure(sensor: fifo.path)
+        try daemon.start()
+        try fifo.open()
+        let id = try #require(try daemon.request(#"{"cmd":"start","minutes":10}"#)["session"] as? Int)
+        let beats = try rrRecording("nsr_5min.txt")
+        for chunk in stride(from: 0, to: 70, by: 10) {
+            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
+            usleep(1_000_000)
+        }
+        _ = daemon.terminate(signal: SIGKILL)
+        fifo.close()
+        try daemon.start()
+        let rows = try #require(try daemon.request(#"{"cmd":"history"}"#)["sessions"] as? [[String: Any]])
+        let row = try #require(rows.first { $0["id"] as? Int == id })
+        #expect(row["end_reason"] as? String == "interrupted")
+        let kept = try #require((try daemon.request(#"{"cmd":"session","id":\#(id)}"#)["beats"] as? [[String: Any]]))
+        #expect(kept.count >= 50, "beats committed before the kill: \(kept.count)")
+        #expect(daemon.terminate() == 0)
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", daemon.historyPath]
+        let output = Pipe()
+        check.standardOutput = output
+        try check.run()
+        check.waitUntilExit()
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "ok\n")
+    }
+
+    @Test(arguments: [
+        ("[pacer]\nrate = 12\n", "pacer.rate = 12: must be between 4.0 and 7.0 breaths per minute"),
+        ("[pacer]\nrat = 5\n", "did you mean"),
+        ("[pacer\n", "breathd.toml"),
+    ])
+    func configurationErrorsExitWith78AndNameTheKey(contents: String, message: String) throws {
+        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("breathd-config-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("breathd.toml").path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        for arguments in [["--config", path], ["--check-config", "--config", path]] {
+            let process = Process()
+            process.executableURL = DaemonHarness.binDirectory.appendingPathComponent("breathd")
+            process.arguments = arguments
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            process.waitUntilExit()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == 78, "\(arguments): \(text)")
+            #expect(text.contains(path) && text.contains(message), "\(text)")
+        }
+    }
+}
+
+extension DaemonHarness {
+    /// Rewrites the configuration with another sensor device or socket mode.
+    func reconfigure(sensor: String? = nil, socketMode: String? = nil) throws {
+        var text = try String(contentsOfFile: configPath, encoding: .utf8)
+        if let sensor { text = text.replacingOccurrences(of: "device = \"\"", with: "device = \"\(sensor)\"") }
+        if let socketMode { text = text.replacingOccurrences(of: "[socket]\n", with: "[socket]\nmode = \(socketMode)\n") }
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A datagram socket standing in for systemd's NOTIFY_SOCKET: every sd_notify message, timed.
+final class NotifySocket {
+    let path: String
+    private let fd: Int32
+
+    init(in directory: URL) throws {
+        path = directory.appendingPathComponent("notify.sock").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8)
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Messages received within `seconds`, each with its arrival time.
+    func receive(for seconds: Double) -> [(time: Date, message: String)] {
+        var messages: [(Date, String)] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { messages.append((Date(), String(decoding: buffer[0..<n], as: UTF8.self))) }
+        }
+        return messages
+    }
+
+    /// Waits for a message containing `text`; returns it or nil after `seconds`.
+    func waitFor(_ text: String, seconds: Double) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            for (_, message) in receive(for: 0.2) where message.contains(text) { return message }
+        }
+        return nil
+    }
+}
+
+@Suite(.serialized) struct SystemdIntegrationTests {
+    @Test func notifiesReadyStatusWatchdogAndStopping() throws {
+        let daemon = try DaemonHarness()
+        let notify = try NotifySocket(in: daemon.directory)
+        try daemon.launch(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"])
+        let ready = try #require(notify.waitFor("READY=1", seconds: 20), "READY=1 arrives")
+        #expect(ready.contains("READY=1"))
+        // Ready means the socket already accepts.
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["class"] as? String == "STATUS")
+        _ = try daemon.request(#"{"cmd":"start","minutes":2}"#)
+        #expect(notify.waitFor("STATUS=pacing 5.5/min", seconds: 5) != nil, "STATUS= follows the state")
+        let pings = notify.receive(for: 3).filter { $0.message.contains("WATCHDOG=1") }.map(\.time)
+        #expect(pings.count >= 4 && pings.count <= 8, "WATCHDOG=1 every half second: \(pings.count) in 3 s")
+        let gaps = zip(pings.dropFirst(), pings).map { $0.timeIntervalSince($1) }
+        #expect(gaps.allSatisfy { $0 > 0.3 && $0 < 0.8 }, "intervals \(gaps)")
+        kill(daemon.processID, SIGTERM)
+        #expect(notify.waitFor("STOPPING=1", seconds: 15) != nil)
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test func aStalledEngineStopsTheWatchdogPings() throws {
+        let daemon = try DaemonHarness()
+        let notify = try NotifySocket(in: daemon.directory)
+        try daemon.launch(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000", "BREATHD_DEBUG_STALL": "1"])
+        #expect(notify.waitFor("WATCHDOG=1", seconds: 20) != nil, "pings while healthy")
+        kill(daemon.processID, SIGUSR2)
+        _ = notify.receive(for: 1)  // a ping already under way may still arrive
+        let after = notify.receive(for: 3).filter { $0.message.contains("WATCHDOG=1") }
+        #expect(after.isEmpty, "no pings from a stalled engine: \(after.count)")
+        _ = daemon.terminate(signal: SIGKILL)
+    }
+
+    @Test func socketActivationStartsTheDaemonOnFirstUse() throws {
+        let daemon = try DaemonHarness()
+        let activator = Process()
+        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        activator.arguments = ["-l", daemon.socketPath, DaemonHarness.binDirectory.appendingPathComponent("breathd").path, "--config", daemon.configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(daemon.directory.path)/asound.conf"
+        activator.environment = environment
+        activator.standardError = FileHandle.nullDevice
+        try activator.run()
+        defer {
+            activator.interrupt()
+            activator.waitUntilExit()
+        }
+        try waitUntil(timeoutSeconds: 10, "the activator listens") { FileManager.default.fileExists(atPath: daemon.socketPath) }
+        // The first connection starts breathd, which serves it on the inherited socket.
+        let client = try daemon.client()
+        #expect(try client.readObject()["class"] as? String == "VERSION")
+        try client.send(#"{"cmd":"status"}"#)
+        #expect(try client.readObject()["state"] as? String == "idle")
+        #expect(daemon.log.isEmpty || !daemon.log.contains("error"))
+    }
+}
+
+extension SystemdIntegrationTests {
+    /// The hardened unit sets MemoryDenyWriteExecute=yes; the kernel's PR_SET_MDWE applies the same
+    /// rule to a process, so the daemon is run under it here and must work (Swift does not JIT).
+    @Test func runsUnderMemoryDenyWriteExecute() throws {
+        let daemon = try DaemonHarness()
+        let wrapper = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
+                sys.exit(77)
+            os.execv(sys.argv[1], sys.argv[1:])
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", wrapper, DaemonHarness.binDirectory.appendingPathComponent("breathd").path, "--config", daemon.configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(daemon.directory.path)/asound.conf"
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        daemon.adopt(process)
+        try waitUntil(timeoutSeconds: 20, "the daemon under MDWE accepts connections") {
+            guard process.isRunning else { throw TimedOut(what: "breathd exited with \(process.terminationStatus) under MDWE") }
+            return (try? DaemonClient(path: daemon.socketPath)) != nil
+        }
+        #expect(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["class"] as? String == "OK")
+        #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "running")
+        #expect(daemon.terminate() == 0)
+    }
+}
+
+extension DaemonHarness {
+    /// Starts the daemon with extra environment and does not wait for the socket (the caller
+    /// watches NOTIFY_SOCKET instead).
+    func launch(environment extra: [String: String]) throws {
+        let process = Process()
+        process.executableURL = Self.binDirectory.appendingPathComponent("breathd")
+        process.arguments = ["--config", configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(directory.path)/asound.conf"
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        adopt(process)
+    }
+}
