@@ -110,7 +110,7 @@ let package = Package(
             dependencies: [
                 // BreathDaemon serves a real control socket to the client until the daemon's own
                 // end-to-end tests exist.
-                "BreathDaemon", "BreathProtocol",
+                "BreathDaemon", "BreathProtocol", "Sensor",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

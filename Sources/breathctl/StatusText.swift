@@ -6,7 +6,7 @@ enum StatusText {
         let rows: [(String, String)] = [
             ("state", state(status)),
             ("pacer", pacer(status.pacer, state: status.state)),
-            ("heart", heart(status.hrv)),
+            ("heart", heart(status.hrv, beats: status.sensor.beats)),
             ("coherence", coherence(status.hrv)),
             ("sensor", sensor(status.sensor)),
             ("audio", audio(status.audio)),
@@ -29,8 +29,8 @@ enum StatusText {
         return text
     }
 
-    static func heart(_ hrv: HRVSnapshot) -> String {
-        guard let heartRate = hrv.meanHeartRateBPM else { return "no beats yet" }
+    static func heart(_ hrv: HRVSnapshot, beats: Int) -> String {
+        guard let heartRate = hrv.meanHeartRateBPM else { return beats > 0 ? "too few beats yet" : "no beats yet" }
         var parts = ["\(Readable.fixed(heartRate, decimals: 1)) bpm"]
         if let rmssd = hrv.rmssdMilliseconds { parts.append("RMSSD \(Readable.fixed(rmssd, decimals: 1)) ms") }
         if let sdnn = hrv.sdnnMilliseconds { parts.append("SDNN \(Readable.fixed(sdnn, decimals: 1)) ms") }

@@ -15,7 +15,25 @@ struct WatchScreen {
     private static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     func render(_ model: WatchModel, at now: Double) -> [String] {
-        [header(model, at: now), bar(model, at: now), heart(model), coherence(model), devices(model)]
+        [header(model, at: now), bar(model, at: now), heart(model), coherence(model), devices(model)].map(fitted)
+    }
+
+    /// Cut to the terminal's width: a line that wrapped would shift every following frame down.
+    /// Escape sequences take no columns, so they are kept and not counted.
+    private func fitted(_ line: String) -> String {
+        var visible = 0, inEscape = false, result = ""
+        for character in line {
+            if character == "\u{1B}" {
+                inEscape = true
+            } else if inEscape {
+                if character.isLetter { inEscape = false }
+            } else {
+                guard visible < columns - 1 else { return result + (colour ? "\u{1B}[0m" : "") }
+                visible += 1
+            }
+            result.append(character)
+        }
+        return result
     }
 
     private func header(_ model: WatchModel, at now: Double) -> String {

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// `breathctl` run as a user would, with a controlled environment (no BREATHD_SOCKET unless given,
+/// `breathctl` run as a user would, with a controlled environment (no BREATHD_SOCKET or NO_COLOR unless given,
 /// TZ=UTC so that local times are predictable), off Swift's cooperative threads so that a blocked
 /// client never starves the server it talks to.
 final class ClientProcess: Sendable {
@@ -22,6 +22,7 @@ final class ClientProcess: Sendable {
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment
         base["BREATHD_SOCKET"] = nil
+        base["NO_COLOR"] = nil
         base["TZ"] = "UTC"
         process.environment = base.merging(environment) { $1 }
         let out = Pipe(), err = Pipe()
