@@ -81,6 +81,12 @@ struct WatchModel {
             apply(hrv: event.hrv)
         case .beat(let event):
             lastBeatRRMilliseconds = event.rrMilliseconds
+            // Before the first 64 s window, METRICS has no heart rate: show the beat's own, and
+            // count the warm-up down from the beat times.
+            if warmUpSecondsLeft > 0 || heartRateBPM == nil {
+                if event.isNN { heartRateBPM = 60_000 / event.rrMilliseconds }
+                warmUpSecondsLeft = max(0, HRVWarmUp.windowSeconds - event.timeSeconds)
+            }
         case .level(let event):
             coherenceLevel = event.level
             coherenceScore = event.coherenceScore
@@ -126,6 +132,11 @@ struct WatchModel {
             phase = nil
             lastFinished = WatchEventText.sessionText(event)
         }
+    }
+
+    private enum HRVWarmUp {
+        /// The live metrics' window (docs/hrv-spec.md).
+        static let windowSeconds = 64.0
     }
 
     private mutating func apply(hrv: HRVSnapshot) {
