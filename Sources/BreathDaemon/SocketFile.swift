@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Sensor
 
 public enum SocketServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another daemon answers on the path.
@@ -10,7 +11,7 @@ public enum SocketServerError: Error, Sendable, Equatable, CustomStringConvertib
     case notASocket(path: String)
     case pathTooLong(path: String)
     case cannotCreateDirectory(path: String, reason: String)
-    case system(SystemError)
+    case system(SystemCallError)
 
     public var description: String {
         switch self {
@@ -43,7 +44,7 @@ enum SocketFile {
         guard status.st_mode & S_IFMT == S_IFSOCK else { throw .notASocket(path: path) }
         if try answers(path) { throw .alreadyRunning(path: path) }
         do {
-            try SystemError.check("unlink", path) { unlink(path) }
+            try retryingInterrupts("unlink", path) { unlink(path) }
         } catch {
             throw .system(error)
         }
@@ -53,7 +54,7 @@ enum SocketFile {
     static func answers(_ path: String) throws(SocketServerError) -> Bool {
         let descriptor: Int32
         do {
-            descriptor = try SystemError.check("socket", path) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+            descriptor = try retryingInterrupts("socket", path) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         } catch {
             throw .system(error)
         }
@@ -75,9 +76,9 @@ enum SocketFile {
 
     static func setPermissions(_ path: String, mode: Int, groupID: UInt32?) throws(SocketServerError) {
         do {
-            try SystemError.check("chmod", path) { chmod(path, mode_t(mode)) }
+            try retryingInterrupts("chmod", path) { chmod(path, mode_t(mode)) }
             if let groupID {
-                try SystemError.check("chown", path) { chown(path, uid_t.max, groupID) }
+                try retryingInterrupts("chown", path) { chown(path, uid_t.max, groupID) }
             }
         } catch {
             throw .system(error)

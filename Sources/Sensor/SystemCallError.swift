@@ -20,9 +20,10 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "\(call)(\(subject)): \(message) (errno \(errno))" }
 }
 
-/// Runs a C call that returns -1 with errno on failure, retrying on EINTR.
+/// Runs a C call that returns -1 with errno on failure, retrying on EINTR. Shared by every module
+/// that calls C (the daemon's socket file too).
 @discardableResult
-func retryingInterrupts<Result: BinaryInteger>(_ call: String, _ subject: String, _ body: () -> Result) throws(SystemCallError) -> Result {
+public func retryingInterrupts<Result: BinaryInteger>(_ call: String, _ subject: String, _ body: () -> Result) throws(SystemCallError) -> Result {
     while true {
         let result = body()
         if result != -1 { return result }

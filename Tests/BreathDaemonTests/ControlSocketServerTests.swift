@@ -1,3 +1,4 @@
+import Sensor
 @testable import BreathDaemon
 import BreathProtocol
 import Foundation
@@ -264,7 +265,7 @@ private func bindAndAbandon(_ path: String, listening: Bool = false) throws -> I
     let result = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
-    if result != 0 { throw SystemError(call: "bind", subject: path, errno: errno) }
-    if listening, listen(descriptor, 16) != 0 { throw SystemError(call: "listen", subject: path, errno: errno) }
+    if result != 0 { throw SystemCallError(call: "bind", subject: path, errno: errno) }
+    if listening, listen(descriptor, 16) != 0 { throw SystemCallError(call: "listen", subject: path, errno: errno) }
     return descriptor
 }
