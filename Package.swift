@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "breathd",
             dependencies: [
-                "BreathDaemon",
+                "BreathDaemon", "Sensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import BreathDaemon
 import Foundation
 import Logging
+import Sensor
 
 @main
 struct Breathd: AsyncParsableCommand {
@@ -36,6 +37,7 @@ struct Breathd: AsyncParsableCommand {
             loaded = try ConfigurationLoader.load(explicitPath: config, environment: environment)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            SystemdNotifier(environment: environment).notifyFailure(error.description, errno: EINVAL)
             throw ExitCode(ConfigurationError.exitStatus)
         }
         if printConfig {
@@ -58,9 +60,11 @@ struct Breathd: AsyncParsableCommand {
             try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger)
         } catch let error as ConfigurationError {
             logger.critical("\(error.description)")
+            SystemdNotifier(environment: environment).notifyFailure(error.description, errno: EINVAL)
             throw ExitCode(ConfigurationError.exitStatus)
         } catch {
             logger.critical("breathd stopped: \(error)")
+            SystemdNotifier(environment: environment).notifyFailure("\(error)", errno: (error as? SystemCallError)?.errno ?? EIO)
             throw ExitCode.failure
         }
     }

@@ -77,6 +77,10 @@ final class DaemonHarness: @unchecked Sendable {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         self.process = nil
+        if signal != SIGKILL && process.terminationStatus != 0 {
+            // Keep the evidence: the daemon's log (with any crash backtrace) goes to the test output.
+            FileHandle.standardError.write(Data("breathd exited with \(process.terminationStatus); its log:\n\(log)\n".utf8))
+        }
         return process.terminationStatus
     }
 

@@ -62,6 +62,16 @@ final class NotifySocket {
         #expect(daemon.terminate() == 0)
     }
 
+    @Test func aFatalConfigurationErrorIsReportedWithErrno() throws {
+        let daemon = try DaemonHarness(extraConfig: "[pacer]\nrate = 12\n")
+        try daemon.reconfigure()
+        let notify = try NotifySocket(in: daemon.directory)
+        try daemon.launch(environment: ["NOTIFY_SOCKET": notify.path])
+        let message = try #require(notify.waitFor("ERRNO=", seconds: 10))
+        #expect(message.contains("STATUS=failed:") && message.contains("pacer.rate = 12") && message.contains("ERRNO=22"))
+        #expect(daemon.terminate() == 78)
+    }
+
     @Test func aStalledEngineStopsTheWatchdogPings() throws {
         let daemon = try DaemonHarness()
         let notify = try NotifySocket(in: daemon.directory)

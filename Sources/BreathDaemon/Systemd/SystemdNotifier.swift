@@ -22,4 +22,10 @@ public struct SystemdNotifier: Sendable {
         guard isEnabled else { return }
         _ = sd_notify(0, state)
     }
+
+    /// A fatal error: `systemctl status` shows the reason, and ERRNO= the error number.
+    public func notifyFailure(_ reason: String, errno: Int32) {
+        let oneLine = reason.split(separator: "\n").first.map(String.init) ?? reason
+        notify("STATUS=failed: \(oneLine)\nERRNO=\(errno)")
+    }
 }
