@@ -105,7 +105,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "BreathctlTests", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .testTarget(
+            name: "BreathctlTests",
+            dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
+        ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests"),
