@@ -39,8 +39,6 @@ public struct BreathFollowingHeart: Sendable {
     private var random: SplitMix64
     private var timeSeconds = 0.0
     private var ownPhase = 0.0
-    private var decidedCycle = Int.min
-    private var following = true
 
     /// `pacer` gives the pacer's breath phase at a time (seconds from the first beat's origin) and
     /// `pacerRatePerMinute` its rate, which sets the RSA amplitude in the followed cycles.
@@ -61,17 +59,12 @@ public struct BreathFollowingHeart: Sendable {
     /// interval; so the measured phase is the configured lag, without half an RR of extra delay.
     public mutating func nextRRMilliseconds() -> Double {
         let c = configuration
-        let previous = pacer(timeSeconds)
-        if previous.cycle != decidedCycle {
-            decidedCycle = previous.cycle
-            following = random.unit() < c.compliance
-        }
         var rr = 60000 / c.meanHeartRateBPM
         for _ in 0..<4 {
-            let beat = timeSeconds + rr / 1000
+            let beat = pacer(timeSeconds + rr / 1000)
             var swing = 0.0
-            if following {
-                swing = Self.amplitudeBPM(atRatePerMinute: pacerRatePerMinute, configuration: c) * breath(pacer(beat).fraction)
+            if follows(cycle: beat.cycle) {
+                swing = Self.amplitudeBPM(atRatePerMinute: pacerRatePerMinute, configuration: c) * breath(beat.fraction)
             } else if let own = c.ownBreathingRatePerMinute {
                 let phase = ownPhase + rr / 60000 * own
                 swing = Self.amplitudeBPM(atRatePerMinute: own, configuration: c) * breath(phase - phase.rounded(.down))
@@ -85,6 +78,14 @@ public struct BreathFollowingHeart: Sendable {
             ownPhase -= ownPhase.rounded(.down)
         }
         return rr
+    }
+
+    /// Whether the person follows pacer cycle `cycle`: a draw of its own from the seed, so the
+    /// answer is the same however often a beat near the boundary asks.
+    private func follows(cycle: Int) -> Bool {
+        guard configuration.compliance < 1 else { return true }
+        var draw = SplitMix64(seed: configuration.seed ^ (UInt64(bitPattern: Int64(cycle)) &* 0x9E37_79B9_7F4A_7C15))
+        return draw.unit() < configuration.compliance
     }
 
     /// -cos 2π(φ - lag): in step with the pacer's lung volume (rising through the inhale) at lag 0.
