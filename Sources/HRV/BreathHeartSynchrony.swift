@@ -58,7 +58,14 @@ public struct BreathHeartSynchrony: Sendable {
     ) -> SynchronyMeasure? {
         var knotTimes: [Double] = []
         var knotHR: [Double] = []
-        for i in timesSeconds.indices where timesSeconds[i] > endSeconds - Self.windowSeconds - Self.anchorSeconds {
+        // Binary search for the window's first beat: a long recording is measured at every beat.
+        let oldest = endSeconds - Self.windowSeconds - Self.anchorSeconds
+        var low = 0, high = timesSeconds.count
+        while low < high {
+            let middle = (low + high) / 2
+            if timesSeconds[middle] > oldest { high = middle } else { low = middle + 1 }
+        }
+        for i in low..<timesSeconds.count {
             guard timesSeconds[i] <= endSeconds else { break }
             guard knotTimes.last.map({ timesSeconds[i] > $0 }) ?? true else { continue }
             knotTimes.append(timesSeconds[i])
