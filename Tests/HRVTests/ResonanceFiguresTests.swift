@@ -42,9 +42,11 @@ func engineUpdates(_ rrs: [Double]) -> [BeatUpdate] {
     }
 
     @Test func cyclesWithFewerThanTwoNNBeatsAndArtifactsDoNotCount() throws {
-        // Steady 60 bpm but for one artifact (a 2500 ms gap, rule 1): the figure ignores it.
+        // Steady 60 bpm but for one artifact of each rule: the figure ignores them.
         var rrs = [Double](repeating: 1000, count: 200)
         rrs[100] = 2500
+        // And a plausible but 30 % long interval (rule 2): counted, it would swing HR by 14 bpm.
+        rrs[150] = 1300
         let figures = ResonanceFigures(updates: engineUpdates(rrs), breathingRatePerMinute: 6)
         #expect(try #require(figures.peakToTroughBPM) == 0)
         // At 40/min, a 1.5 s cycle holds one or two beats of a 1000 ms heart: only those with two count.

@@ -98,6 +98,24 @@ import Testing
         #expect(measures.filter { $0.coherence > 0.5 }.count * 5 <= measures.count)
     }
 
+    /// The breath comes from the caller's clock: a pacer that started 2.5 s into the recording,
+    /// followed at lag 0, reads 0° with that clock, and 90° behind (0.1 Hz × 2.5 s) a clock from
+    /// time 0, whose breath runs 2.5 s ahead of the real one.
+    @Test func thePhaseIsMeasuredAgainstTheCallersPacerClock() throws {
+        let late = BreathPhase.uniformPacer(ratePerMinute: Self.pacerRate, startSeconds: 2.5)
+        var heart = BreathFollowingHeart(configuration: .init(), pacerRatePerMinute: Self.pacerRate, pacer: late)
+        var updates: [BeatUpdate] = []
+        var engine = HRVEngine()
+        while (updates.last?.timeSeconds ?? 0) < 200 {
+            if let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()) { updates.append(u) }
+        }
+        let right = ResonanceFigures(updates: updates, breathingRatePerMinute: Self.pacerRate, cycleStartSeconds: 2.5, breathPhase: late)
+        let wrong = Self.step(updates)
+        #expect(Self.angleBetween(try #require(right.phaseDegrees), 0) < 15)
+        #expect(Self.angleBetween(try #require(wrong.phaseDegrees), 90) < 15)
+        #expect(try #require(right.synchrony) > 0.9 && (try #require(wrong.synchrony)) > 0.9)
+    }
+
     @Test func followingHalfTheCyclesIsInBetween() throws {
         let full = Self.step(Self.recording { _ in })
         let half = Self.step(Self.recording { $0.compliance = 0.5 })
