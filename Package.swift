@@ -108,9 +108,8 @@ let package = Package(
         .testTarget(
             name: "BreathctlTests",
             dependencies: [
-                // BreathDaemon serves a real control socket to the client until the daemon's own
-                // end-to-end tests exist.
-                "BreathDaemon", "BreathProtocol", "Sensor",
+                // BreathDaemon serves a real control socket to the client commands' tests.
+                "BreathDaemon", "BreathProtocol", "HRV", "Sensor",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

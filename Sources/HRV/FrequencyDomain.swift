@@ -21,6 +21,31 @@ public struct FrequencyDomainMetrics: Sendable, Equatable {
     /// Computes the figures from beat times (seconds, ascending), RR (ms) and NN flags of every
     /// beat. `nil` with fewer than 4 NN beats.
     public init?(timesSeconds t: [Double], rrMilliseconds rr: [Double], isNN: [Bool]) {
+        guard let (frequencies, density) = Self.spectrum(timesSeconds: t, rrMilliseconds: rr, isNN: isNN) else { return nil }
+        let binWidth = frequencies.count > 1 ? frequencies[1] - frequencies[0] : 0
+        func bandPower(_ band: Range<Double>) -> Double {
+            var sum = 0.0
+            for k in frequencies.indices where band.contains(frequencies[k]) { sum += density[k] }
+            return sum * binWidth
+        }
+        vlfMs2 = bandPower(Self.vlfBandHz)
+        lfMs2 = bandPower(Self.lfBandHz)
+        hfMs2 = bandPower(Self.hfBandHz)
+        lfHFRatio = hfMs2 > 0 ? lfMs2 / hfMs2 : nil
+        lfNormalizedUnits = lfMs2 + hfMs2 > 0 ? 100 * lfMs2 / (lfMs2 + hfMs2) : nil
+        var peak: Int?
+        for k in frequencies.indices where Self.lfBandHz.contains(frequencies[k]) {
+            if peak == nil || density[k] > density[peak!] { peak = k }
+        }
+        lfPeakHz = peak.map { frequencies[$0] }
+    }
+
+    /// The Welch spectrum (Hz, ms^2/Hz) of the detrended 4 Hz tachogram of the NN beats, as the
+    /// band powers use it; `nil` with fewer than 4 NN beats. The resonance assessment reads the
+    /// power at the pacer frequency from it.
+    static func spectrum(
+        timesSeconds t: [Double], rrMilliseconds rr: [Double], isNN: [Bool]
+    ) -> (frequencies: [Double], density: [Double])? {
         var knotTimes: [Double] = []
         var knotValues: [Double] = []
         for i in t.indices where isNN[i] {
@@ -39,23 +64,7 @@ public struct FrequencyDomainMetrics: Sendable, Equatable {
         guard count >= 4, var series = resampler.resample(x: knotTimes, y: knotValues, grid: grid) else { return nil }
         series.withUnsafeMutableBufferPointer { removeLinearTrend($0) }
 
-        let (frequencies, density) = Self.welch(series)
-        let binWidth = frequencies.count > 1 ? frequencies[1] - frequencies[0] : 0
-        func bandPower(_ band: Range<Double>) -> Double {
-            var sum = 0.0
-            for k in frequencies.indices where band.contains(frequencies[k]) { sum += density[k] }
-            return sum * binWidth
-        }
-        vlfMs2 = bandPower(Self.vlfBandHz)
-        lfMs2 = bandPower(Self.lfBandHz)
-        hfMs2 = bandPower(Self.hfBandHz)
-        lfHFRatio = hfMs2 > 0 ? lfMs2 / hfMs2 : nil
-        lfNormalizedUnits = lfMs2 + hfMs2 > 0 ? 100 * lfMs2 / (lfMs2 + hfMs2) : nil
-        var peak: Int?
-        for k in frequencies.indices where Self.lfBandHz.contains(frequencies[k]) {
-            if peak == nil || density[k] > density[peak!] { peak = k }
-        }
-        lfPeakHz = peak.map { frequencies[$0] }
+        return welch(series)
     }
 
     /// Welch's averaged periodogram as `scipy.signal.welch(..., window="hann", nperseg=min(256, n),

@@ -11,6 +11,12 @@ struct Analyze: ParsableCommand {
             header lines are skipped. The figures are those of docs/hrv-spec.md: causal artifact \
             rejection, time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
+
+            --pacer-rate R gives the resonance figures of a recording made breathing with a pacer \
+            at R breaths per minute (cycles of 60/R s from the first beat, the first 30 s \
+            discarded): mean peak-to-trough HR per breath, LF power at the pacer frequency, mean \
+            coherence score and breath-heart synchrony. --assess FILES_OR_DIR --rates R1,R2,... \
+            does that for each recording of a stepped assessment and picks the resonance rate.
             """
     )
 
@@ -21,7 +27,7 @@ struct Analyze: ParsableCommand {
     }
 
     @Argument(help: "The recording to analyse.")
-    var file: String
+    var file: String?
 
     @Option(help: "Input format: \(Format.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: Format = .auto
@@ -41,14 +47,47 @@ struct Analyze: ParsableCommand {
     @Flag(help: "One line per beat once 64 s of beats exist, instead of the summary.")
     var perBeat = false
 
+    @Option(help: "The recording was made breathing with a pacer at this many breaths per minute: print its resonance figures.")
+    var pacerRate: Double?
+
+    @Option(parsing: .upToNextOption, help: "Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).")
+    var assess: [String] = []
+
+    @Option(help: "The pacer rates of the --assess recordings, in their order, e.g. 6.5,6.0,5.5,5.0,4.5.")
+    var rates: String?
+
     func validate() throws {
         guard ChallengeLevel(rawValue: level) != nil else {
             throw ValidationError("--level must be between 1 and 4, not \(level).")
         }
         guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        if !assess.isEmpty {
+            guard file == nil, pacerRate == nil, !beats, !perBeat else {
+                throw ValidationError("--assess takes the recordings itself; it does not go with FILE, --pacer-rate, --beats or --per-beat.")
+            }
+            guard let rates else { throw ValidationError("--assess needs --rates, one per recording.") }
+            guard ResonanceAnalysis.rates(rates) != nil else {
+                throw ValidationError("--rates must be breathing rates between 1 and 30 per minute separated by commas, not \"\(rates)\".")
+            }
+            return
+        }
+        guard file != nil else { throw ValidationError("Missing expected argument '<file>'") }
+        guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
+        if let pacerRate {
+            guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
+            guard !beats, !perBeat else { throw ValidationError("--pacer-rate does not go with --beats or --per-beat.") }
+        }
     }
 
     func run() throws {
+        if !assess.isEmpty { return try runAssessment() }
+        let file = file!
+        if let pacerRate {
+            let figures = try ResonanceAnalysis.figures(
+                file: file, rate: pacerRate, format: format, sampleRateHz: sampleRate, level: ChallengeLevel(rawValue: level)!)
+            print(json ? ResonanceAnalysis.json(figures, file: file).rendered(pretty: true) : ResonanceAnalysis.text(figures, file: file))
+            return
+        }
         let text: String
         do {
             text = try readTextFile(file)
@@ -84,6 +123,20 @@ struct Analyze: ParsableCommand {
         } else {
             print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
         }
+    }
+
+    private func runAssessment() throws {
+        let files = try ResonanceAnalysis.files(assess)
+        let rates = ResonanceAnalysis.rates(self.rates!)!
+        guard files.count == rates.count else {
+            throw CommandFailure(message: "--assess has \(files.count) recordings but --rates \(rates.count) rates; give one rate per recording, in order.")
+        }
+        let steps = try zip(files, rates).map { file, rate in
+            (file: file, figures: try ResonanceAnalysis.figures(
+                file: file, rate: rate, format: format, sampleRateHz: sampleRate, level: ChallengeLevel(rawValue: level)!))
+        }
+        let chosen = ResonanceChoice.choose(steps.map(\.figures))
+        print(json ? ResonanceAnalysis.assessmentJSON(steps, chosen: chosen) : ResonanceAnalysis.table(steps, chosen: chosen))
     }
 
     private func printBeats(_ recording: RecordingInput) {
