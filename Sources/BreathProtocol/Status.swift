@@ -169,13 +169,25 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
     /// Seconds of beats still needed before coherence is computed (0 once warm).
     public var warmUpSecondsLeft: Double
     public var artifactPercent: Double
+    /// Breath-heart synchrony during a session: magnitude-squared coherence (0-1) between the
+    /// pacer's breath and the heart rate at the pacer frequency over the last 64 s.
+    public var synchrony: Double?
+    /// How far the heart rate's swing lags the breath at the pacer frequency, degrees.
+    public var synchronyPhaseDegrees: Double?
+
+    /// Whether the person follows the pacer, from the synchrony: yes above 0.8, no below 0.3.
+    public var followingPacer: String? {
+        synchrony.map { $0 > 0.8 ? "yes" : ($0 < 0.3 ? "no" : "partly") }
+    }
 
     public init(
         meanHeartRateBPM: Double? = nil, rmssdMilliseconds: Double? = nil, sdnnMilliseconds: Double? = nil,
         pnn50Percent: Double? = nil, coherenceRatio: Double? = nil, coherenceScore: Double? = nil,
         coherenceLevel: CoherenceLevelName? = nil, peakFrequencyHz: Double? = nil, warmUpSecondsLeft: Double,
-        artifactPercent: Double
+        artifactPercent: Double, synchrony: Double? = nil, synchronyPhaseDegrees: Double? = nil
     ) {
+        self.synchrony = synchrony
+        self.synchronyPhaseDegrees = synchronyPhaseDegrees
         self.meanHeartRateBPM = meanHeartRateBPM
         self.rmssdMilliseconds = rmssdMilliseconds
         self.sdnnMilliseconds = sdnnMilliseconds
@@ -197,6 +209,8 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
         case coherenceScore = "coherence_score"
         case coherenceLevel = "coherence_level"
         case peakFrequencyHz = "peak_frequency_hz"
+        case synchrony
+        case synchronyPhaseDegrees = "synchrony_phase_deg"
         case warmUpSecondsLeft = "warm_up_s"
         case artifactPercent = "artifact_percent"
     }

@@ -8,6 +8,7 @@ enum StatusText {
             ("pacer", pacer(status.pacer, state: status.state)),
             ("heart", heart(status.hrv, beats: status.sensor.beats)),
             ("coherence", coherence(status.hrv)),
+        ] + (status.hrv.synchrony == nil ? [] : [("following", following(status.hrv))]) + [
             ("sensor", sensor(status.sensor)),
             ("audio", audio(status.audio)),
         ]
@@ -36,6 +37,16 @@ enum StatusText {
         if let sdnn = hrv.sdnnMilliseconds { parts.append("SDNN \(Readable.fixed(sdnn, decimals: 1)) ms") }
         if let pnn50 = hrv.pnn50Percent { parts.append("pNN50 \(Readable.fixed(pnn50, decimals: 1)) %") }
         return parts.joined(separator: ", ")
+    }
+
+    /// "following the pacer: yes (synchrony 0.93, heart 35° behind the breath)".
+    static func following(_ hrv: HRVSnapshot) -> String {
+        guard let synchrony = hrv.synchrony, let answer = hrv.followingPacer else { return "-" }
+        var text = "the pacer: \(answer) (synchrony \(Readable.fixed(synchrony, decimals: 2))"
+        if let phase = hrv.synchronyPhaseDegrees {
+            text += ", heart \(Int(abs(phase).rounded()))° \(phase >= 0 ? "behind" : "ahead of") the breath"
+        }
+        return text + ")"
     }
 
     static func coherence(_ hrv: HRVSnapshot) -> String {

@@ -40,6 +40,8 @@ final class TerminalDisplay {
     func draw(_ lines: [String]) {
         var frame = linesDrawn > 0 ? "\r\u{1B}[\(linesDrawn)A" : ""
         for line in lines { frame += "\u{1B}[2K" + line + "\n" }
+        // A shorter frame (the synchrony line gone at a session's end) clears what is left below it.
+        if lines.count < linesDrawn { frame += "\u{1B}[J" }
         Self.writeRaw(frame)
         linesDrawn = lines.count
     }

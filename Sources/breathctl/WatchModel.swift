@@ -41,6 +41,8 @@ struct WatchModel {
     var sensorDevice = ""
     var audioState: AudioState = .idle
     var lastBeatRRMilliseconds: Double?
+    /// The latest metrics, for the synchrony line.
+    var hrv: HRVSnapshot?
     /// When the pacer was paused; the bar stands still from then until the session resumes.
     var pausedAt: Double?
 
@@ -140,6 +142,7 @@ struct WatchModel {
     }
 
     private mutating func apply(hrv: HRVSnapshot) {
+        self.hrv = hrv
         heartRateBPM = hrv.meanHeartRateBPM ?? heartRateBPM
         coherenceScore = hrv.coherenceScore
         coherenceLevel = hrv.coherenceLevel

@@ -15,7 +15,9 @@ struct WatchScreen {
     private static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     func render(_ model: WatchModel, at now: Double) -> [String] {
-        [header(model, at: now), bar(model, at: now), heart(model), coherence(model), devices(model)].map(fitted)
+        ([header(model, at: now), bar(model, at: now), heart(model), coherence(model)]
+            + (model.hrv?.synchrony == nil ? [] : ["following".leftAligned(width: 10) + StatusText.following(model.hrv!)])
+            + [devices(model)]).map(fitted)
     }
 
     /// Cut to the terminal's width: a line that wrapped would shift every following frame down.

@@ -73,6 +73,11 @@ struct PacerClock: Sendable {
         return elapsed.components.seconds * Int64(sampleRate) + nanoseconds * Int64(sampleRate) / 1_000_000_000
     }
 
+    /// The wall-clock schedule and the sample it is at now.
+    func wallClock(_ now: ContinuousClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
+        (wallSchedule, max(0, wallSample(now)))
+    }
+
     /// The wall-clock position, for when the player is not playing.
     func wallPosition(_ now: ContinuousClock.Instant) -> Position? {
         position(wallSchedule.position(at: max(0, wallSample(now))))

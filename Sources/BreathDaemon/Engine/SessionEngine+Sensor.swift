@@ -1,4 +1,6 @@
 import BreathProtocol
+import HRV
+import Pacer
 import Sensor
 
 extension SessionEngine {
@@ -21,6 +23,7 @@ extension SessionEngine {
             return
         }
         if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
+        updateSynchrony(latestBeatSeconds: update.timeSeconds, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))
         let snapshot = heart.snapshot
         if update.window != nil { events.publish(.metrics(MetricsEvent(beat: update.beatIndex, hrv: snapshot))) }
@@ -32,6 +35,37 @@ extension SessionEngine {
         // State is updated before this await, so a request served meanwhile sees the beat.
         if let record = recordInSession(update.rrMilliseconds, isNN: update.isNN, snapshot: snapshot, now: now) {
             await recorder.record(record)
+        }
+    }
+
+    /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
+    private func updateSynchrony(latestBeatSeconds: Double, now: ContinuousClock.Instant) {
+        guard case .running(let session) = state, let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now) else {
+            heart.clearSynchrony()
+            return
+        }
+        heart.measureSynchrony(pacerFrequencyHz: session.choice.rateBreathsPerMinute / 60, breathPhase: breath)
+    }
+
+    /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
+    /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
+    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathPhase)? {
+        let sampleRate = Double(configuration.audio.sampleRateHz)
+        let schedule: PacerSchedule
+        let nowSample: Int64
+        switch player.status.state {
+        case .playing, .stopping:
+            guard let current = player.schedule else { return nil }
+            schedule = current
+            nowSample = player.samplesPlayed
+        case .idle, .opening, .waitingForDevice:
+            (schedule, nowSample) = session.clock.wallClock(now)
+        }
+        return { time in
+            let sample = max(schedule.originSample, nowSample - Int64(((latestBeatSeconds - time) * sampleRate).rounded()))
+            let position = schedule.position(at: sample)
+            return HRV.BreathPhase(
+                cycle: Int(position.cycle), fraction: Double(sample - position.cycleStart) / Double(position.cycleLength))
         }
     }
 
