@@ -34,15 +34,16 @@ public struct BreathFollowingHeart: Sendable {
     }
 
     public let configuration: Configuration
-    private let pacer: @Sendable (Double) -> BreathPhase
+    private let pacer: @Sendable (Double) -> BreathPhase?
     private let pacerRatePerMinute: Double
     private var random: SplitMix64
     private var timeSeconds = 0.0
     private var ownPhase = 0.0
 
-    /// `pacer` gives the pacer's breath phase at a time (seconds from the first beat's origin) and
-    /// `pacerRatePerMinute` its rate, which sets the RSA amplitude in the followed cycles.
-    public init(configuration: Configuration, pacerRatePerMinute: Double, pacer: @escaping @Sendable (Double) -> BreathPhase) {
+    /// `pacer` gives the pacer's breath phase at a time (seconds from the first beat's origin), or
+    /// nil while no pacer runs (the person breathes on their own); `pacerRatePerMinute` is its
+    /// rate, which sets the RSA amplitude in the followed cycles.
+    public init(configuration: Configuration, pacerRatePerMinute: Double, pacer: @escaping @Sendable (Double) -> BreathPhase?) {
         self.configuration = configuration
         self.pacer = pacer
         self.pacerRatePerMinute = pacerRatePerMinute
@@ -61,9 +62,8 @@ public struct BreathFollowingHeart: Sendable {
         let c = configuration
         var rr = 60000 / c.meanHeartRateBPM
         for _ in 0..<4 {
-            let beat = pacer(timeSeconds + rr / 1000)
             var swing = 0.0
-            if follows(cycle: beat.cycle) {
+            if let beat = pacer(timeSeconds + rr / 1000), follows(cycle: beat.cycle) {
                 swing = Self.amplitudeBPM(atRatePerMinute: pacerRatePerMinute, configuration: c) * breath(beat.fraction)
             } else if let own = c.ownBreathingRatePerMinute {
                 let phase = ownPhase + rr / 60000 * own

@@ -1,0 +1,65 @@
+import BreathClient
+import BreathProtocol
+import Foundation
+import HRV
+import Synchronization
+
+/// The running daemon's pacer as `simulate --follow` sees it: a reader thread keeps the latest
+/// PHASE event, and `breathPhase(at:)` extrapolates the breath from it (at the pacer's rate, the
+/// cycle fraction moves 1 / period per second whatever the phase).
+final class PacerFollower: Sendable {
+    private struct Latest: Sendable {
+        var phase: BreathProtocol.BreathPhase
+        var cycle: Int
+        var receivedAt: Date
+        var rateBreathsPerMinute: Double
+        var inhaleShare: Double
+    }
+
+    private let latest = Mutex<Latest?>(nil)
+    let rateBreathsPerMinute: Double
+
+    /// Connects, reads the pacer's settings from STATUS and starts watching PHASE events.
+    init(socketPath: String) throws(CommandFailure) {
+        let client = try DaemonClient(path: socketPath)
+        let reply = try client.request(.status)
+        guard case .status(let status) = reply.message else { throw CommandFailure.unexpected(reply, to: .status) }
+        rateBreathsPerMinute = status.pacer.rateBreathsPerMinute
+        let inhaleShare = status.pacer.ratio.inhaleShare
+        let connection = OwnedConnection(client)
+        try client.send(.watch)
+        // A thread of its own: the simulator's writer runs on the async side and must not wait on reads.
+        Thread {
+            while let next = try? connection.client.nextLine() {
+                guard case .phase(let event)? = next.message else { continue }
+                self.latest.withLock {
+                    $0 = Latest(
+                        phase: event.phase, cycle: event.cycle, receivedAt: Date(),
+                        rateBreathsPerMinute: $0?.rateBreathsPerMinute ?? status.pacer.rateBreathsPerMinute,
+                        inhaleShare: inhaleShare)
+                }
+            }
+        }.start()
+    }
+
+    /// The pacer's breath at wall time `date`; nil before the first PHASE event (no session yet).
+    func breathPhase(at date: Date) -> HRV.BreathPhase? {
+        guard let latest = latest.withLock({ $0 }) else { return nil }
+        let share = latest.inhaleShare
+        let startFraction: Double = switch latest.phase {
+        case .inhale: 0
+        case .holdIn, .exhale: share
+        case .holdOut: 1
+        }
+        let periodSeconds = 60 / latest.rateBreathsPerMinute
+        let fraction = startFraction + date.timeIntervalSince(latest.receivedAt) / periodSeconds
+        let whole = fraction.rounded(.down)
+        return HRV.BreathPhase(cycle: latest.cycle + Int(whole), fraction: fraction - whole)
+    }
+}
+
+/// The watch connection, handed to the reader thread that alone uses it from then on.
+private final class OwnedConnection: @unchecked Sendable {
+    let client: DaemonClient
+    init(_ client: DaemonClient) { self.client = client }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The whole loop without a person: `breathctl simulate --follow` breathes with the running
+/// daemon's pacer, and the daemon measures whether the heart follows it. Two daemons at once (one
+/// followed with a 45° lag, one ignored), about 80 s of real time.
+@Suite(.serialized) struct SynchronyEndToEndTests {
+    private struct Loop {
+        let daemon: DaemonHarness
+        let simulator: Process
+
+        init(lagDegrees: Double, compliance: Double) throws {
+            let link = NSTemporaryDirectory() + "breathd-follow-\(UUID().uuidString.prefix(8))"
+            daemon = try DaemonHarness(sensor: link)
+            // No sound card: the pacer runs on the wall clock, in real time like the simulator.
+            try "pcm.!default { type hw; card 99 }\n".write(to: daemon.directory.appendingPathComponent("asound.conf"), atomically: true, encoding: .utf8)
+            try daemon.start()
+            _ = try daemon.request(#"{"cmd":"start","minutes":5,"rate":6}"#)
+            simulator = Process()
+            simulator.executableURL = DaemonHarness.binDirectory.appendingPathComponent("breathctl")
+            simulator.arguments = [
+                "simulate", "--follow", "--link", link, "--socket", daemon.socketPath, "--rate", "64",
+                "--lag-degrees", "\(lagDegrees)", "--compliance", "\(compliance)",
+            ]
+            simulator.standardOutput = FileHandle.nullDevice
+            try simulator.run()
+        }
+
+        /// Mean synchrony and phase over `seconds` of STATUS replies, once a second.
+        func measure(seconds: Int) throws -> (synchrony: Double, phaseDegrees: Double?) {
+            var values: [Double] = []
+            var phases: [Double] = []
+            for _ in 0..<seconds {
+                let hrv = try daemon.request(#"{"cmd":"status"}"#)["hrv"] as? [String: Any]
+                if let value = hrv?["synchrony"] as? Double { values.append(value) }
+                if let phase = hrv?["synchrony_phase_deg"] as? Double { phases.append(phase) }
+                sleep(1)
+            }
+            let mean = values.isEmpty ? -1 : values.reduce(0, +) / Double(values.count)
+            // Circular mean of the phases.
+            let x = phases.map { cos($0 * .pi / 180) }.reduce(0, +), y = phases.map { sin($0 * .pi / 180) }.reduce(0, +)
+            return (mean, phases.isEmpty ? nil : atan2(y, x) * 180 / .pi)
+        }
+
+        func stop() {
+            kill(simulator.processIdentifier, SIGKILL)
+            simulator.waitUntilExit()
+            _ = daemon.terminate()
+        }
+    }
+
+    @Test func followingThePacerIsSeenAndIgnoringItIsNot() throws {
+        let following = try Loop(lagDegrees: 45, compliance: 1)
+        let ignoring = try Loop(lagDegrees: 45, compliance: 0)
+        defer {
+            following.stop()
+            ignoring.stop()
+        }
+        sleep(70)  // a full 64 s window of beats
+        let followed = try following.measure(seconds: 8)
+        let ignored = try ignoring.measure(seconds: 8)
+        #expect(followed.synchrony > 0.8, "synchrony while following: \(followed.synchrony)")
+        let phase = try #require(followed.phaseDegrees)
+        let error = abs(remainder(phase - 45, 360))
+        #expect(error <= 15, "heart-rate lag measured \(phase)°, simulated 45°")
+        #expect(ignored.synchrony >= 0 && ignored.synchrony < 0.3, "synchrony while breathing at 14/min: \(ignored.synchrony)")
+    }
+}
