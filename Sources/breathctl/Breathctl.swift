@@ -9,6 +9,6 @@ struct Breathctl: AsyncParsableCommand {
             Offline tools work without the daemon: `analyze` computes HRV and coherence for a \
             recording of RR intervals.
             """,
-        subcommands: [Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self]
+        subcommands: [Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self, Report.self, Notify.self]
     )
 }
