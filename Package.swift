@@ -114,6 +114,7 @@ let package = Package(
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests"),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
+        .testTarget(name: "NotifyAgentTests", dependencies: ["breathctl", "BreathProtocol"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [
