@@ -56,7 +56,9 @@ enum NotificationTexts {
         routine(
             icon: "face-smile",
             summary: "High coherence",
-            body: "You have held high coherence for \(SummaryFigures.decimal(minutes, places: minutes == minutes.rounded() ? 0 : 1)) min.")
+            body: minutes < 1
+                ? "You have held high coherence for \(Int((minutes * 60).rounded())) s."
+                : "You have held high coherence for \(SummaryFigures.decimal(minutes, places: minutes == minutes.rounded() ? 0 : 1)) min.")
     }
 
     private static func routine(icon: String, summary: String, body: String) -> DesktopNotification {

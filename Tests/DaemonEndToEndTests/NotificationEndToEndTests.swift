@@ -155,4 +155,36 @@ final class TestDesktop {
         #expect(daemon.terminate() == 0)
         agent.stop()
     }
+
+    @Test(.enabled(if: TestDesktop.available, "needs dbus-daemon, Xvfb, dunst"))
+    func highCoherenceHeldIsNotifiedOnce() throws {
+        let daemon = try DaemonHarness()
+        let sensorLink = daemon.directory.appendingPathComponent("sensor").path
+        try daemon.reconfigure(sensor: sensorLink)
+        let desktop = try TestDesktop(in: daemon.directory)
+        try desktop.startNotificationServer()
+        let breathctl = DaemonHarness.binDirectory.appendingPathComponent("breathctl").path
+        // A model heart breathing at the pacer's rate, ten times faster than real time: past the
+        // 64 s warm-up within seconds, then high coherence.
+        let simulator = try ChildProcess(
+            breathctl, ["simulate", "--link", sensorLink, "--speed", "10", "--coherence", "high", "--seed", "3"],
+            logPath: daemon.directory.appendingPathComponent("simulator.log").path)
+        try waitUntil(timeoutSeconds: 10, "the simulator's link exists") { FileManager.default.fileExists(atPath: sensorLink) }
+        try daemon.start()
+        let agent = try ChildProcess(
+            breathctl, ["notify", "--socket", daemon.socketPath, "--high-coherence-minutes", "0.05", "--disable", "start"],
+            environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("agent.log").path)
+        try waitUntil(timeoutSeconds: 10, "the agent watches") { agent.log.contains("watching breathd") }
+        _ = try daemon.request(#"{"cmd":"start","minutes":0.5}"#)
+        try waitUntil(timeoutSeconds: 25, "high coherence held 3 s is notified") { agent.log.contains("High coherence") }
+        usleep(2_000_000)
+        #expect(agent.log.components(separatedBy: "summary=High coherence").count == 2, "once per stretch:\n\(agent.log)")
+        let shown = try desktop.allNotifications()
+        #expect(shown.contains { $0.summary == "High coherence" && $0.body == "You have held high coherence for 3 s." }, "\(shown)")
+        #expect(!shown.contains { $0.summary == "Breathing session started" }, "--disable start: \(shown)")
+        _ = try daemon.request(#"{"cmd":"stop"}"#)
+        #expect(daemon.terminate() == 0)
+        agent.stop()
+        simulator.stop()
+    }
 }
