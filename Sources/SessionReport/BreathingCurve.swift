@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// The pacer's guide on the time axis: relative lung volume 0...1, rising through the inhale and
-/// falling through the exhale, with a half-cosine shape (the glide voice's pitch follows the same).
+/// falling through the exhale, each half a half-cosine, from the session's rate and ratio.
 enum BreathingCurve {
     /// Samples every `stepSeconds` from 0 to `durationSeconds`.
     static func points(settings: SessionSettings, durationSeconds: Double, stepSeconds: Double) -> [(timeSeconds: Double, volume: Double)] {

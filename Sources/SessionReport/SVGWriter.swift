@@ -20,14 +20,6 @@ struct SVGWriter {
         text += "<\(name)\(Self.attributeText(attributes))>\(Self.escape(content))</\(name)>\n"
     }
 
-    mutating func open(_ name: String, _ attributes: [(String, String)] = []) {
-        text += "<\(name)\(Self.attributeText(attributes))>\n"
-    }
-
-    mutating func close(_ name: String) {
-        text += "</\(name)>\n"
-    }
-
     /// A `<polyline>` through the points, each written `x,y`.
     mutating func polyline(_ points: [(x: Double, y: Double)], _ attributes: [(String, String)]) {
         let list = points.map { "\(Self.number($0.x)),\(Self.number($0.y))" }.joined(separator: " ")
