@@ -69,10 +69,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
+        .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
+        // freedesktop notifications over the session bus through libsystemd's sd-bus.
+        .target(name: "DesktopNotifications", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "breathctl",
             dependencies: [
-                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "SessionReport", "DesktopNotifications",
+                // For the [notify] table of the configuration file (`breathctl notify`).
+                "BreathDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -118,6 +124,8 @@ let package = Package(
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests"),
+        .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
+        .testTarget(name: "NotifyAgentTests", dependencies: ["breathctl", "BreathProtocol"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [

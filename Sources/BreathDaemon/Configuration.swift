@@ -7,6 +7,7 @@ public struct Configuration: Sendable, Equatable {
     public var sensor = Sensor()
     public var coherence = Coherence()
     public var session = Session()
+    public var notify = Notify()
     public var socket: Socket
     public var storage: Storage
 
@@ -52,6 +53,18 @@ public struct Configuration: Sendable, Equatable {
         public var durationMinutes = 10.0
         /// Start a session as soon as the daemon is up.
         public var autostart = false
+    }
+
+    /// What `breathctl notify` sends to the desktop; its command-line options override these.
+    public struct Notify: Sendable, Equatable {
+        public var sessionStart = true
+        public var sessionFinish = true
+        public var sensor = true
+        public var audio = true
+        /// Notify once when high coherence is held this long; 0 turns it off.
+        public var highCoherenceMinutes = 0.0
+        /// Local times without notifications, "HH:MM-HH:MM" (may wrap midnight); empty: none.
+        public var quietHours = ""
     }
 
     public struct Socket: Sendable, Equatable {

@@ -15,7 +15,7 @@ struct ConfigurationKey: Sendable {
 }
 
 enum ConfigurationSchema {
-    static let sections = ["pacer", "audio", "sensor", "coherence", "session", "socket", "storage"]
+    static let sections = ["pacer", "audio", "sensor", "coherence", "session", "notify", "socket", "storage"]
 
     static let keys: [ConfigurationKey] = [
         number(
@@ -84,6 +84,22 @@ enum ConfigurationSchema {
             },
             render: { String($0.session.autostart) }),
 
+        flag("notify", "session_start", \.notify.sessionStart, comment: "Notify when a session starts (the daily timer's reminder)."),
+        flag("notify", "session_finish", \.notify.sessionFinish, comment: "Notify when a session ends, with its summary."),
+        flag("notify", "sensor", \.notify.sensor, comment: "Notify when the sensor is lost during a session, and when it is back."),
+        flag("notify", "audio", \.notify.audio, comment: "Notify when the audio device is unavailable."),
+        number("notify", "high_coherence_minutes", \.notify.highCoherenceMinutes, in: 0...240, unit: "minutes", comment: "Notify once when high coherence is held this many minutes, 0-240 (0: off)."),
+        ConfigurationKey(
+            section: "notify", name: "quiet_hours", comment: "Local times without notifications, \"HH:MM-HH:MM\" (may wrap midnight), e.g. \"22:00-07:00\"; empty: none.",
+            apply: { configuration, value throws(ValueProblem) in
+                guard let text = value.string else { throw ValueProblem("must be a string like \"22:00-07:00\"") }
+                guard text.isEmpty || text.wholeMatch(of: /([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]/) != nil else {
+                    throw ValueProblem("must be \"HH:MM-HH:MM\" with 24-hour times, e.g. \"22:00-07:00\", or empty")
+                }
+                configuration.notify.quietHours = text
+            },
+            render: { TOMLText.string($0.notify.quietHours) }),
+
         path("socket", "path", \.socket.path, comment: "Control socket; empty: $RUNTIME_DIRECTORY/breathd.sock under systemd, else $XDG_RUNTIME_DIR/breathd/breathd.sock, else /run/breathd/breathd.sock."),
         ConfigurationKey(
             section: "socket", name: "mode", comment: "Permissions of the socket file, octal (0o600-0o777).",
@@ -128,6 +144,18 @@ enum ConfigurationSchema {
             section: section, name: name, comment: comment,
             apply: { configuration, value throws(ValueProblem) in
                 configuration[keyPath: keyPath] = try TOMLRead.number(value, in: range, unit: unit)
+            },
+            render: { String($0[keyPath: keyPath]) })
+    }
+
+    private static func flag(
+        _ section: String, _ name: String, _ keyPath: WritableKeyPath<Configuration, Bool> & Sendable, comment: String
+    ) -> ConfigurationKey {
+        ConfigurationKey(
+            section: section, name: name, comment: comment,
+            apply: { configuration, value throws(ValueProblem) in
+                guard let flag = value.bool else { throw ValueProblem("must be true or false") }
+                configuration[keyPath: keyPath] = flag
             },
             render: { String($0[keyPath: keyPath]) })
     }

@@ -179,7 +179,7 @@ import Testing
         #expect(problems("[sensor]\nsamplerate = 100") == ["breathd.toml: sensor.samplerate = 100: unknown key; did you mean sensor.sample_rate?"])
         #expect(problems("[pacer]\ncolour = \"red\"") == ["breathd.toml: pacer.colour = \"red\": unknown key; accepted in [pacer]: rate, ratio, inhale_share, hold_in, hold_out, voice, volume, fade_in, fade_out"])
         #expect(problems("[pacr]\nrate = 6") == ["breathd.toml: [pacr]: unknown section; did you mean [pacer]?"])
-        #expect(problems("[graphics]\nx = 1") == ["breathd.toml: [graphics]: unknown section; accepted: [pacer], [audio], [sensor], [coherence], [session], [socket], [storage]"])
+        #expect(problems("[graphics]\nx = 1") == ["breathd.toml: [graphics]: unknown section; accepted: [pacer], [audio], [sensor], [coherence], [session], [notify], [socket], [storage]"])
         #expect(problems("rate = 6") == ["breathd.toml: rate = 6: unknown key outside any section; did you mean pacer.rate?"])
         #expect(problems("[pacer]\nrate = 12\nvoise = \"bowl\"").count == 2, "every problem is reported")
     }

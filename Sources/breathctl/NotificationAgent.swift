@@ -1,0 +1,147 @@
+import BreathClient
+import BreathProtocol
+import Foundation
+import DesktopNotifications
+import Logging
+
+/// What the agent tells the desktop about; the command line fills it.
+struct NotificationPolicy {
+    var sessionStart = true
+    var sessionFinish = true
+    var sensor = true
+    var audio = true
+    /// Minutes of unbroken high coherence worth a notification; nil: off.
+    var highCoherenceMinutes: Double?
+    var quietHours: QuietHours?
+}
+
+/// Watches breathd and turns its events into notifications; reconnects with backoff forever.
+final class NotificationAgent {
+    private let socketPath: String
+    private let policy: NotificationPolicy
+    private let sender: NotificationSender
+    private let logger: Logger
+    private let maximumBackoffSeconds: Double
+
+    private var sessionRunning = false
+    private var sensorLost = false
+    private var audioUnavailable = false
+    private var highSince: Date?
+    private var highNotified = false
+
+    init(socketPath: String, policy: NotificationPolicy, sender: NotificationSender, logger: Logger, maximumBackoffSeconds: Double) {
+        self.socketPath = socketPath
+        self.policy = policy
+        self.sender = sender
+        self.logger = logger
+        self.maximumBackoffSeconds = maximumBackoffSeconds
+    }
+
+    /// Never returns: each lost connection is followed by waiting and connecting again.
+    func run() -> Never {
+        var backoffSeconds = 0.5
+        var reportedAbsence = false
+        while true {
+            do throws(DaemonConnection.Failure) {
+                let connection = try DaemonConnection(path: socketPath)
+                try subscribe(connection)
+                logger.info("watching breathd", metadata: ["socket": "\(socketPath)"])
+                reportedAbsence = false
+                backoffSeconds = 0.5
+                try follow(connection)
+                logger.info("breathd closed the connection; reconnecting")
+            } catch {
+                if !reportedAbsence {
+                    logger.warning("breathd is not reachable; waiting for it: \(error)")
+                    reportedAbsence = true
+                }
+            }
+            usleep(useconds_t(backoffSeconds * 1_000_000))
+            backoffSeconds = min(backoffSeconds * 2, maximumBackoffSeconds)
+        }
+    }
+
+    /// The greeting, then `status` (is a session running now?), then `watch`.
+    private func subscribe(_ connection: DaemonConnection) throws(DaemonConnection.Failure) {
+        _ = try connection.readLine()  // VERSION
+        try connection.send(#"{"cmd":"status"}"#)
+        if let line = try connection.readLine(), case .status(let status)? = try? LineCodec.decodeServerMessage(line) {
+            sessionRunning = status.session != nil
+            sensorLost = status.sensor.state == .lost
+            audioUnavailable = status.audio.state == .unavailable
+        }
+        try connection.send(#"{"cmd":"watch"}"#)
+    }
+
+    private func follow(_ connection: DaemonConnection) throws(DaemonConnection.Failure) {
+        while let line = try connection.readLine() {
+            guard let message = try? LineCodec.decodeServerMessage(line) else {
+                logger.debug("unreadable line from breathd", metadata: ["line": "\(line.prefix(200))"])
+                continue
+            }
+            handle(message)
+        }
+    }
+
+    private func handle(_ message: ServerMessage) {
+        switch message {
+        case .sessionEvent(let event):
+            switch event.event {
+            case .started:
+                sessionRunning = true
+                resetCoherence()
+                if policy.sessionStart { send(NotificationTexts.started(event.session), kind: .sessionStarted) }
+            case .finished:
+                sessionRunning = false
+                resetCoherence()
+                if policy.sessionFinish { send(NotificationTexts.finished(event.session), kind: .sessionFinished) }
+            case .paused, .resumed:
+                resetCoherence()
+            }
+        case .sensor(let event):
+            if event.state == .lost, !sensorLost {
+                sensorLost = true
+                if policy.sensor, sessionRunning { send(NotificationTexts.sensorLost(event), kind: .sensor) }
+            } else if event.state == .streaming, sensorLost {
+                sensorLost = false
+                if policy.sensor, sessionRunning { send(NotificationTexts.sensorBack(event), kind: .sensor) }
+            }
+        case .audio(let event):
+            let unavailable = event.state == .unavailable
+            if unavailable, !audioUnavailable, policy.audio { send(NotificationTexts.audioUnavailable(event), kind: .audio) }
+            audioUnavailable = unavailable
+        case .level(let event):
+            if event.level == .high {
+                if highSince == nil { highSince = Date() }
+            } else {
+                resetCoherence()
+            }
+            checkCoherenceHeld()
+        case .metrics:
+            checkCoherenceHeld()
+        default:
+            break
+        }
+    }
+
+    private func resetCoherence() {
+        highSince = nil
+        highNotified = false
+    }
+
+    private func checkCoherenceHeld() {
+        guard let minutes = policy.highCoherenceMinutes, sessionRunning, !highNotified, let highSince,
+            Date().timeIntervalSince(highSince) >= minutes * 60
+        else { return }
+        highNotified = true
+        send(NotificationTexts.coherenceHeld(minutes: minutes), kind: .coherence)
+    }
+
+    private func send(_ notification: DesktopNotification, kind: NotificationKind) {
+        if let quiet = policy.quietHours, quiet.containsNow {
+            logger.info("quiet hours: not shown", metadata: ["summary": "\(notification.summary)"])
+            return
+        }
+        sender.send(notification, kind: kind)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `breathctl report` against a real daemon and a session stored from FIFO beats.
+@Suite(.serialized) struct ReportEndToEndTests {
+    final class PolylineCounter: NSObject, XMLParserDelegate {
+        var points: [String: Int] = [:]
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+            if name == "polyline", let id = attributes["id"] { points[id] = attributes["points", default: ""].split(separator: " ").count }
+        }
+    }
+
+    static let pngDecoder = """
+        import sys, zlib, struct
+        data = open(sys.argv[1], 'rb').read()
+        pos, idat, ihdr = 8, b'', None
+        while pos < len(data):
+            length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+            body = data[pos + 8:pos + 8 + length]
+            assert zlib.crc32(kind + body) == struct.unpack('>I', data[pos + 8 + length:pos + 12 + length])[0], kind
+            if kind == b'IHDR': ihdr = struct.unpack('>IIBB', body[:10])
+            if kind == b'IDAT': idat += body
+            pos += 12 + length
+        width, height, depth, color = ihdr
+        channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
+        assert len(zlib.decompress(idat)) == height * (1 + width * channels * depth // 8)
+        print('ok', width, height)
+        """
+
+    @Test(.enabled(if: programExists("rsvg-convert"), "needs rsvg-convert (librsvg2-bin)"))
+    func reportOfAStoredSessionAsSVGAndPNG() throws {
+        let daemon = try DaemonHarness()
+        let fifo = try SensorFIFO(in: daemon.directory)
+        try daemon.reconfigure(sensor: fifo.path)
+        try daemon.start()
+        try fifo.open()
+        let beats = try rrRecording("nsr_5min.txt")
+        let reply = try daemon.request(#"{"cmd":"start","minutes":0.1,"rate":6,"ratio":"4:6"}"#)
+        let id = try #require(reply["session"] as? Int, "\(reply)")
+        for chunk in stride(from: 0, to: 60, by: 10) {
+            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
+            usleep(1_000_000)
+        }
+        try waitUntil(timeoutSeconds: 15, "the session is stored") {
+            let history = try daemon.request(#"{"cmd":"history"}"#)
+            return (history["sessions"] as? [[String: Any]] ?? []).first { $0["id"] as? Int == id }?["end_reason"] != nil
+        }
+        let stored = try #require(try daemon.request(#"{"cmd":"session","id":\#(id)}"#)["beats"] as? [[String: Any]])
+        let nnBeats = stored.filter { $0["nn"] as? Bool == true && ($0["rr_ms"] as? Double ?? 0) > 0 }.count
+        let scored = stored.filter { $0["coherence_score"] != nil }.count
+        #expect(nnBeats >= 40)
+
+        let breathctl = DaemonHarness.binDirectory.appendingPathComponent("breathctl").path
+        let svgPath = daemon.directory.appendingPathComponent("report.svg").path
+        let svgRun = try runProgram(breathctl, ["report", "\(id)", "--socket", daemon.socketPath, "--output", svgPath])
+        #expect(svgRun.status == 0, "\(svgRun.output)")
+        let counter = PolylineCounter()
+        let parser = XMLParser(data: try Data(contentsOf: URL(fileURLWithPath: svgPath)))
+        parser.delegate = counter
+        #expect(parser.parse(), "SVG parses: \(String(describing: parser.parserError))")
+        #expect(counter.points["tachogram"] == nnBeats)
+        #expect(counter.points["coherence"] == scored)
+        // The pacer curve spans the session's wall-clock length, sampled every 0.25 s.
+        #expect((counter.points["breathing"] ?? 0) >= 24)
+
+        let pngPath = daemon.directory.appendingPathComponent("report.png").path
+        let pngRun = try runProgram(breathctl, ["report", "last", "--socket", daemon.socketPath, "--output", pngPath])
+        #expect(pngRun.status == 0, "\(pngRun.output)")
+        let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pngPath)))
+        #expect(png.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
+        #expect(Array(png[12..<16]) == Array("IHDR".utf8))
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width == 2000 && height == 1520, "PNG is \(width)×\(height)")
+        // Decoded in full: every chunk's CRC checks and the IDAT data inflates to one filter byte
+        // plus width × bytes-per-pixel per row.
+        let decoded = try runProgram("python3", ["-c", Self.pngDecoder, pngPath])
+        #expect(decoded.status == 0 && decoded.output.hasPrefix("ok 2000 1520"), "\(decoded.output)")
+
+        let missing = try runProgram(breathctl, ["report", "9999", "--socket", daemon.socketPath, "--output", svgPath])
+        #expect(missing.status != 0 && missing.output.contains("breathd:"), "\(missing.output)")
+        fifo.close()
+        #expect(daemon.terminate() == 0)
+    }
+}
