@@ -19,6 +19,9 @@ public struct Configuration: Sendable, Equatable {
 
     public struct Pacer: Sendable, Equatable {
         public var rateBreathsPerMinute = 5.5
+        /// `rate = "resonance"`: take the rate of the last assessment in history, and
+        /// `rateBreathsPerMinute` only while history holds none.
+        public var rateFromResonance = false
         public var ratio = BreathRatio.even
         public var holdInSeconds = 0.0
         public var holdOutSeconds = 0.0

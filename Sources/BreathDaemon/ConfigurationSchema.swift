@@ -18,9 +18,22 @@ enum ConfigurationSchema {
     static let sections = ["pacer", "audio", "sensor", "coherence", "session", "notify", "socket", "storage"]
 
     static let keys: [ConfigurationKey] = [
-        number(
-            "pacer", "rate", \.pacer.rateBreathsPerMinute, in: ArgumentLimits.rateBreathsPerMinute,
-            unit: "breaths per minute", comment: "Breaths per minute, 4.0-7.0."),
+        ConfigurationKey(
+            section: "pacer", name: "rate",
+            comment: "Breaths per minute, 4.0-7.0, or \"resonance\": the rate of the last `breathctl assess` in history.",
+            apply: { configuration, value throws(ValueProblem) in
+                if value.string == "resonance" {
+                    configuration.pacer.rateFromResonance = true
+                    return
+                }
+                guard value.string == nil else {
+                    throw ValueProblem("must be between 4.0 and 7.0 breaths per minute, or \"resonance\"")
+                }
+                configuration.pacer.rateBreathsPerMinute = try TOMLRead.number(
+                    value, in: ArgumentLimits.rateBreathsPerMinute, unit: "breaths per minute")
+                configuration.pacer.rateFromResonance = false
+            },
+            render: { $0.pacer.rateFromResonance ? TOMLText.string("resonance") : String($0.pacer.rateBreathsPerMinute) }),
         ConfigurationKey(
             section: "pacer", name: "ratio", comment: "Inhale:exhale proportion, e.g. \"1:1\" or \"4:6\" (inhale share 30-70 %).",
             apply: { configuration, value throws(ValueProblem) in

@@ -18,6 +18,11 @@ public struct HistoryQueries: Sendable {
 
     public init(store: HistoryStore) { self.store = store }
 
+    /// The rate of the newest assessment that chose one, and its session.
+    public func latestResonance() async throws -> (rateBreathsPerMinute: Double, sessionID: Int64)? {
+        try await store.latestResonance()
+    }
+
     /// The reply to `history` or `session`; nil for any other request.
     public func reply(to request: Request) async -> ServerMessage? {
         do {

@@ -30,9 +30,9 @@ public actor HistoryRecorder: Service {
     }
 
     /// Opens a session in the store; beats recorded from now on belong to it.
-    public func begin(startedAt: Timestamp, settings: SessionSettings) async throws -> Int64 {
+    public func begin(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind = .session) async throws -> Int64 {
         guard case .idle = state else { throw HistoryRecorderError.notIdle }
-        let id = try await store.beginSession(startedAt: startedAt, settings: settings)
+        let id = try await store.beginSession(startedAt: startedAt, settings: settings, kind: kind)
         // Re-check after the await: a shutdown may have stopped the recorder meanwhile.
         guard case .idle = state else {
             try await store.finishSession(id: id, endedAt: startedAt, reason: .stopped, summary: SessionSummary())
@@ -50,13 +50,14 @@ public actor HistoryRecorder: Service {
     }
 
     /// Commits the queued beats, then closes the session with its end reason and summary.
-    public func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary) async throws {
+    /// An assessment's result is stored with it.
+    public func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil) async throws {
         guard case .recording(let id, let pending) = state else { throw HistoryRecorderError.noSession }
         // Leave .recording before the first await so that beats arriving meanwhile are not taken
         // for this session.
         state = .idle
         try await store.appendBeats(pending, to: id)
-        try await store.finishSession(id: id, endedAt: endedAt, reason: reason, summary: summary)
+        try await store.finishSession(id: id, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment)
     }
 
     /// Commits the queued beats now.

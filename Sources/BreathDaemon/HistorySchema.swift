@@ -43,6 +43,32 @@ enum HistorySchema {
                     CREATE INDEX beat_session ON beat (session_id, t_s);
                     """)
         }
+        migrator.registerMigration("v2: resonance assessments") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE session ADD COLUMN kind TEXT NOT NULL DEFAULT 'session'
+                        CHECK (kind IN ('session', 'assessment'));
+                    CREATE TABLE assessment (
+                        session_id INTEGER PRIMARY KEY REFERENCES session (id) ON DELETE CASCADE,
+                        minutes_per_rate REAL NOT NULL,
+                        rest_s REAL NOT NULL,
+                        -- NULL when the assessment was stopped early or no step had usable beats.
+                        resonance_rate_bpm REAL
+                    );
+                    CREATE TABLE assessment_step (
+                        session_id INTEGER NOT NULL REFERENCES assessment (session_id) ON DELETE CASCADE,
+                        step INTEGER NOT NULL,
+                        rate_bpm REAL NOT NULL,
+                        peak_to_trough_bpm REAL,
+                        breath_cycles INTEGER NOT NULL,
+                        lf_power_at_pacer_ms2 REAL,
+                        mean_coherence_score REAL,
+                        synchrony REAL,
+                        phase_deg REAL,
+                        PRIMARY KEY (session_id, step)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -35,16 +35,16 @@ public final class HistoryStore: Sendable {
     // MARK: Writing
 
     /// Records a new open session and returns its id.
-    public func beginSession(startedAt: Timestamp, settings: SessionSettings) async throws -> Int64 {
+    public func beginSession(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind = .session) async throws -> Int64 {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO session (started_at_ms, duration_s, rate_bpm, ratio, voice, volume)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO session (started_at_ms, duration_s, rate_bpm, ratio, voice, volume, kind)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     startedAt.unixMilliseconds, settings.durationSeconds, settings.rateBreathsPerMinute,
-                    settings.ratio.description, settings.voice.rawValue, settings.volume,
+                    settings.ratio.description, settings.voice.rawValue, settings.volume, kind.rawValue,
                 ])
             return db.lastInsertedRowID
         }
@@ -68,10 +68,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Closes a session with its end reason and summary.
-    public func finishSession(id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary) async throws {
+    /// Closes a session with its end reason and summary, and an assessment's result with it, in
+    /// one transaction.
+    public func finishSession(
+        id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil
+    ) async throws {
         try await pool.write { db in
             try Self.close(db, id: id, endedAt: endedAt, reason: reason, summary: summary)
+            if let assessment { try Self.insert(assessment, sessionID: id, db) }
         }
     }
 
@@ -111,6 +115,17 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// The rate the newest assessment chose, and that assessment's session; nil before any
+    /// assessment has chosen one.
+    public func latestResonance() async throws -> (rateBreathsPerMinute: Double, sessionID: Int64)? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT session_id, resonance_rate_bpm FROM assessment WHERE resonance_rate_bpm IS NOT NULL ORDER BY session_id DESC LIMIT 1"
+            ).map { row in (row["resonance_rate_bpm"], row["session_id"]) }
+        }
+    }
+
     /// A session with every beat, or nil when there is no such session.
     public func session(_ reference: SessionReference) async throws -> SessionReply? {
         try await pool.read { db in
@@ -121,7 +136,8 @@ public final class HistoryStore: Sendable {
             }
             guard let row else { return nil }
             let record = try Self.record(row)
-            return SessionReply(session: record, beats: try Self.beats(db, sessionID: record.id))
+            return SessionReply(
+                session: record, beats: try Self.beats(db, sessionID: record.id), assessment: try Self.assessment(db, sessionID: record.id))
         }
     }
 
@@ -159,6 +175,41 @@ public final class HistoryStore: Sendable {
         guard db.changesCount == 1 else { throw HistoryError.noSuchSession(id) }
     }
 
+    private static func insert(_ assessment: AssessmentResult, sessionID: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO assessment (session_id, minutes_per_rate, rest_s, resonance_rate_bpm) VALUES (?, ?, ?, ?)",
+            arguments: [sessionID, assessment.minutesPerRate, assessment.restSeconds, assessment.resonanceRateBPM])
+        for (index, step) in assessment.steps.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO assessment_step (session_id, step, rate_bpm, peak_to_trough_bpm, breath_cycles,
+                        lf_power_at_pacer_ms2, mean_coherence_score, synchrony, phase_deg)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    sessionID, index + 1, step.rateBreathsPerMinute, step.peakToTroughBPM, step.breathCycles,
+                    step.lfPowerAtPacerMs2, step.meanCoherenceScore, step.synchrony, step.phaseDegrees,
+                ])
+        }
+    }
+
+    private static func assessment(_ db: Database, sessionID: Int64) throws -> AssessmentResult? {
+        guard let head = try Row.fetchOne(db, sql: "SELECT * FROM assessment WHERE session_id = ?", arguments: [sessionID]) else {
+            return nil
+        }
+        let steps = try Row.fetchAll(
+            db, sql: "SELECT * FROM assessment_step WHERE session_id = ? ORDER BY step", arguments: [sessionID]
+        ).map { row in
+            AssessmentStep(
+                rateBreathsPerMinute: row["rate_bpm"], peakToTroughBPM: row["peak_to_trough_bpm"], breathCycles: row["breath_cycles"],
+                lfPowerAtPacerMs2: row["lf_power_at_pacer_ms2"], meanCoherenceScore: row["mean_coherence_score"],
+                synchrony: row["synchrony"], phaseDegrees: row["phase_deg"])
+        }
+        return AssessmentResult(
+            steps: steps, resonanceRateBPM: head["resonance_rate_bpm"], minutesPerRate: head["minutes_per_rate"],
+            restSeconds: head["rest_s"])
+    }
+
     private static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
@@ -191,7 +242,8 @@ public final class HistoryStore: Sendable {
         return SessionRecord(
             id: id, startedAt: Timestamp(unixMilliseconds: row["started_at_ms"]),
             endedAt: (row["ended_at_ms"] as Int64?).map(Timestamp.init(unixMilliseconds:)), endReason: endReason,
-            settings: settings, summary: summary)
+            settings: settings, summary: summary,
+            kind: (row["kind"] as String?).flatMap(SessionKind.init(rawValue:)) ?? .session)
     }
 }
 

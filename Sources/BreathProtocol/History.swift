@@ -95,9 +95,17 @@ public struct SessionSummary: Sendable, Equatable, Codable {
     }
 }
 
+/// What a stored session was.
+public enum SessionKind: String, Sendable, Codable, CaseIterable {
+    case session
+    /// A resonance-frequency assessment (`assess`); its result is in the `session` reply.
+    case assessment
+}
+
 /// One stored session: a `history` row and the head of a `session` reply.
 public struct SessionRecord: Sendable, Equatable, Codable, Identifiable {
     public var id: Int64
+    public var kind: SessionKind
     public var startedAt: Timestamp
     /// Absent while the session runs.
     public var endedAt: Timestamp?
@@ -108,9 +116,10 @@ public struct SessionRecord: Sendable, Equatable, Codable, Identifiable {
 
     public init(
         id: Int64, startedAt: Timestamp, endedAt: Timestamp? = nil, endReason: EndReason? = nil,
-        settings: SessionSettings, summary: SessionSummary? = nil
+        settings: SessionSettings, summary: SessionSummary? = nil, kind: SessionKind = .session
     ) {
         self.id = id
+        self.kind = kind
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.endReason = endReason
@@ -123,7 +132,19 @@ public struct SessionRecord: Sendable, Equatable, Codable, Identifiable {
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case endReason = "end_reason"
-        case settings, summary
+        case settings, summary, kind
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(Int64.self, forKey: .id)
+        // Records written before assessments existed carry no kind.
+        kind = try c.decodeIfPresent(SessionKind.self, forKey: .kind) ?? .session
+        startedAt = try c.decode(Timestamp.self, forKey: .startedAt)
+        endedAt = try c.decodeIfPresent(Timestamp.self, forKey: .endedAt)
+        endReason = try c.decodeIfPresent(EndReason.self, forKey: .endReason)
+        settings = try c.decode(SessionSettings.self, forKey: .settings)
+        summary = try c.decodeIfPresent(SessionSummary.self, forKey: .summary)
     }
 }
 
@@ -177,9 +198,12 @@ public struct HistoryReply: Sendable, Equatable, Codable {
 public struct SessionReply: Sendable, Equatable, Codable {
     public var session: SessionRecord
     public var beats: [BeatRecord]
+    /// The figures and the chosen rate, when the session was a finished assessment.
+    public var assessment: AssessmentResult?
 
-    public init(session: SessionRecord, beats: [BeatRecord]) {
+    public init(session: SessionRecord, beats: [BeatRecord], assessment: AssessmentResult? = nil) {
         self.session = session
         self.beats = beats
+        self.assessment = assessment
     }
 }

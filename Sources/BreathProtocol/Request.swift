@@ -12,7 +12,7 @@ public enum Request: Sendable, Equatable {
     case history(limit: Int?)
     case session(SessionReference)
     /// Resonance-frequency assessment (stepped rates).
-    case assess
+    case assess(AssessOptions)
 
     public enum Command: String, Sendable, CaseIterable {
         case status, watch, start, stop, pause, resume, set, history, session, assess
@@ -65,6 +65,8 @@ public struct StartOptions: Sendable, Equatable {
 /// A setting that `set` may change while a session runs.
 public enum Setting: Sendable, Equatable {
     case rate(Double)
+    /// The rate of the last resonance assessment in history (`"value": "resonance"`).
+    case resonanceRate
     case ratio(BreathRatio)
     case voice(Voice)
     case volume(Double)
@@ -75,7 +77,7 @@ public enum Setting: Sendable, Equatable {
 
     public var key: Key {
         switch self {
-        case .rate: .rate
+        case .rate, .resonanceRate: .rate
         case .ratio: .ratio
         case .voice: .voice
         case .volume: .volume
@@ -95,4 +97,8 @@ public enum ArgumentLimits {
     public static let volume = 0.0...1.0
     public static let minutes = 0.1...240.0
     public static let historyLimit = 1...10_000
+    /// An assessment needs 30 s of settling and at least two breath cycles after it per rate.
+    public static let assessMinutesPerRate = 1.0...10.0
+    public static let assessRestSeconds = 0.0...300.0
+    public static let assessRateCount = 2...10
 }

@@ -20,7 +20,7 @@ extension Request: Codable {
         case .stop: self = .stop
         case .pause: self = .pause
         case .resume: self = .resume
-        case .assess: self = .assess
+        case .assess: self = .assess(try arguments.assessOptions(container))
         case .start:
             self = .start(
                 StartOptions(
@@ -43,8 +43,16 @@ extension Request: Codable {
         var container = encoder.container(keyedBy: ArgumentKey.self)
         try container.encode(command.rawValue, forKey: ArgumentKey("cmd"))
         switch self {
-        case .status, .watch, .stop, .pause, .resume, .assess:
+        case .status, .watch, .stop, .pause, .resume:
             break
+        case .assess(let options):
+            // What differs from the defaults, as a client would write it.
+            let defaults = AssessOptions()
+            if options.rates != defaults.rates { try container.encode(options.rates, forKey: ArgumentKey("rates")) }
+            if options.minutesPerRate != defaults.minutesPerRate {
+                try container.encode(options.minutesPerRate, forKey: ArgumentKey("minutes_per_rate"))
+            }
+            if options.restSeconds != defaults.restSeconds { try container.encode(options.restSeconds, forKey: ArgumentKey("rest_s")) }
         case .start(let options):
             try container.encodeIfPresent(options.minutes, forKey: ArgumentKey("minutes"))
             try container.encodeIfPresent(options.rateBreathsPerMinute, forKey: ArgumentKey("rate"))
@@ -55,6 +63,7 @@ extension Request: Codable {
             try container.encode(setting.key.rawValue, forKey: ArgumentKey("key"))
             switch setting {
             case .rate(let value), .volume(let value): try container.encode(value, forKey: ArgumentKey("value"))
+            case .resonanceRate: try container.encode("resonance", forKey: ArgumentKey("value"))
             case .ratio(let ratio): try container.encode(ratio, forKey: ArgumentKey("value"))
             case .voice(let voice): try container.encode(voice, forKey: ArgumentKey("value"))
             }
@@ -194,6 +203,10 @@ struct ArgumentReader {
         let value = values["value"] ?? .null
         switch key {
         case .rate:
+            if value == .string("resonance") { return .resonanceRate }
+            guard case .number = value else {
+                throw bad("value", value, "must be a rate between 4.0 and 7.0 breaths per minute, or \"resonance\"")
+            }
             return .rate(try number("value", value, in: ArgumentLimits.rateBreathsPerMinute, unit: "breaths per minute"))
         case .volume:
             return .volume(try number("value", value, in: ArgumentLimits.volume, unit: nil))
@@ -202,6 +215,30 @@ struct ArgumentReader {
         case .voice:
             return .voice(try voice("value", value))
         }
+    }
+
+    /// `rates` is the one array argument, so it is read from the container itself.
+    func assessOptions(_ container: KeyedDecodingContainer<ArgumentKey>) throws -> AssessOptions {
+        var options = AssessOptions()
+        if let value = values["rates"], value != .null {
+            let limits = ArgumentLimits.rateBreathsPerMinute, count = ArgumentLimits.assessRateCount
+            guard let rates = try? container.decode([Double].self, forKey: ArgumentKey("rates")),
+                count.contains(rates.count), rates.allSatisfy({ $0.isFinite && limits.contains($0) })
+            else {
+                throw bad(
+                    "rates", value,
+                    "must be an array of \(count.lowerBound) to \(count.upperBound) rates, each between "
+                        + "\(formatRangeBound(limits.lowerBound)) and \(formatRangeBound(limits.upperBound)) breaths per minute")
+            }
+            options.rates = rates
+        }
+        if let minutes = try number("minutes_per_rate", in: ArgumentLimits.assessMinutesPerRate, unit: "minutes") {
+            options.minutesPerRate = minutes
+        }
+        if let rest = try number("rest_s", in: ArgumentLimits.assessRestSeconds, unit: "seconds") {
+            options.restSeconds = rest
+        }
+        return options
     }
 
     func sessionReference() throws -> SessionReference {

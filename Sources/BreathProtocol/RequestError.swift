@@ -53,7 +53,8 @@ enum RequestArguments {
         case .set: ["key", "value"]
         case .history: ["limit"]
         case .session: ["id"]
-        case .status, .watch, .stop, .pause, .resume, .assess: []
+        case .assess: ["rates", "minutes_per_rate", "rest_s"]
+        case .status, .watch, .stop, .pause, .resume: []
         }
     }
 }

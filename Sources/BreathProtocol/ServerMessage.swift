@@ -15,6 +15,8 @@ public enum ServerMessage: Sendable, Equatable {
     case sensor(SensorEvent)
     case audio(AudioEvent)
     case level(LevelEvent)
+    /// An assessment entered a stage; `finished` carries the result.
+    case assess(AssessmentProgress)
 
     public static func error(_ message: String) -> ServerMessage { .error(ErrorReply(message: message)) }
 
@@ -34,6 +36,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .sensor(let payload): payload
         case .audio(let payload): payload
         case .level(let payload): payload
+        case .assess(let payload): payload
         }
     }
 
@@ -51,6 +54,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .sensor: "SENSOR"
         case .audio: "AUDIO"
         case .level: "LEVEL"
+        case .assess: "ASSESS"
         }
     }
 }
@@ -79,6 +83,7 @@ extension ServerMessage: Codable {
         case "SENSOR": self = .sensor(try SensorEvent(from: decoder))
         case "AUDIO": self = .audio(try AudioEvent(from: decoder))
         case "LEVEL": self = .level(try LevelEvent(from: decoder))
+        case "ASSESS": self = .assess(try AssessmentProgress(from: decoder))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .class, in: container, debugDescription: "unknown class \"\(name)\"")

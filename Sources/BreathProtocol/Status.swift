@@ -3,6 +3,8 @@ public enum DaemonState: String, Sendable, Codable, CaseIterable {
     case idle, running, paused
     /// Fading out before a session ends.
     case stopping
+    /// A resonance-frequency assessment runs (`assess`).
+    case assessing
 }
 
 public enum BreathPhase: String, Sendable, Codable, CaseIterable {
@@ -39,11 +41,14 @@ public struct StatusReply: Sendable, Equatable, Codable {
     public var audio: AudioStatus
     public var sensor: SensorStatus
     public var hrv: HRVSnapshot
+    /// Present while an assessment runs.
+    public var assessment: AssessmentProgress?
 
     public init(
         state: DaemonState, session: SessionProgress?, pacer: PacerStatus, audio: AudioStatus,
-        sensor: SensorStatus, hrv: HRVSnapshot
+        sensor: SensorStatus, hrv: HRVSnapshot, assessment: AssessmentProgress? = nil
     ) {
+        self.assessment = assessment
         self.state = state
         self.session = session
         self.pacer = pacer
@@ -81,11 +86,17 @@ public struct PacerStatus: Sendable, Equatable, Codable {
     public var progress: Double
     /// Breath cycles completed in this session.
     public var cycle: Int
+    /// Where the rate came from; absent from daemons that predate it.
+    public var rateSource: RateSource?
+    /// The assessment session the rate was taken from, when `rateSource` is `resonance`.
+    public var resonanceSession: Int64?
 
     public init(
         rateBreathsPerMinute: Double, ratio: BreathRatio, voice: Voice, volume: Double, phase: BreathPhase,
-        progress: Double, cycle: Int
+        progress: Double, cycle: Int, rateSource: RateSource? = nil, resonanceSession: Int64? = nil
     ) {
+        self.rateSource = rateSource
+        self.resonanceSession = resonanceSession
         self.rateBreathsPerMinute = rateBreathsPerMinute
         self.ratio = ratio
         self.voice = voice
@@ -98,6 +109,8 @@ public struct PacerStatus: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case rateBreathsPerMinute = "rate_bpm"
         case ratio, voice, volume, phase, progress, cycle
+        case rateSource = "rate_source"
+        case resonanceSession = "resonance_session"
     }
 }
 

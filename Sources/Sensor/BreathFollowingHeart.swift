@@ -34,8 +34,8 @@ public struct BreathFollowingHeart: Sendable {
     }
 
     public let configuration: Configuration
-    private let pacer: @Sendable (Double) -> BreathPhase?
-    private let pacerRatePerMinute: Double
+    /// The pacer's breath phase and rate at a time, or nil while no pacer runs.
+    private let pacer: @Sendable (Double) -> (phase: BreathPhase, ratePerMinute: Double)?
     private var random: SplitMix64
     private var timeSeconds = 0.0
     private var ownPhase = 0.0
@@ -44,9 +44,13 @@ public struct BreathFollowingHeart: Sendable {
     /// nil while no pacer runs (the person breathes on their own); `pacerRatePerMinute` is its
     /// rate, which sets the RSA amplitude in the followed cycles.
     public init(configuration: Configuration, pacerRatePerMinute: Double, pacer: @escaping @Sendable (Double) -> BreathPhase?) {
+        self.init(configuration: configuration) { time in pacer(time).map { ($0, pacerRatePerMinute) } }
+    }
+
+    /// A pacer whose rate changes (the steps of an assessment): `pacer` gives phase and rate.
+    public init(configuration: Configuration, pacer: @escaping @Sendable (Double) -> (phase: BreathPhase, ratePerMinute: Double)?) {
         self.configuration = configuration
         self.pacer = pacer
-        self.pacerRatePerMinute = pacerRatePerMinute
         random = SplitMix64(seed: configuration.seed)
     }
 
@@ -63,8 +67,8 @@ public struct BreathFollowingHeart: Sendable {
         var rr = 60000 / c.meanHeartRateBPM
         for _ in 0..<4 {
             var swing = 0.0
-            if let beat = pacer(timeSeconds + rr / 1000), follows(cycle: beat.cycle) {
-                swing = Self.amplitudeBPM(atRatePerMinute: pacerRatePerMinute, configuration: c) * breath(beat.fraction)
+            if let paced = pacer(timeSeconds + rr / 1000), follows(cycle: paced.phase.cycle) {
+                swing = Self.amplitudeBPM(atRatePerMinute: paced.ratePerMinute, configuration: c) * breath(paced.phase.fraction)
             } else if let own = c.ownBreathingRatePerMinute {
                 let phase = ownPhase + rr / 60000 * own
                 swing = Self.amplitudeBPM(atRatePerMinute: own, configuration: c) * breath(phase - phase.rounded(.down))

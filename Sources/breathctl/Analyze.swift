@@ -1,4 +1,6 @@
 import ArgumentParser
+import BreathDaemon
+import BreathProtocol
 import HRV
 import Sensor
 
@@ -136,7 +138,10 @@ struct Analyze: ParsableCommand {
                 file: file, rate: rate, format: format, sampleRateHz: sampleRate, level: ChallengeLevel(rawValue: level)!))
         }
         let chosen = ResonanceChoice.choose(steps.map(\.figures))
-        print(json ? ResonanceAnalysis.assessmentJSON(steps, chosen: chosen) : ResonanceAnalysis.table(steps, chosen: chosen))
+        print(
+            json
+                ? ResonanceAnalysis.assessmentJSON(steps, chosen: chosen)
+                : AssessmentText.table(steps.map { AssessmentStep($0.figures) }, chosen: chosen, labels: steps.map(\.file)))
     }
 
     private func printBeats(_ recording: RecordingInput) {

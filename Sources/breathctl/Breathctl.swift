@@ -13,7 +13,7 @@ struct Breathctl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, WatchCommand.self, StartCommand.self, StopCommand.self, PauseCommand.self,
-            ResumeCommand.self, SetCommand.self, HistoryCommand.self, SessionCommand.self, ExportCommand.self, Report.self, Notify.self,
+            ResumeCommand.self, SetCommand.self, AssessCommand.self, HistoryCommand.self, SessionCommand.self, ExportCommand.self, Report.self, Notify.self,
             Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self,
         ]
     )

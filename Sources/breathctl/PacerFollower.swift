@@ -16,7 +16,14 @@ final class PacerFollower: Sendable {
         var inhaleShare: Double
     }
 
-    private let latest = Mutex<Latest?>(nil)
+    private struct Pacer: Sendable {
+        var latest: Latest?
+        /// The rate the next PHASE events pace at: STATUS's, then each assessment step's.
+        var rateBreathsPerMinute: Double
+    }
+
+    private let pacer: Mutex<Pacer>
+    /// The pacer's rate when the follower connected.
     let rateBreathsPerMinute: Double
 
     /// Connects, reads the pacer's settings from STATUS and starts watching PHASE events.
@@ -26,25 +33,38 @@ final class PacerFollower: Sendable {
         guard case .status(let status) = reply.message else { throw CommandFailure.unexpected(reply, to: .status) }
         rateBreathsPerMinute = status.pacer.rateBreathsPerMinute
         let inhaleShare = status.pacer.ratio.inhaleShare
+        pacer = Mutex(Pacer(latest: nil, rateBreathsPerMinute: rateBreathsPerMinute))
         let connection = OwnedConnection(client)
         try client.send(.watch)
         // A thread of its own: the simulator's writer runs on the async side and must not wait on reads.
         Thread {
             while let next = try? connection.client.nextLine() {
-                guard case .phase(let event)? = next.message else { continue }
-                self.latest.withLock {
-                    $0 = Latest(
-                        phase: event.phase, cycle: event.cycle, receivedAt: Date(),
-                        rateBreathsPerMinute: $0?.rateBreathsPerMinute ?? status.pacer.rateBreathsPerMinute,
-                        inhaleShare: inhaleShare)
+                switch next.message {
+                case .phase(let event)?:
+                    self.pacer.withLock {
+                        $0.latest = Latest(
+                            phase: event.phase, cycle: event.cycle, receivedAt: Date(),
+                            rateBreathsPerMinute: $0.rateBreathsPerMinute, inhaleShare: inhaleShare)
+                    }
+                case .assess(let progress)?:
+                    // Announcements and rests are not paced: the person breathes on their own.
+                    self.pacer.withLock {
+                        $0.rateBreathsPerMinute = progress.rateBreathsPerMinute
+                        if progress.stage != .pacing { $0.latest = nil }
+                    }
+                case .sessionEvent(let event)? where event.event == .finished:
+                    self.pacer.withLock { $0.latest = nil }
+                default:
+                    continue
                 }
             }
         }.start()
     }
 
-    /// The pacer's breath at wall time `date`; nil before the first PHASE event (no session yet).
-    func breathPhase(at date: Date) -> HRV.BreathPhase? {
-        guard let latest = latest.withLock({ $0 }) else { return nil }
+    /// The pacer's breath and rate at wall time `date`; nil while it does not pace (before the
+    /// first PHASE event, between an assessment's steps, after the session).
+    func breath(at date: Date) -> (phase: HRV.BreathPhase, ratePerMinute: Double)? {
+        guard let latest = pacer.withLock({ $0.latest }) else { return nil }
         let share = latest.inhaleShare
         let startFraction: Double = switch latest.phase {
         case .inhale: 0
@@ -54,7 +74,7 @@ final class PacerFollower: Sendable {
         let periodSeconds = 60 / latest.rateBreathsPerMinute
         let fraction = startFraction + date.timeIntervalSince(latest.receivedAt) / periodSeconds
         let whole = fraction.rounded(.down)
-        return HRV.BreathPhase(cycle: latest.cycle + Int(whole), fraction: fraction - whole)
+        return (HRV.BreathPhase(cycle: latest.cycle + Int(whole), fraction: fraction - whole), latest.rateBreathsPerMinute)
     }
 }
 

@@ -84,25 +84,6 @@ enum ResonanceAnalysis {
         ].joined(separator: "\n")
     }
 
-    static func table(_ steps: [(file: String, figures: ResonanceFigures)], chosen: Int?) -> String {
-        func column(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(width - s.count, 0)) + s }
-        var lines = ["rate/min  peak-to-trough bpm  LF at pacer ms²  coherence  synchrony  phase °  file"]
-        for (i, step) in steps.enumerated() {
-            let f = step.figures
-            lines.append(
-                column(fixed(f.breathingRatePerMinute, 1), 8) + column(fixed(f.peakToTroughBPM, 1), 20)
-                    + column(fixed(f.lfPowerAtPacerMs2, 1), 17) + column(fixed(f.meanCoherenceScore, 2), 11)
-                    + column(fixed(f.synchrony, 2), 11) + column(fixed(f.phaseDegrees, 0), 9)
-                    + "  \(step.file)" + (i == chosen ? "  <- resonance" : ""))
-        }
-        if let chosen {
-            lines.append("resonance rate: \(fixed(steps[chosen].figures.breathingRatePerMinute, 1)) breaths/min")
-        } else {
-            lines.append("resonance rate: none (no recording has two beats in a breath cycle after settling)")
-        }
-        return lines.joined(separator: "\n")
-    }
-
     /// `{"steps": [...], "resonance_rate_bpm": R}`, indented like the summary.
     static func assessmentJSON(_ steps: [(file: String, figures: ResonanceFigures)], chosen: Int?) -> String {
         let objects = steps.map { "  " + json($0.figures, file: $0.file).rendered() }

@@ -5,6 +5,10 @@ import BreathProtocol
 enum SessionText {
     static func render(_ reply: SessionReply, chart: TerminalChart = TerminalChart()) -> String {
         var lines = summary(reply.session)
+        if let assessment = reply.assessment {
+            lines.append("")
+            lines.append(AssessmentText.table(assessment))
+        }
         let heartRate = reply.beats.filter { $0.isNN && $0.rrMilliseconds > 0 }
             .map { TerminalChart.Point(x: $0.offsetSeconds, y: 60_000 / $0.rrMilliseconds) }
         let coherence = reply.beats.compactMap { beat in

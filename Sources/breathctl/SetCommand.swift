@@ -6,7 +6,8 @@ struct SetCommand: DaemonCommand {
         commandName: "set",
         abstract: "Change a pacer setting of the running session.",
         discussion: """
-            KEY and its VALUE: rate (4.0-7.0 breaths per minute), ratio (I:E with the inhale 20-80 % \
+            KEY and its VALUE: rate (4.0-7.0 breaths per minute, or `resonance` for the rate of the \
+            last `breathctl assess`), ratio (I:E with the inhale 20-80 % \
             of the breath), voice (\(Voice.allCases.map(\.rawValue).joined(separator: ", "))) or volume (0-1).
             """
     )
@@ -27,6 +28,7 @@ struct SetCommand: DaemonCommand {
     func setting() throws -> Setting {
         switch key {
         case .rate:
+            if value == "resonance" { return .resonanceRate }
             let rate = try ArgumentCheck.number(value, option: "rate")
             try ArgumentCheck.rate(rate, option: "rate")
             return .rate(rate)

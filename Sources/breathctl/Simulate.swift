@@ -54,6 +54,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "With --follow: share of breaths that follow the pacer, 0 to 1.")
     var compliance: Double = 1
 
+    @Option(help: "With --follow: the breathing rate at which the heart rate swings most (the resonance an assessment should find), breaths per minute, 2-30; default the pacer's rate.")
+    var resonanceRate: Double?
+
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
@@ -63,6 +66,9 @@ struct Simulate: AsyncParsableCommand {
         guard speed > 0, speed <= 10000 else { throw ValidationError("--speed must be above 0 and at most 10000.") }
         guard (-180...180).contains(lagDegrees) else { throw ValidationError("--lag-degrees must be between -180 and 180.") }
         guard (0...1).contains(compliance) else { throw ValidationError("--compliance must be between 0 and 1.") }
+        if let resonanceRate, !(2...30).contains(resonanceRate) {
+            throw ValidationError("--resonance-rate must be between 2 and 30 breaths per minute.")
+        }
         if follow {
             guard speed == 1 else { throw ValidationError("--follow runs in real time with the daemon's pacer; leave --speed at 1.") }
             guard replay == nil else { throw ValidationError("--follow generates beats; it cannot be combined with --replay.") }
@@ -113,12 +119,10 @@ struct Simulate: AsyncParsableCommand {
             settings.meanHeartRateBPM = rate
             settings.lagDegrees = lagDegrees
             settings.compliance = compliance
-            settings.resonanceRatePerMinute = pacer.rateBreathsPerMinute
+            settings.resonanceRatePerMinute = resonanceRate ?? pacer.rateBreathsPerMinute
             settings.seed = seed
             let start = Date()
-            var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: pacer.rateBreathsPerMinute) {
-                pacer.breathPhase(at: start.addingTimeInterval($0))
-            }
+            var heart = BreathFollowingHeart(configuration: settings) { pacer.breath(at: start.addingTimeInterval($0)) }
             return { heart.nextRRMilliseconds() }
         }
         if let replay {

@@ -6,6 +6,7 @@ enum StatusText {
         let rows: [(String, String)] = [
             ("state", state(status)),
             ("pacer", pacer(status.pacer, state: status.state)),
+        ] + (status.assessment.map { [("assessment", AssessmentText.progress($0, stageSecondsLeft: $0.stageRemainingSeconds))] } ?? []) + [
             ("heart", heart(status.hrv, beats: status.sensor.beats)),
             ("coherence", coherence(status.hrv)),
         ] + (status.hrv.synchrony == nil ? [] : [("following", following(status.hrv))]) + [
@@ -22,12 +23,23 @@ enum StatusText {
     }
 
     static func pacer(_ pacer: PacerStatus, state: DaemonState) -> String {
-        var text = "\(Readable.setting(pacer.rateBreathsPerMinute)) breaths/min, ratio \(pacer.ratio), voice \(pacer.voice.rawValue), "
-            + "volume \(Readable.percent(share: pacer.volume))"
-        if state != .idle {
+        var text = "\(Readable.setting(pacer.rateBreathsPerMinute)) breaths/min\(rateSource(pacer)), ratio \(pacer.ratio), "
+            + "voice \(pacer.voice.rawValue), volume \(Readable.percent(share: pacer.volume))"
+        if state == .running || state == .paused || state == .stopping {
             text += "; \(phaseName(pacer.phase)) \(Readable.percent(share: pacer.progress)), breath \(pacer.cycle)"
         }
         return text
+    }
+
+    /// " (resonance, assessment 12)"; nothing for a configured rate.
+    static func rateSource(_ pacer: PacerStatus) -> String {
+        switch pacer.rateSource {
+        case .resonance?: " (resonance\(pacer.resonanceSession.map { ", assessment \($0)" } ?? ""))"
+        case .start?: " (from start)"
+        case .set?: " (set)"
+        case .assessment?: " (assessment step)"
+        case .configuration?, nil: ""
+        }
     }
 
     static func heart(_ hrv: HRVSnapshot, beats: Int) -> String {

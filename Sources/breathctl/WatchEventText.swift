@@ -30,6 +30,8 @@ enum WatchEventText {
             var text = "coherence level \(level.level.rawValue) (score \(Readable.fixed(level.coherenceScore, decimals: 2))"
             if let previous = level.previous { text += ", was \(previous.rawValue)" }
             return text + ")"
+        case .assess(let progress):
+            return "assessment \(progress.session): " + AssessmentText.progress(progress, stageSecondsLeft: progress.stageRemainingSeconds)
         case .version, .status, .history, .session, .ok, .error:
             return nil
         }
@@ -50,6 +52,8 @@ enum WatchEventText {
     static func sessionText(_ event: SessionEvent) -> String {
         let session = event.session
         switch event.event {
+        case .started where session.kind == .assessment:
+            return "assessment \(session.id) started: about \(Readable.duration(seconds: session.settings.durationSeconds))"
         case .started:
             let settings = session.settings
             return "session \(session.id) started: \(Readable.duration(seconds: settings.durationSeconds)) at "

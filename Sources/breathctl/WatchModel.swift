@@ -45,6 +45,9 @@ struct WatchModel {
     var hrv: HRVSnapshot?
     /// When the pacer was paused; the bar stands still from then until the session resumes.
     var pausedAt: Double?
+    /// The running assessment's stage, and when it was reported (its countdown runs from there).
+    var assessment: AssessmentProgress?
+    var assessmentAnchor: Double = 0
 
     init() {}
 
@@ -69,6 +72,8 @@ struct WatchModel {
             phase = Phase(phase: pacer.phase, cycle: pacer.cycle, durationSeconds: duration, startedAt: now - pacer.progress * duration)
             if status.state == .paused { pausedAt = now }
         }
+        assessment = status.assessment
+        assessmentAnchor = now
         apply(hrv: status.hrv)
         sensorState = status.sensor.state
         sensorDevice = status.sensor.device
@@ -99,16 +104,27 @@ struct WatchModel {
             audioState = event.state
         case .sessionEvent(let event):
             apply(event, at: now)
+        case .assess(let progress):
+            state = progress.stage == .finished ? .stopping : .assessing
+            assessment = progress
+            assessmentAnchor = now
+            // Between paced parts the pacer bar would show a stale phase.
+            if progress.stage != .pacing { phase = nil }
         case .version, .status, .history, .session, .ok, .error:
             break
         }
+    }
+
+    /// Seconds left in the assessment's current stage.
+    func assessmentStageSecondsLeft(at now: Double) -> Double? {
+        assessment.map { max(0, $0.stageRemainingSeconds - (now - assessmentAnchor)) }
     }
 
     private mutating func apply(_ event: SessionEvent, at now: Double) {
         let record = event.session
         switch event.event {
         case .started:
-            state = .running
+            state = record.kind == .assessment ? .assessing : .running
             lastFinished = nil
             pausedAt = nil
             session = Session(
@@ -132,6 +148,7 @@ struct WatchModel {
             state = .idle
             session = nil
             phase = nil
+            assessment = nil
             lastFinished = WatchEventText.sessionText(event)
         }
     }

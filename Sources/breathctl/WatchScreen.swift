@@ -15,7 +15,7 @@ struct WatchScreen {
     private static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
     func render(_ model: WatchModel, at now: Double) -> [String] {
-        ([header(model, at: now), bar(model, at: now), heart(model), coherence(model)]
+        ([header(model, at: now)] + assessment(model, at: now) + [bar(model, at: now), heart(model), coherence(model)]
             + (model.hrv?.synchrony == nil ? [] : ["following".leftAligned(width: 10) + StatusText.following(model.hrv!)])
             + [devices(model)]).map(fitted)
     }
@@ -53,9 +53,16 @@ struct WatchScreen {
         return "breathd".leftAligned(width: 10) + parts.joined(separator: " · ")
     }
 
+    /// "step 2/5 · 6.0 breaths/min · pacing, 1:12 left" while an assessment runs.
+    private func assessment(_ model: WatchModel, at now: Double) -> [String] {
+        guard let a = model.assessment, let left = model.assessmentStageSecondsLeft(at: now) else { return [] }
+        return ["assess".leftAligned(width: 10) + AssessmentText.progress(a, stageSecondsLeft: left)]
+    }
+
     private func bar(_ model: WatchModel, at now: Double) -> String {
         guard let phase = model.phase, let fill = model.breathFill(at: now) else {
-            return "pacer".leftAligned(width: 10) + "waiting for a session"
+            let idle = model.assessment.map { $0.stage == .resting ? "rest: breathe as you like" : "listen for the chime" }
+            return "pacer".leftAligned(width: 10) + (idle ?? "waiting for a session")
         }
         let label = model.state == .paused ? "paused" : StatusText.phaseName(phase.phase)
         let width = max(10, min(60, columns - 30))

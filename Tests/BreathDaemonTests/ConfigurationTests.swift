@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func wrongTypes() {
-        #expect(problems("[pacer]\nrate = \"fast\"") == ["breathd.toml: pacer.rate = \"fast\": must be between 4.0 and 7.0 breaths per minute"])
+        #expect(problems("[pacer]\nrate = \"fast\"") == ["breathd.toml: pacer.rate = \"fast\": must be between 4.0 and 7.0 breaths per minute, or \"resonance\""])
         #expect(problems("[audio]\nsample_rate = 48000.5") == ["breathd.toml: audio.sample_rate = 48000.5: must be a whole number between 8000 and 192000 Hz"])
         #expect(problems("[pacer]\nvoice = [\"glide\"]") == ["breathd.toml: pacer.voice = (array): must be one of glide, bowl, noise, off"])
         #expect(problems("pacer = 5") == ["breathd.toml: pacer = 5: must be a section, [pacer]"])

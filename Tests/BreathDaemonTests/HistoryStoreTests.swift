@@ -26,11 +26,11 @@ import Testing
         let store = try HistoryStore(path: path, logger: logger)
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(try await store.journalMode() == "wal")
-        #expect(try await store.appliedMigrations() == ["v1: sessions and beats"])
+        #expect(try await store.appliedMigrations() == ["v1: sessions and beats", "v2: resonance assessments"])
         #expect(try await store.integrityCheck() == "ok")
         // Reopening an existing database applies nothing twice.
         let reopened = try HistoryStore(path: path, logger: logger)
-        #expect(try await reopened.appliedMigrations() == ["v1: sessions and beats"])
+        #expect(try await reopened.appliedMigrations() == ["v1: sessions and beats", "v2: resonance assessments"])
     }
 
     @Test func sessionLifecycle() async throws {

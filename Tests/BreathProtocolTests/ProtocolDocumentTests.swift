@@ -37,7 +37,7 @@ import Testing
 
     @Test func everyClassAndCommandHasAnExample() throws {
         let classes = Set(try lines.filter { $0.hasPrefix("{\"class\"") }.map { try LineCodec.decodeServerMessage($0).messageClass })
-        #expect(classes == ["VERSION", "STATUS", "HISTORY", "SESSION", "OK", "ERROR", "BEAT", "METRICS", "PHASE", "SENSOR", "AUDIO", "LEVEL"])
+        #expect(classes == ["VERSION", "STATUS", "HISTORY", "SESSION", "OK", "ERROR", "BEAT", "METRICS", "PHASE", "SENSOR", "AUDIO", "LEVEL", "ASSESS"])
         let commands = Set(try lines.filter { $0.hasPrefix("{\"cmd\"") }.map { try LineCodec.decodeRequest($0).command })
         #expect(commands == Set(Request.Command.allCases))
         let settings = Set(lines.compactMap { line -> Setting.Key? in

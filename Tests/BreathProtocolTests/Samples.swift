@@ -65,10 +65,26 @@ enum Samples {
         .sensor(SensorEvent(state: .lost, device: "/dev/ttyUSB0", format: "rr", message: "device unplugged")),
         .audio(AudioEvent(state: .recovering, device: "default", xruns: 2, message: "xrun")),
         .level(LevelEvent(level: .high, previous: .medium, coherenceScore: 4.2)),
+        .assess(AssessmentProgress(session: 14, stage: .pacing, step: 2, steps: 5, rateBreathsPerMinute: 6, stageRemainingSeconds: 71.5)),
+        .assess(
+            AssessmentProgress(
+                session: 14, stage: .finished, step: 3, steps: 3, rateBreathsPerMinute: 5, stageRemainingSeconds: 0,
+                result: AssessmentResult(
+                    steps: [
+                        AssessmentStep(
+                            rateBreathsPerMinute: 6, peakToTroughBPM: 8.5, breathCycles: 9, lfPowerAtPacerMs2: 1200,
+                            meanCoherenceScore: 2.5, synchrony: 0.9, phaseDegrees: 40),
+                        AssessmentStep(
+                            rateBreathsPerMinute: 5, peakToTroughBPM: nil, breathCycles: 0, lfPowerAtPacerMs2: nil,
+                            meanCoherenceScore: nil, synchrony: nil, phaseDegrees: nil),
+                    ],
+                    resonanceRateBPM: 6, minutesPerRate: 2, restSeconds: 30))),
     ]
 
     static let allRequests: [Request] = [
-        .status, .watch, .stop, .pause, .resume, .assess,
+        .status, .watch, .stop, .pause, .resume, .assess(AssessOptions()),
+        .assess(AssessOptions(rates: [6, 5.5, 4.5], minutesPerRate: 1.5, restSeconds: 0)),
+        .set(.resonanceRate),
         .start(StartOptions()),
         .start(
             StartOptions(

@@ -10,6 +10,9 @@ struct PacerChoice: Sendable, Equatable {
     var holdOutSeconds: Double
     var voice: BreathProtocol.Voice
     var volume: Double
+    var rateSource = RateSource.configuration
+    /// The assessment the rate came from, when `rateSource` is `.resonance`.
+    var resonanceSession: Int64?
 
     init(_ pacer: Configuration.Pacer) {
         rateBreathsPerMinute = pacer.rateBreathsPerMinute
@@ -31,9 +34,18 @@ struct PacerChoice: Sendable, Equatable {
         return PacerSettings(pattern: pattern, tone: tone)
     }
 
+    /// The rate of a stored assessment (`pacer.rate = "resonance"`, `set rate resonance`).
+    mutating func useResonance(rateBreathsPerMinute rate: Double, session: Int64) {
+        rateBreathsPerMinute = rate
+        rateSource = .resonance
+        resonanceSession = session
+    }
+
+    /// `.resonanceRate` is resolved by the engine (it needs history) and applied with `useResonance`.
     mutating func apply(_ setting: Setting) {
         switch setting {
-        case .rate(let rate): rateBreathsPerMinute = rate
+        case .rate(let rate): setRate(rate, source: .set)
+        case .resonanceRate: break
         case .ratio(let ratio): self.ratio = ratio
         case .voice(let voice): self.voice = voice
         case .volume(let volume): self.volume = volume
@@ -41,10 +53,16 @@ struct PacerChoice: Sendable, Equatable {
     }
 
     mutating func apply(_ options: StartOptions) {
-        if let rate = options.rateBreathsPerMinute { rateBreathsPerMinute = rate }
+        if let rate = options.rateBreathsPerMinute { setRate(rate, source: .start) }
         if let ratio = options.ratio { self.ratio = ratio }
         if let voice = options.voice { self.voice = voice }
         if let volume = options.volume { self.volume = volume }
+    }
+
+    mutating func setRate(_ rate: Double, source: RateSource) {
+        rateBreathsPerMinute = rate
+        rateSource = source
+        resonanceSession = nil
     }
 }
 

@@ -18,6 +18,12 @@ extension SessionEngine {
         case .running: parts.append("pacing \(Self.compact(status.pacer.rateBreathsPerMinute))/min")
         case .paused: parts.append("paused")
         case .stopping: parts.append("ending session")
+        case .assessing:
+            if let a = status.assessment {
+                parts.append("assessing \(a.step)/\(a.steps) at \(Self.compact(a.rateBreathsPerMinute))/min (\(a.stage.rawValue))")
+            } else {
+                parts.append("assessing")
+            }
         }
         if let score = status.hrv.coherenceScore, let level = status.hrv.coherenceLevel {
             parts.append("coherence \(Self.oneDecimal(score)) \(level.rawValue)")

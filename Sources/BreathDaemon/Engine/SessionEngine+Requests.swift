@@ -11,10 +11,11 @@ extension SessionEngine {
         case .stop: return stop()
         case .pause: return pause()
         case .resume: return await resume()
+        case .set(.resonanceRate): return await setResonanceRate()
         case .set(let setting): return set(setting)
         case .history, .session:
             return await queries.reply(to: request) ?? .error("\(request.command.rawValue) is not a history request")
-        case .assess: return .error("assess: the resonance assessment is not available in this release")
+        case .assess(let options): return await assess(options)
         case .watch: return .error("watch is served by the socket server")
         }
     }
@@ -84,6 +85,9 @@ extension SessionEngine {
         guard case .running(var session) = state else {
             return .error("pause: \(state.session == nil ? "no session is running" : "the session is not playing")")
         }
+        guard session.assessment == nil else {
+            return .error("pause: an assessment cannot pause (each rate is timed); stop it and assess again later")
+        }
         session.pause(at: clock.now)
         session.clock.pause(at: pacerPosition(session))
         session.lastPosition = nil
@@ -112,21 +116,45 @@ extension SessionEngine {
         return .ok(OKReply(message: "session \(session.id) resumed", session: session.id))
     }
 
-    func set(_ setting: Setting) -> ServerMessage {
+    /// `set rate resonance`: the rate of the newest assessment in history.
+    func setResonanceRate() async -> ServerMessage {
+        let found: (rateBreathsPerMinute: Double, sessionID: Int64)?
+        do {
+            found = try await queries.latestResonance()
+        } catch {
+            return .error("set: rate resonance: history is unavailable: \(error)")
+        }
+        guard let found else {
+            return .error("set: rate resonance: no assessment in history has chosen a rate yet; run `breathctl assess` first")
+        }
+        // `set` reads the state afresh: it may have changed during the query.
+        return set(.rate(found.rateBreathsPerMinute), resonanceSession: found.sessionID)
+    }
+
+    /// `resonanceSession`: the rate is that assessment's choice.
+    func set(_ setting: Setting, resonanceSession: Int64? = nil) -> ServerMessage {
+        func apply(_ choice: inout PacerChoice) {
+            choice.apply(setting)
+            if let resonanceSession { choice.useResonance(rateBreathsPerMinute: choice.rateBreathsPerMinute, session: resonanceSession) }
+        }
+        if let session = state.session, session.assessment != nil, setting.key == .rate || setting.key == .ratio {
+            return .error("set: \(setting.key.rawValue): assessment \(session.id) paces its own rates; stop it first")
+        }
         switch state {
         case .idle:
             var choice = defaults
-            choice.apply(setting)
+            apply(&choice)
             do {
                 _ = try choice.settings()
             } catch {
                 return .error("set: \(error)")
             }
             defaults = choice
-            return .ok(OKReply(message: "\(setting.key.rawValue) set for the next session"))
+            let source = resonanceSession.map { " (the resonance rate of assessment \($0))" } ?? ""
+            return .ok(OKReply(message: "\(setting.key.rawValue) set for the next session\(source)"))
         case .running(var session), .paused(var session):
             var choice = session.choice
-            choice.apply(setting)
+            apply(&choice)
             let settings: PacerSettings
             do {
                 settings = try choice.settings()
@@ -134,7 +162,10 @@ extension SessionEngine {
                 return .error("set: \(error)")
             }
             session.choice = choice
-            if case .running = state {
+            if case .running = state, !isPacing(session) {
+                // Between an assessment's paced parts: the next step plays it.
+                state = .running(session)
+            } else if case .running = state {
                 // The renderer applies it at the next cycle boundary; the player's phase follows.
                 player.change(to: settings)
                 session.clock.changeWallClock(to: settings.pattern, at: clock.now)
@@ -149,7 +180,9 @@ extension SessionEngine {
     }
 
     func record(of session: ActiveSession) -> SessionRecord {
-        SessionRecord(id: session.id, startedAt: session.startedAt, settings: session.settings)
+        SessionRecord(
+            id: session.id, startedAt: session.startedAt, settings: session.settings,
+            kind: session.assessment == nil ? .session : .assessment)
     }
 
     func status() -> StatusReply {
@@ -157,17 +190,21 @@ extension SessionEngine {
         let daemonState: DaemonState
         switch state {
         case .idle: daemonState = .idle
-        case .running: daemonState = .running
+        case .running(let session): daemonState = session.assessment == nil ? .running : .assessing
         case .paused: daemonState = .paused
         case .ending: daemonState = .stopping
         }
         let choice = state.session?.choice ?? defaults
         var pacer = PacerStatus(
             rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio, voice: choice.voice,
-            volume: choice.volume, phase: .inhale, progress: 0, cycle: 0)
+            volume: choice.volume, phase: .inhale, progress: 0, cycle: 0, rateSource: choice.rateSource,
+            resonanceSession: choice.resonanceSession)
         var progress: SessionProgress?
+        var assessment: AssessmentProgress?
         if let session = state.session {
             if case .paused = state {
+                pacer.cycle = Int(session.clock.earlierCycles)
+            } else if !isPacing(session) {
                 pacer.cycle = Int(session.clock.earlierCycles)
             } else if let position = pacerPosition(session) {
                 pacer.phase = position.phase
@@ -175,10 +212,12 @@ extension SessionEngine {
                 pacer.cycle = Int(position.cycle)
             }
             let elapsed = session.elapsedSeconds(now: now)
-            progress = SessionProgress(id: session.id, elapsedSeconds: elapsed, remainingSeconds: max(0, session.durationSeconds - elapsed))
+            let remaining = session.assessment.map { $0.remainingSeconds(now: now) } ?? max(0, session.durationSeconds - elapsed)
+            progress = SessionProgress(id: session.id, elapsedSeconds: elapsed, remainingSeconds: remaining)
+            assessment = session.assessment?.progress(session: session.id, now: now)
         }
         return StatusReply(
             state: daemonState, session: progress, pacer: pacer, audio: audio.status(player.status),
-            sensor: sensor.status(now: now), hrv: heart.snapshot)
+            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment)
     }
 }

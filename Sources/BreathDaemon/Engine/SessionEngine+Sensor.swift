@@ -24,6 +24,7 @@ extension SessionEngine {
         }
         if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
         updateSynchrony(latestBeatSeconds: update.timeSeconds, now: now)
+        addToAssessment(update, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))
         let snapshot = heart.snapshot
         if update.window != nil { events.publish(.metrics(MetricsEvent(beat: update.beatIndex, hrv: snapshot))) }
@@ -40,7 +41,9 @@ extension SessionEngine {
 
     /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
     private func updateSynchrony(latestBeatSeconds: Double, now: ContinuousClock.Instant) {
-        guard case .running(let session) = state, let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now) else {
+        guard case .running(let session) = state, isPacing(session),
+            let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now)
+        else {
             heart.clearSynchrony()
             return
         }

@@ -81,6 +81,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     // MARK: Service
 
     public func run() async throws {
+        if configuration.pacer.rateFromResonance { await takeResonanceRate() }
         if configuration.session.autostart {
             let reply = await start(StartOptions())
             logger.info("autostart", metadata: ["reply": "\(reply.messageClass)"])
@@ -93,6 +94,25 @@ public actor SessionEngine: ControlRequestHandler, Service {
             }
         }
         await shutDown()
+    }
+
+    /// `pacer.rate = "resonance"`: the newest assessment's rate, or the configured number until
+    /// one exists.
+    private func takeResonanceRate() async {
+        do {
+            if let found = try await queries.latestResonance() {
+                defaults.useResonance(rateBreathsPerMinute: found.rateBreathsPerMinute, session: found.sessionID)
+                logger.info(
+                    "pacer rate from the resonance assessment",
+                    metadata: ["rate": "\(found.rateBreathsPerMinute)", "session": "\(found.sessionID)"])
+            } else {
+                logger.notice(
+                    "pacer.rate is \"resonance\" but no assessment in history has chosen a rate; pacing at the default until one does",
+                    metadata: ["rate": "\(defaults.rateBreathsPerMinute)"])
+            }
+        } catch {
+            logger.error("history unavailable: pacing at the default rate", metadata: ["error": "\(error)"])
+        }
     }
 
     /// On shutdown: fade out, close the running session as stopped. The recorder flushes after us.
@@ -118,6 +138,8 @@ public actor SessionEngine: ControlRequestHandler, Service {
         switch state {
         case .idle, .paused:
             break
+        case .running(var session) where session.assessment != nil:
+            advanceAssessment(&session, now: now)
         case .running(var session):
             publishPhaseIfChanged(&session)
             state = .running(session)
@@ -125,7 +147,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
                 beginEnding(.completed)
             }
         case .ending(var session, let reason, let deadline):
-            publishPhaseIfChanged(&session)
+            if session.assessment == nil { publishPhaseIfChanged(&session) }
             state = .ending(session, reason: reason, deadline: deadline)
             // A completed session lasts its full duration even when the device swallowed the fade
             // faster than real time (or is missing).
@@ -134,7 +156,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         }
     }
 
-    private func publishPhaseIfChanged(_ session: inout ActiveSession) {
+    func publishPhaseIfChanged(_ session: inout ActiveSession) {
         guard let position = pacerPosition(session) else { return }
         guard position.phase != session.lastPosition?.phase || position.cycle != session.lastPosition?.cycle else {
             session.lastPosition = position
@@ -169,8 +191,10 @@ public actor SessionEngine: ControlRequestHandler, Service {
         state = .idle
         let endedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
         let summary = SessionSummarizer.summary(of: session.beats)
+        // An assessment stopped early keeps the steps it finished, without a chosen rate.
+        let assessment = session.assessment?.result
         do {
-            try await recorder.finish(endedAt: endedAt, reason: reason, summary: summary)
+            try await recorder.finish(endedAt: endedAt, reason: reason, summary: summary, assessment: assessment)
         } catch {
             logger.error("could not write the session to history", metadata: ["session": "\(session.id)", "error": "\(error)"])
         }
@@ -179,7 +203,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
             metadata: ["session": "\(session.id)", "reason": "\(reason.rawValue)", "beats": "\(session.beats.count)"])
         let record = SessionRecord(
             id: session.id, startedAt: session.startedAt, endedAt: endedAt, endReason: reason,
-            settings: session.settings, summary: summary)
+            settings: session.settings, summary: summary, kind: session.assessment == nil ? .session : .assessment)
         events.publish(.sessionEvent(SessionEvent(event: .finished, session: record)))
     }
 
@@ -214,6 +238,8 @@ struct ActiveSession: Sendable {
     var clock: PacerClock
     var beats: [BeatRecord] = []
     var lastPosition: PacerClock.Position?
+    /// Present when the session is a resonance assessment.
+    var assessment: AssessmentRun?
     /// Running time before the current run (sessions pause).
     private var earlierRunning = Duration.zero
     private var runningSince: ContinuousClock.Instant?
@@ -235,8 +261,7 @@ struct ActiveSession: Sendable {
 
     /// Seconds of the session played so far (pauses excluded).
     func elapsedSeconds(now: ContinuousClock.Instant) -> Double {
-        let total = earlierRunning + (runningSince.map { now - $0 } ?? .zero)
-        return Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+        (earlierRunning + (runningSince.map { now - $0 } ?? .zero)).inSeconds
     }
 
     mutating func pause(at now: ContinuousClock.Instant) {
