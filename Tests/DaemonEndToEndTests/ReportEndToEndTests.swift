@@ -43,9 +43,11 @@ import Glibc
         let beats = try rrRecording("nsr_5min.txt")
         let reply = try daemon.request(#"{"cmd":"start","minutes":0.1,"rate":6,"ratio":"4:6"}"#)
         let id = try #require(reply["session"] as? Int, "\(reply)")
+        // Over the first half of the 6 s session: it ends on the wall clock, and beats fed late (a
+        // loaded machine stretches every sleep) would miss it.
         for chunk in stride(from: 0, to: 60, by: 10) {
             fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
-            usleep(1_000_000)
+            usleep(500_000)
         }
         try waitUntil(timeoutSeconds: 15, "the session is stored") {
             let history = try daemon.request(#"{"cmd":"history"}"#)
