@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [
-                "BreathDaemon", "BreathProtocol", "Sensor", "breathd-history-writer",
+                "BreathDaemon", "BreathProtocol", "HRV", "Sensor", "breathd-history-writer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
