@@ -130,6 +130,8 @@ let package = Package(
             name: "BreathDaemonTests",
             dependencies: [
                 "BreathDaemon", "BreathProtocol", "HRV", "Sensor", "breathd-history-writer",
+                // To build a database with only the older migrations, as an older breathd left it.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

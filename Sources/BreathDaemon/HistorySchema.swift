@@ -43,7 +43,17 @@ enum HistorySchema {
                     CREATE INDEX beat_session ON beat (session_id, t_s);
                     """)
         }
-        migrator.registerMigration("v2: resonance assessments") { db in
+        // Nullable, so rows written before stay valid: their synchrony is simply unknown.
+        migrator.registerMigration("v2: breath-heart synchrony") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE beat ADD COLUMN synchrony REAL;
+                    ALTER TABLE beat ADD COLUMN synchrony_phase_deg REAL;
+                    ALTER TABLE session ADD COLUMN mean_synchrony REAL;
+                    ALTER TABLE session ADD COLUMN following_share REAL;
+                    """)
+        }
+        migrator.registerMigration("v3: resonance assessments") { db in
             try db.execute(
                 sql: """
                     ALTER TABLE session ADD COLUMN kind TEXT NOT NULL DEFAULT 'session'

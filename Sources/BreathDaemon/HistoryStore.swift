@@ -56,13 +56,16 @@ public final class HistoryStore: Sendable {
         try await pool.write { db in
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT INTO beat (session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO beat (
+                        session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level,
+                        synchrony, synchrony_phase_deg)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for beat in beats {
                 try statement.execute(arguments: [
                     sessionID, beat.offsetSeconds, beat.rrMilliseconds, beat.isNN, beat.meanHeartRateBPM,
                     beat.rmssdMilliseconds, beat.sdnnMilliseconds, beat.coherenceScore, beat.coherenceLevel?.rawValue,
+                    beat.synchrony, beat.synchronyPhaseDegrees,
                 ])
             }
         }
@@ -164,13 +167,15 @@ public final class HistoryStore: Sendable {
         try db.execute(
             sql: """
                 UPDATE session SET ended_at_ms = ?, end_reason = ?, mean_hr_bpm = ?, rmssd_ms = ?, sdnn_ms = ?,
-                    mean_coherence_score = ?, low_s = ?, medium_s = ?, high_s = ?, beats = ?, artifacts = ?
+                    mean_coherence_score = ?, low_s = ?, medium_s = ?, high_s = ?, beats = ?, artifacts = ?,
+                    mean_synchrony = ?, following_share = ?
                 WHERE id = ?
                 """,
             arguments: [
                 endedAt.unixMilliseconds, reason.rawValue, summary.meanHeartRateBPM, summary.rmssdMilliseconds,
                 summary.sdnnMilliseconds, summary.meanCoherenceScore, summary.secondsInLevel.low,
-                summary.secondsInLevel.medium, summary.secondsInLevel.high, summary.beats, summary.artifacts, id,
+                summary.secondsInLevel.medium, summary.secondsInLevel.high, summary.beats, summary.artifacts,
+                summary.meanSynchrony, summary.followingShare, id,
             ])
         guard db.changesCount == 1 else { throw HistoryError.noSuchSession(id) }
     }
@@ -217,7 +222,8 @@ public final class HistoryStore: Sendable {
             BeatRecord(
                 offsetSeconds: row["t_s"], rrMilliseconds: row["rr_ms"], isNN: row["nn"], meanHeartRateBPM: row["mean_hr_bpm"],
                 rmssdMilliseconds: row["rmssd_ms"], sdnnMilliseconds: row["sdnn_ms"], coherenceScore: row["coherence_score"],
-                coherenceLevel: (row["coherence_level"] as String?).flatMap(CoherenceLevelName.init(rawValue:)))
+                coherenceLevel: (row["coherence_level"] as String?).flatMap(CoherenceLevelName.init(rawValue:)),
+                synchrony: row["synchrony"], synchronyPhaseDegrees: row["synchrony_phase_deg"])
         }
     }
 
@@ -237,7 +243,8 @@ public final class HistoryStore: Sendable {
                 meanHeartRateBPM: row["mean_hr_bpm"], rmssdMilliseconds: row["rmssd_ms"], sdnnMilliseconds: row["sdnn_ms"],
                 meanCoherenceScore: row["mean_coherence_score"],
                 secondsInLevel: LevelSeconds(low: row["low_s"] ?? 0, medium: row["medium_s"] ?? 0, high: row["high_s"] ?? 0),
-                beats: row["beats"] ?? 0, artifacts: row["artifacts"] ?? 0)
+                beats: row["beats"] ?? 0, artifacts: row["artifacts"] ?? 0, meanSynchrony: row["mean_synchrony"],
+                followingShare: row["following_share"])
         }
         return SessionRecord(
             id: id, startedAt: Timestamp(unixMilliseconds: row["started_at_ms"]),

@@ -16,10 +16,33 @@ public enum SessionSummarizer {
                 scoreCount += 1
             }
         }
+        let synchrony = SynchronySummary(beats)
         return SessionSummary(
             meanHeartRateBPM: timeDomain.meanHeartRateBPM, rmssdMilliseconds: timeDomain.rmssdMilliseconds,
             sdnnMilliseconds: timeDomain.sdnnMilliseconds,
             meanCoherenceScore: scoreCount > 0 ? scoreSum / Double(scoreCount) : nil, secondsInLevel: secondsInLevel,
-            beats: beats.count, artifacts: timeDomain.artifactCount)
+            beats: beats.count, artifacts: timeDomain.artifactCount, meanSynchrony: synchrony.mean,
+            followingShare: synchrony.followingShare)
+    }
+}
+
+/// The synchrony figures of a session, over the beats that carry a synchrony (none before its
+/// warm-up, nor in beats recorded before synchrony was kept).
+struct SynchronySummary {
+    let mean: Double?
+    /// Share of those beats above the "following the pacer: yes" threshold, counted per beat as
+    /// the mean is (not weighted by RR).
+    let followingShare: Double?
+
+    init(_ beats: [BeatRecord]) {
+        let values = beats.compactMap(\.synchrony)
+        guard !values.isEmpty else {
+            mean = nil
+            followingShare = nil
+            return
+        }
+        let count = Double(values.count)
+        mean = values.reduce(0, +) / count
+        followingShare = Double(values.count(where: { PacerFollowing(synchrony: $0) == .yes })) / count
     }
 }

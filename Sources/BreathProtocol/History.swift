@@ -70,11 +70,17 @@ public struct SessionSummary: Sendable, Equatable, Codable {
     public var secondsInLevel: LevelSeconds
     public var beats: Int
     public var artifacts: Int
+    /// Mean breath-heart synchrony (0-1) over the beats that have one; absent when none had one
+    /// (it needs 64 s of beats, and sessions recorded before it was kept have none).
+    public var meanSynchrony: Double?
+    /// Share (0-1) of those beats whose synchrony says the heart followed the pacer
+    /// (above `PacerFollowing.followingAboveSynchrony`).
+    public var followingShare: Double?
 
     public init(
         meanHeartRateBPM: Double? = nil, rmssdMilliseconds: Double? = nil, sdnnMilliseconds: Double? = nil,
         meanCoherenceScore: Double? = nil, secondsInLevel: LevelSeconds = LevelSeconds(), beats: Int = 0,
-        artifacts: Int = 0
+        artifacts: Int = 0, meanSynchrony: Double? = nil, followingShare: Double? = nil
     ) {
         self.meanHeartRateBPM = meanHeartRateBPM
         self.rmssdMilliseconds = rmssdMilliseconds
@@ -83,6 +89,8 @@ public struct SessionSummary: Sendable, Equatable, Codable {
         self.secondsInLevel = secondsInLevel
         self.beats = beats
         self.artifacts = artifacts
+        self.meanSynchrony = meanSynchrony
+        self.followingShare = followingShare
     }
 
     enum CodingKeys: String, CodingKey {
@@ -92,6 +100,8 @@ public struct SessionSummary: Sendable, Equatable, Codable {
         case meanCoherenceScore = "mean_coherence_score"
         case secondsInLevel = "level_s"
         case beats, artifacts
+        case meanSynchrony = "mean_synchrony"
+        case followingShare = "following_share"
     }
 }
 
@@ -160,11 +170,16 @@ public struct BeatRecord: Sendable, Equatable, Codable {
     public var sdnnMilliseconds: Double?
     public var coherenceScore: Double?
     public var coherenceLevel: CoherenceLevelName?
+    /// Breath-heart synchrony (0-1) when the beat arrived; absent until measured, and in beats
+    /// recorded before synchrony was kept.
+    public var synchrony: Double?
+    /// How far the heart rate's swing lagged the breath when the beat arrived, degrees.
+    public var synchronyPhaseDegrees: Double?
 
     public init(
         offsetSeconds: Double, rrMilliseconds: Double, isNN: Bool, meanHeartRateBPM: Double? = nil,
         rmssdMilliseconds: Double? = nil, sdnnMilliseconds: Double? = nil, coherenceScore: Double? = nil,
-        coherenceLevel: CoherenceLevelName? = nil
+        coherenceLevel: CoherenceLevelName? = nil, synchrony: Double? = nil, synchronyPhaseDegrees: Double? = nil
     ) {
         self.offsetSeconds = offsetSeconds
         self.rrMilliseconds = rrMilliseconds
@@ -174,6 +189,8 @@ public struct BeatRecord: Sendable, Equatable, Codable {
         self.sdnnMilliseconds = sdnnMilliseconds
         self.coherenceScore = coherenceScore
         self.coherenceLevel = coherenceLevel
+        self.synchrony = synchrony
+        self.synchronyPhaseDegrees = synchronyPhaseDegrees
     }
 
     enum CodingKeys: String, CodingKey {
@@ -185,6 +202,8 @@ public struct BeatRecord: Sendable, Equatable, Codable {
         case sdnnMilliseconds = "sdnn_ms"
         case coherenceScore = "coherence_score"
         case coherenceLevel = "coherence_level"
+        case synchrony
+        case synchronyPhaseDegrees = "synchrony_phase_deg"
     }
 }
 

@@ -15,8 +15,9 @@ public enum SessionExport {
     }
 
     /// One header line, then one line per beat; empty cells where a metric was not yet computed.
+    /// New columns go at the end, so that scripts reading columns by position keep working.
     public static func csv(_ session: SessionReply) -> String {
-        var lines = ["t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level"]
+        var lines = ["t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg"]
         lines.reserveCapacity(session.beats.count + 1)
         func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
         for beat in session.beats {
@@ -24,7 +25,8 @@ public enum SessionExport {
                 [
                     String(beat.offsetSeconds), String(beat.rrMilliseconds), beat.isNN ? "1" : "0",
                     cell(beat.meanHeartRateBPM), cell(beat.rmssdMilliseconds), cell(beat.sdnnMilliseconds),
-                    cell(beat.coherenceScore), beat.coherenceLevel?.rawValue ?? "",
+                    cell(beat.coherenceScore), beat.coherenceLevel?.rawValue ?? "", cell(beat.synchrony),
+                    cell(beat.synchronyPhaseDegrees),
                 ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -190,7 +190,7 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
 
     /// Whether the person follows the pacer, from the synchrony: yes above 0.8, no below 0.3.
     public var followingPacer: String? {
-        synchrony.map { $0 > 0.8 ? "yes" : ($0 < 0.3 ? "no" : "partly") }
+        synchrony.map { PacerFollowing(synchrony: $0).rawValue }
     }
 
     public init(

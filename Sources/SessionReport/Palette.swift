@@ -8,6 +8,7 @@ enum Palette {
     static let breathing = "#2f6fb0"
     static let heart = "#c0392b"
     static let coherence = "#1d1d1f"
+    static let synchrony = "#7b3fa0"
     static let lowBand = "#f2c4bd"
     static let mediumBand = "#f6e3b0"
     static let highBand = "#c4e6c4"

@@ -2,7 +2,8 @@ import BreathProtocol
 import HRV
 
 /// One session as a picture: a header with the summary figures, the pacer's breathing curve, the
-/// heart-rate tachogram and the coherence score with its level bands, all on one time axis.
+/// heart-rate tachogram and the coherence score with its level bands (and the breath-heart
+/// synchrony over it, when recorded), all on one time axis.
 ///
 /// The drawing sits on a solid light card, so it reads the same on a light or a dark page.
 public struct SessionReportChart: Sendable {
@@ -33,6 +34,10 @@ public struct SessionReportChart: Sendable {
 
     /// Beats drawn on the coherence line: those with a score.
     public var coherenceBeats: [BeatRecord] { reply.beats.filter { $0.coherenceScore != nil } }
+
+    /// Beats drawn on the synchrony line: those with a synchrony (none in sessions recorded
+    /// before it was kept, and then neither the line nor its legend is drawn).
+    public var synchronyBeats: [BeatRecord] { reply.beats.filter { $0.synchrony != nil } }
 
     public var breathingPointCount: Int { breathingCurve.count }
 
@@ -71,14 +76,19 @@ public struct SessionReportChart: Sendable {
 
         let scores = coherenceBeats.compactMap(\.coherenceScore)
         let scoreUpper = max(3, ((scores.max() ?? 0) * 1.1).rounded(.up))
+        let synchronyBeats = synchronyBeats
         let coherence = Panel(
-            title: "Coherence score", unit: "score", top: 530, height: 170, lower: 0, upper: scoreUpper,
+            title: synchronyBeats.isEmpty ? "Coherence score" : "Coherence score and synchrony", unit: "score",
+            top: 530, height: 170, lower: 0, upper: scoreUpper,
             ticks: AxisTicks.values(from: 0, to: scoreUpper, roughCount: 5))
         drawBands(&svg, panel: coherence)
         coherence.drawFrame(&svg, time: time, tickLabels: true)
         svg.polyline(
             zip(coherenceBeats, scores).map { (time.x($0.offsetSeconds), coherence.y($1)) },
             [("id", "coherence"), ("stroke", Palette.coherence), ("stroke-width", "1.8"), ("stroke-linejoin", "round")])
+        if !synchronyBeats.isEmpty {
+            SynchronyOverlay(beats: synchronyBeats, coherencePanel: coherence, time: time).draw(&svg)
+        }
         svg.element("text", [("x", SVGWriter.number((Self.plotLeft + Self.plotRight) / 2)), ("y", SVGWriter.number(coherence.top + coherence.height + 42)),
             ("text-anchor", "middle"), ("font-size", "13"), ("fill", Palette.text)], text: "time since start (min:s)")
         if tachogramBeats.isEmpty {

@@ -26,6 +26,8 @@ public struct SummaryFigures: Sendable {
         var phrases = ["Duration \(durationText)"]
         phrases.append("coherence \(summary?.meanCoherenceScore.map { Self.decimal($0, places: 2) } ?? "–") mean")
         phrases.append("high \(highShare.map { "\(Int(($0 * 100).rounded())) %" } ?? "–")")
+        // Only when recorded: sessions from before synchrony was kept keep their old headline.
+        if let synchrony = summary?.meanSynchrony { phrases.append("synchrony \(Self.decimal(synchrony, places: 2)) mean") }
         phrases.append("HR \(summary?.meanHeartRateBPM.map { "\(Int($0.rounded())) bpm" } ?? "–")")
         phrases.append("RMSSD \(summary?.rmssdMilliseconds.map { "\(Int($0.rounded())) ms" } ?? "–")")
         if let reason = record.endReason { phrases.append(reason.rawValue) }

@@ -9,8 +9,9 @@ struct ExportCommand: DaemonCommand {
         abstract: "Write every beat of a session with its metrics, as CSV or JSON.",
         discussion: """
             CSV columns: t_s (seconds since the session started), rr_ms, nn (1 normal, 0 artifact), \
-            mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level; a metric is empty until \
-            enough beats arrived. JSON: the session record and its beats, pretty-printed.
+            mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level, synchrony (breath-heart, \
+            0-1), synchrony_phase_deg; a metric is empty until enough beats arrived. JSON: the session \
+            record and its beats, pretty-printed.
             """
     )
 

@@ -26,7 +26,7 @@ enum HistoryText {
     static func csv(_ sessions: [SessionRecord]) -> String {
         var lines = [
             "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
-                + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts"
+                + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts,mean_synchrony,following_share"
         ]
         func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
         for session in sessions {
@@ -40,7 +40,7 @@ enum HistoryText {
                     cell(summary?.meanHeartRateBPM), cell(summary?.rmssdMilliseconds), cell(summary?.sdnnMilliseconds),
                     cell(summary?.meanCoherenceScore), cell(summary?.secondsInLevel.low), cell(summary?.secondsInLevel.medium),
                     cell(summary?.secondsInLevel.high), summary.map { String($0.beats) } ?? "",
-                    summary.map { String($0.artifacts) } ?? "",
+                    summary.map { String($0.artifacts) } ?? "", cell(summary?.meanSynchrony), cell(summary?.followingShare),
                 ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -8,8 +8,9 @@ struct Report: ParsableCommand {
         abstract: "Draw one stored session as an SVG or PNG picture.",
         discussion: """
             The picture shows the summary figures, the pacer's breathing curve, the heart-rate \
-            tachogram and the coherence score with its low/medium/high bands. The file's extension \
-            chooses the format; PNG is rendered from the SVG by rsvg-convert (package librsvg2-bin).
+            tachogram and the coherence score with its low/medium/high bands, with the breath-heart \
+            synchrony (0-1) over it when the session recorded one. The file's extension chooses the \
+            format; PNG is rendered from the SVG by rsvg-convert (package librsvg2-bin).
             """
     )
 

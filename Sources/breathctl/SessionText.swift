@@ -53,6 +53,7 @@ enum SessionText {
             if let sdnn = summary.sdnnMilliseconds { heart.append("SDNN \(Readable.fixed(sdnn, decimals: 1)) ms") }
             rows.append(("heart", heart.isEmpty ? "too few beats" : heart.joined(separator: ", ")))
             rows.append(("coherence", coherence(summary)))
+            if let synchrony = synchrony(summary) { rows.append(("synchrony", synchrony)) }
             rows.append(("beats", "\(summary.beats) (\(Readable.plural(summary.artifacts, "artifact")))"))
         }
         return rows.map { label, text in label.leftAligned(width: 11) + text }
@@ -71,5 +72,14 @@ enum SessionText {
                 }.joined(separator: ", "))
         }
         return parts.isEmpty ? "not computed (too few beats)" : parts.joined(separator: "; ")
+    }
+
+    /// `0.86 (following the pacer 92 % of the time)`; nil when no beat had a synchrony, so that
+    /// sessions recorded before it was kept show no row rather than a misleading "none".
+    static func synchrony(_ summary: SessionSummary) -> String? {
+        guard let mean = summary.meanSynchrony else { return nil }
+        var text = Readable.fixed(mean, decimals: 2)
+        if let share = summary.followingShare { text += " (following the pacer \(Readable.percent(share: share)) of the time)" }
+        return text
     }
 }

@@ -33,7 +33,7 @@ while true {
             BeatRecord(
                 offsetSeconds: offsetSeconds, rrMilliseconds: rrMilliseconds, isNN: (committed + index) % 25 != 0,
                 meanHeartRateBPM: 66, rmssdMilliseconds: 40, sdnnMilliseconds: 55, coherenceScore: 2.5,
-                coherenceLevel: .medium))
+                coherenceLevel: .medium, synchrony: 0.85, synchronyPhaseDegrees: 12))
     }
     try await store.appendBeats(batch, to: sessionID)
     committed += batchSize

@@ -6,6 +6,7 @@ import Testing
 
 @Suite struct HistoryStoreTests {
     let logger = Logger(label: "breathd-tests")
+    static let migrations = ["v1: sessions and beats", "v2: breath-heart synchrony", "v3: resonance assessments"]
     let settings = SessionSettings(durationSeconds: 300, rateBreathsPerMinute: 6, ratio: BreathRatio(inhale: 4, exhale: 6), voice: .bowl, volume: 0.4)
 
     private func beats(_ count: Int, from start: Int = 0) -> [BeatRecord] {
@@ -15,7 +16,8 @@ import Testing
                 offsetSeconds: Double(index + 1), rrMilliseconds: rrMilliseconds, isNN: index % 10 != 9,
                 meanHeartRateBPM: index < 5 ? nil : 60, rmssdMilliseconds: index < 5 ? nil : 30,
                 sdnnMilliseconds: index < 5 ? nil : 40, coherenceScore: index < 5 ? nil : Double(index % 5),
-                coherenceLevel: index < 5 ? nil : (index % 2 == 0 ? .high : .low))
+                coherenceLevel: index < 5 ? nil : (index % 2 == 0 ? .high : .low),
+                synchrony: index < 5 ? nil : Double(index % 10) / 10, synchronyPhaseDegrees: index < 5 ? nil : Double(index))
         }
     }
 
@@ -26,11 +28,11 @@ import Testing
         let store = try HistoryStore(path: path, logger: logger)
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(try await store.journalMode() == "wal")
-        #expect(try await store.appliedMigrations() == ["v1: sessions and beats", "v2: resonance assessments"])
+        #expect(try await store.appliedMigrations() == HistoryStoreTests.migrations)
         #expect(try await store.integrityCheck() == "ok")
         // Reopening an existing database applies nothing twice.
         let reopened = try HistoryStore(path: path, logger: logger)
-        #expect(try await reopened.appliedMigrations() == ["v1: sessions and beats", "v2: resonance assessments"])
+        #expect(try await reopened.appliedMigrations() == HistoryStoreTests.migrations)
     }
 
     @Test func sessionLifecycle() async throws {
@@ -60,6 +62,7 @@ import Testing
         #expect(summary.artifacts == 12)
         #expect(summary.meanHeartRateBPM != nil && summary.rmssdMilliseconds != nil && summary.sdnnMilliseconds != nil)
         #expect(summary.secondsInLevel.high > 0 && summary.secondsInLevel.low > 0 && summary.secondsInLevel.medium == 0)
+        #expect(summary.meanSynchrony != nil && summary.followingShare != nil, "stored and read back above")
 
         await #expect(throws: HistoryError.noSuchSession(999)) {
             try await store.finishSession(id: 999, endedAt: endedAt, reason: .stopped, summary: summary)
@@ -117,9 +120,9 @@ import Testing
 
         let csv = HistoryExport.csv(session).split(separator: "\n")
         #expect(csv.count == 9)
-        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level")
-        #expect(csv[1] == "1.0,1000.0,1,,,,,")
-        #expect(csv[6] == "6.0,1050.0,1,60.0,30.0,40.0,0.0,low")
+        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
+        #expect(csv[1] == "1.0,1000.0,1,,,,,,,")
+        #expect(csv[6] == "6.0,1050.0,1,60.0,30.0,40.0,0.0,low,0.5,5.0")
 
         let json = try HistoryExport.render(session, as: .json)
         #expect(try JSONDecoder().decode(SessionReply.self, from: Data(json.utf8)) == session)
@@ -167,6 +170,10 @@ import Testing
         #expect(session.beats.count >= lastCommitted)
         #expect(session.beats.count % 50 == 0)
         #expect(session.session.summary?.beats == session.beats.count)
+        // The writer gives every beat a synchrony of 0.85 (following the pacer).
+        #expect(session.beats.allSatisfy { $0.synchrony == 0.85 && $0.synchronyPhaseDegrees == 12 })
+        #expect(abs((session.session.summary?.meanSynchrony ?? 0) - 0.85) < 1e-9)
+        #expect(session.session.summary?.followingShare == 1)
     }
 
     private func binaryDirectory() throws -> String {

@@ -13,7 +13,8 @@ enum Samples {
 
     static let summary = SessionSummary(
         meanHeartRateBPM: 61.2, rmssdMilliseconds: 48.5, sdnnMilliseconds: 62.0, meanCoherenceScore: 3.1,
-        secondsInLevel: LevelSeconds(low: 120.5, medium: 200, high: 279.5), beats: 612, artifacts: 4)
+        secondsInLevel: LevelSeconds(low: 120.5, medium: 200, high: 279.5), beats: 612, artifacts: 4,
+        meanSynchrony: 0.86, followingShare: 0.92)
 
     static let finishedSession = SessionRecord(
         id: 12, startedAt: Timestamp(unixMilliseconds: 1_795_420_800_000),
@@ -25,7 +26,8 @@ enum Samples {
 
     static let beat = BeatRecord(
         offsetSeconds: 64.693, rrMilliseconds: 1079, isNN: true, meanHeartRateBPM: 59.36, rmssdMilliseconds: 41.2,
-        sdnnMilliseconds: 57.2, coherenceScore: 1.35, coherenceLevel: .medium)
+        sdnnMilliseconds: 57.2, coherenceScore: 1.35, coherenceLevel: .medium, synchrony: 0.91,
+        synchronyPhaseDegrees: 14.5)
 
     static let status = StatusReply(
         state: .running, session: SessionProgress(id: 13, elapsedSeconds: 125.5, remainingSeconds: 474.5),

@@ -17,11 +17,19 @@ enum Fixtures {
         as: SessionRecord.self)
 
     static let finishedSession = decode(
-        #"{"end_reason":"completed","ended_at":"2026-11-23T08:10:00.250Z","id":12,"settings":{"duration_s":600,"rate_bpm":5.5,"ratio":"4:6","voice":"glide","volume":0.5},"started_at":"2026-11-23T08:00:00.000Z","summary":{"artifacts":4,"beats":612,"level_s":{"high":279.5,"low":120.5,"medium":200},"mean_coherence_score":3.1,"mean_hr_bpm":61.2,"rmssd_ms":48.5,"sdnn_ms":62}}"#,
+        #"{"end_reason":"completed","ended_at":"2026-11-23T08:10:00.250Z","id":12,"settings":{"duration_s":600,"rate_bpm":5.5,"ratio":"4:6","voice":"glide","volume":0.5},"started_at":"2026-11-23T08:00:00.000Z","summary":{"artifacts":4,"beats":612,"following_share":0.92,"level_s":{"high":279.5,"low":120.5,"medium":200},"mean_coherence_score":3.1,"mean_hr_bpm":61.2,"mean_synchrony":0.86,"rmssd_ms":48.5,"sdnn_ms":62}}"#,
         as: SessionRecord.self)
 
-    /// 600 beats: the heart rate swings with the breath, coherence rises from the 64th beat on,
-    /// and every 100th beat is an artifact.
+    /// The same session as recorded by a breathd that did not keep the synchrony.
+    static let finishedSessionWithoutSynchrony: SessionRecord = {
+        var record = finishedSession
+        record.summary?.meanSynchrony = nil
+        record.summary?.followingShare = nil
+        return record
+    }()
+
+    /// 600 beats: the heart rate swings with the breath, coherence and synchrony rise from the
+    /// 64th beat on, and every 100th beat is an artifact.
     static let sessionReply: SessionReply = {
         var beats: [BeatRecord] = []
         var time = 0.0
@@ -35,7 +43,9 @@ enum Fixtures {
                     offsetSeconds: (time * 1000).rounded() / 1000, rrMilliseconds: rr.rounded(), isNN: index % 100 != 99,
                     meanHeartRateBPM: warm ? 60 : nil, rmssdMilliseconds: warm ? 45 : nil, sdnnMilliseconds: warm ? 55 : nil,
                     coherenceScore: warm ? (score * 100).rounded() / 100 : nil,
-                    coherenceLevel: warm ? (score < 1 ? .low : score < 3 ? .medium : .high) : nil))
+                    coherenceLevel: warm ? (score < 1 ? .low : score < 3 ? .medium : .high) : nil,
+                    synchrony: warm ? (min(1, 0.3 + Double(index) / 600) * 100).rounded() / 100 : nil,
+                    synchronyPhaseDegrees: warm ? 20 : nil))
         }
         return SessionReply(session: finishedSession, beats: beats)
     }()

@@ -36,9 +36,9 @@ import Testing
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines == [
             "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
-                + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts",
-            "13,2026-11-23T10:33:20.000Z,,,,5.5,4:6,glide,0.5,,,,,,,,,",
-            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.25,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.1,120.5,200.0,279.5,612,4",
+                + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts,mean_synchrony,following_share",
+            "13,2026-11-23T10:33:20.000Z,,,,5.5,4:6,glide,0.5,,,,,,,,,,,",
+            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.25,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.1,120.5,200.0,279.5,612,4,0.86,0.92",
             "",
         ])
     }
@@ -50,12 +50,13 @@ import Testing
         }
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(Array(lines.prefix(6)) == [
+        #expect(Array(lines.prefix(7)) == [
             "session    12, completed after 10:00",
             "time       2026-11-23 08:00:00 to 08:10:00",
             "settings   10:00 at 5.5 breaths/min, ratio 4:6, voice glide, volume 50 %",
             "heart      mean 61.2 bpm, RMSSD 48.5 ms, SDNN 62.0 ms",
             "coherence  mean 3.10; high 4:40 (47 %), medium 3:20 (33 %), low 2:01 (20 %)",
+            "synchrony  0.86 (following the pacer 92 % of the time)",
             "beats      612 (4 artifacts)",
         ])
         let heart = try #require(lines.firstIndex(of: "heart rate (bpm, normal beats)"))
@@ -70,6 +71,18 @@ import Testing
         #expect(lines[coherence + 1].hasPrefix("4.5 ┤") && lines[coherence + 1].hasSuffix("█"))
         #expect(lines[coherence + 8].hasPrefix("1.0 ┤▁"))
         #expect(socket.handler.requests == [.session(.last)])
+    }
+
+    @Test func sessionWithoutSynchronyHasNoSynchronyRow() async throws {
+        let older = SessionReply(session: Fixtures.finishedSessionWithoutSynchrony, beats: Fixtures.sessionReply.beats)
+        let socket = try ServedSocket(handler: ScriptedHandler { _ in .session(older) })
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["session", "12", "--socket", socket.path])
+        }
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("beats      612 (4 artifacts)"))
+        #expect(!lines.contains { $0.hasPrefix("synchrony") })
     }
 
     @Test func sessionJSONIsTheDaemonsLine() async throws {
@@ -92,8 +105,9 @@ import Testing
         #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply))
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.count == 601)
-        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level")
-        #expect(lines[1] == "1.0,1000.0,1,,,,,")
+        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
+        #expect(lines[1] == "1.0,1000.0,1,,,,,,,")
+        #expect(lines[65].hasSuffix(",0.41,20.0"), "the 65th beat is the first with a synchrony: \(lines[65])")
         let decoded = try JSONDecoder().decode(SessionReply.self, from: Data(json.stdout.utf8))
         #expect(decoded == Fixtures.sessionReply)
     }

@@ -56,6 +56,7 @@ import Glibc
         let stored = try #require(try daemon.request(#"{"cmd":"session","id":\#(id)}"#)["beats"] as? [[String: Any]])
         let nnBeats = stored.filter { $0["nn"] as? Bool == true && ($0["rr_ms"] as? Double ?? 0) > 0 }.count
         let scored = stored.filter { $0["coherence_score"] != nil }.count
+        let synchronized = stored.filter { $0["synchrony"] != nil }.count
         #expect(nnBeats >= 40)
 
         let breathctl = DaemonHarness.binDirectory.appendingPathComponent("breathctl").path
@@ -68,6 +69,8 @@ import Glibc
         #expect(parser.parse(), "SVG parses: \(String(describing: parser.parserError))")
         #expect(counter.points["tachogram"] == nnBeats)
         #expect(counter.points["coherence"] == scored)
+        // Synchrony needs 64 s of beats: this short session may have none, and then no line.
+        #expect(counter.points["synchrony"] == (synchronized > 0 ? synchronized : nil))
         // The pacer curve spans the session's wall-clock length, sampled every 0.25 s.
         #expect((counter.points["breathing"] ?? 0) >= 24)
 

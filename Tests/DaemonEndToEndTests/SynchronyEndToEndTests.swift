@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// The whole loop without a person: `breathctl simulate --follow` breathes with the running
-/// daemon's pacer, and the daemon measures whether the heart follows it. Two daemons at once (one
-/// followed with a 45° lag, one ignored), about 80 s of real time.
+/// daemon's pacer, and the daemon measures whether the heart follows it, live and in the stored
+/// session. Two daemons at once (one followed with a 45° lag, one ignored), about 80 s of real time.
 @Suite(.serialized) struct SynchronyEndToEndTests {
     private struct Loop {
         let daemon: DaemonHarness
@@ -45,6 +45,18 @@ import Glibc
             return (mean, phases.isEmpty ? nil : atan2(y, x) * 180 / .pi)
         }
 
+        /// Stops the session and returns it as stored: its summary and every beat.
+        func storedSession() throws -> (summary: [String: Any], beats: [[String: Any]]) {
+            _ = try daemon.request(#"{"cmd":"stop"}"#)
+            var reply: [String: Any] = [:]
+            try waitUntil(timeoutSeconds: 15, "the session is stored") {
+                reply = try daemon.request(#"{"cmd":"session","id":"last"}"#)
+                return (reply["session"] as? [String: Any])?["summary"] != nil
+            }
+            let session = try #require(reply["session"] as? [String: Any])
+            return (try #require(session["summary"] as? [String: Any]), try #require(reply["beats"] as? [[String: Any]]))
+        }
+
         func stop() {
             kill(simulator.processIdentifier, SIGKILL)
             simulator.waitUntilExit()
@@ -67,5 +79,22 @@ import Glibc
         let error = abs(remainder(phase - 45, 360))
         #expect(error <= 15, "heart-rate lag measured \(phase)°, simulated 45°")
         #expect(ignored.synchrony >= 0 && ignored.synchrony < 0.3, "synchrony while breathing at 14/min: \(ignored.synchrony)")
+
+        // History keeps it: per beat, and in the summary as the mean over those beats. The session
+        // mean also covers the first measured windows, so the bounds have 0.05 of margin.
+        for (loop, following) in [(following, true), (ignoring, false)] {
+            let (summary, beats) = try loop.storedSession()
+            let values = beats.compactMap { $0["synchrony"] as? Double }
+            #expect(values.count >= 5, "beats with a synchrony: \(values.count) of \(beats.count)")
+            #expect(beats.filter { $0["synchrony"] != nil }.allSatisfy { $0["synchrony_phase_deg"] is Double })
+            let mean = try #require(summary["mean_synchrony"] as? Double)
+            let share = try #require(summary["following_share"] as? Double)
+            #expect(abs(mean - values.reduce(0, +) / Double(max(values.count, 1))) < 1e-9)
+            if following {
+                #expect(mean > 0.75 && share > 0.5, "stored while following: mean \(mean), share \(share)")
+            } else {
+                #expect(mean < 0.35 && share < 0.2, "stored while ignoring: mean \(mean), share \(share)")
+            }
+        }
     }
 }

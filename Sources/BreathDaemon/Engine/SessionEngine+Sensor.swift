@@ -95,6 +95,7 @@ extension SessionEngine {
         BeatRecord(
             offsetSeconds: offset, rrMilliseconds: rr, isNN: isNN, meanHeartRateBPM: snapshot.meanHeartRateBPM,
             rmssdMilliseconds: snapshot.rmssdMilliseconds, sdnnMilliseconds: snapshot.sdnnMilliseconds,
-            coherenceScore: snapshot.coherenceScore, coherenceLevel: snapshot.coherenceLevel)
+            coherenceScore: snapshot.coherenceScore, coherenceLevel: snapshot.coherenceLevel, synchrony: snapshot.synchrony,
+            synchronyPhaseDegrees: snapshot.synchronyPhaseDegrees)
     }
 }

@@ -1,0 +1,98 @@
+import BreathProtocol
+import Foundation
+import GRDB
+import Logging
+import Testing
+
+@testable import BreathDaemon
+
+/// A history database left by an older breathd upgrades in place when the store opens it.
+@Suite struct HistorySchemaTests {
+    let logger = Logger(label: "breathd-tests")
+
+    /// Applies the migrations up to `v1` only (released migrations are never edited, so this is
+    /// the schema an older breathd wrote) and stores a finished and an open session in it.
+    private func makeVersionOneDatabase(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try HistorySchema.migrator.migrate(queue, upTo: "v1: sessions and beats")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO session (id, started_at_ms, ended_at_ms, end_reason, duration_s, rate_bpm, ratio, voice, volume,
+                        mean_hr_bpm, rmssd_ms, sdnn_ms, mean_coherence_score, low_s, medium_s, high_s, beats, artifacts)
+                    VALUES (1, 1000000, 1300000, 'completed', 300, 6, '4:6', 'bowl', 0.4, 61.5, 42, 55, 2.5, 10, 20, 30, 3, 0);
+                    INSERT INTO session (id, started_at_ms, duration_s, rate_bpm, ratio, voice, volume)
+                    VALUES (2, 2000000, 300, 5.5, '1:1', 'glide', 0.5);
+                    INSERT INTO beat (session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level)
+                    VALUES (1, 1.0, 1000, 1, NULL, NULL, NULL, NULL, NULL),
+                        (1, 2.0, 980, 1, 61, 40, 50, 2.5, 'high'),
+                        (2, 1.0, 1000, 1, NULL, NULL, NULL, NULL, NULL),
+                        (2, 2.1, 1100, 0, 60, 41, 51, 1.0, 'medium');
+                    """)
+        }
+    }
+
+    @Test func versionOneDatabaseUpgradesKeepingItsRows() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = "\(directory.path)/history.sqlite"
+        try makeVersionOneDatabase(at: path)
+
+        let store = try HistoryStore(path: path, logger: logger)
+        #expect(try await store.appliedMigrations() == HistoryStoreTests.migrations)
+        #expect(try await store.integrityCheck() == "ok")
+
+        // Old rows read back unchanged, their synchrony unknown.
+        let finished = try #require(try await store.session(.id(1)))
+        #expect(finished.session.endReason == .completed)
+        #expect(finished.session.summary?.meanCoherenceScore == 2.5)
+        #expect(finished.session.summary?.meanSynchrony == nil && finished.session.summary?.followingShare == nil)
+        #expect(finished.beats.count == 2)
+        #expect(finished.beats[1].coherenceLevel == .high)
+        #expect(finished.beats.allSatisfy { $0.synchrony == nil && $0.synchronyPhaseDegrees == nil })
+
+        // The session the old daemon left open closes as before, without synchrony figures.
+        #expect(try await store.markOpenSessionsInterrupted() == [2])
+        let interrupted = try #require(try await store.session(.id(2)))
+        #expect(interrupted.session.summary?.beats == 2)
+        #expect(interrupted.session.summary?.meanSynchrony == nil)
+
+        // New sessions in the upgraded file keep their synchrony, per beat and in the summary.
+        let settings = SessionSettings(durationSeconds: 60, rateBreathsPerMinute: 6, ratio: .even, voice: .bowl, volume: 0.4)
+        let id = try await store.beginSession(startedAt: Timestamp(unixMilliseconds: 3_000_000), settings: settings)
+        let beats = [
+            BeatRecord(offsetSeconds: 1, rrMilliseconds: 1000, isNN: true, synchrony: 0.9, synchronyPhaseDegrees: 15),
+            BeatRecord(offsetSeconds: 2, rrMilliseconds: 1000, isNN: true, synchrony: 0.7, synchronyPhaseDegrees: -5.5),
+        ]
+        try await store.appendBeats(beats, to: id)
+        let summary = SessionSummarizer.summary(of: beats)
+        try await store.finishSession(id: id, endedAt: Timestamp(unixMilliseconds: 3_060_000), reason: .completed, summary: summary)
+        let recorded = try #require(try await store.session(.id(id)))
+        #expect(recorded.beats == beats)
+        #expect(recorded.session.summary == summary)
+        #expect(abs((summary.meanSynchrony ?? 0) - 0.8) < 1e-12)
+        #expect(summary.followingShare == 0.5)
+    }
+
+    @Test func upgradeAddsNullableColumns() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = "\(directory.path)/history.sqlite"
+        try makeVersionOneDatabase(at: path)
+        _ = try HistoryStore(path: path, logger: logger)
+
+        let queue = try DatabaseQueue(path: path)
+        try queue.read { db in
+            let beatColumns = try db.columns(in: "beat")
+            let sessionColumns = try db.columns(in: "session")
+            for name in ["synchrony", "synchrony_phase_deg"] {
+                let column = try #require(beatColumns.first { $0.name == name }, "beat.\(name)")
+                #expect(column.type == "REAL" && !column.isNotNull)
+            }
+            for name in ["mean_synchrony", "following_share"] {
+                let column = try #require(sessionColumns.first { $0.name == name }, "session.\(name)")
+                #expect(column.type == "REAL" && !column.isNotNull)
+            }
+        }
+    }
+}

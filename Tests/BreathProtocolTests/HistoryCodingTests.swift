@@ -1,0 +1,62 @@
+import BreathProtocol
+import Foundation
+import Testing
+
+/// Beats and summaries carry the breath-heart synchrony when known, and records written before
+/// it was kept still decode.
+@Suite struct HistoryCodingTests {
+    private func object(_ value: some Encodable) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as? [String: Any])
+    }
+
+    @Test func beatWithSynchronyRoundTripsUnderItsKeys() throws {
+        let beat = Samples.beat
+        #expect(try JSONDecoder().decode(BeatRecord.self, from: JSONEncoder().encode(beat)) == beat)
+        let keys = try object(beat)
+        #expect(keys["synchrony"] as? Double == 0.91)
+        #expect(keys["synchrony_phase_deg"] as? Double == 14.5)
+    }
+
+    @Test func beatWithoutSynchronyOmitsTheKeys() throws {
+        let beat = BeatRecord(offsetSeconds: 1, rrMilliseconds: 812.5, isNN: false, coherenceScore: 1.2)
+        #expect(try JSONDecoder().decode(BeatRecord.self, from: JSONEncoder().encode(beat)) == beat)
+        let keys = try object(beat)
+        #expect(keys["synchrony"] == nil && keys["synchrony_phase_deg"] == nil)
+    }
+
+    @Test func olderBeatsDecodeWithoutSynchrony() throws {
+        let old = #"{"coherence_level":"medium","coherence_score":1.35,"mean_hr_bpm":59.36,"nn":true,"rmssd_ms":41.2,"rr_ms":1079,"sdnn_ms":57.2,"t":64.693}"#
+        let beat = try JSONDecoder().decode(BeatRecord.self, from: Data(old.utf8))
+        #expect(beat.coherenceScore == 1.35)
+        #expect(beat.synchrony == nil && beat.synchronyPhaseDegrees == nil)
+        let explicitNull = #"{"nn":true,"rr_ms":1000,"t":1,"synchrony":null,"synchrony_phase_deg":null}"#
+        #expect(try JSONDecoder().decode(BeatRecord.self, from: Data(explicitNull.utf8)).synchrony == nil)
+    }
+
+    @Test func summaryWithSynchronyRoundTripsUnderSnakeCaseKeys() throws {
+        let summary = Samples.summary
+        #expect(try JSONDecoder().decode(SessionSummary.self, from: JSONEncoder().encode(summary)) == summary)
+        let keys = try object(summary)
+        #expect(keys["mean_synchrony"] as? Double == 0.86)
+        #expect(keys["following_share"] as? Double == 0.92)
+    }
+
+    @Test func summaryWithoutSynchronyOmitsTheKeysAndOlderOnesDecode() throws {
+        let summary = SessionSummary(meanHeartRateBPM: 61.2, beats: 612, artifacts: 4)
+        #expect(try JSONDecoder().decode(SessionSummary.self, from: JSONEncoder().encode(summary)) == summary)
+        let keys = try object(summary)
+        #expect(keys["mean_synchrony"] == nil && keys["following_share"] == nil)
+
+        let old = #"{"artifacts":4,"beats":612,"level_s":{"high":279.5,"low":120.5,"medium":200},"mean_coherence_score":3.1,"mean_hr_bpm":61.2,"rmssd_ms":48.5,"sdnn_ms":62}"#
+        let decoded = try JSONDecoder().decode(SessionSummary.self, from: Data(old.utf8))
+        #expect(decoded.meanCoherenceScore == 3.1)
+        #expect(decoded.meanSynchrony == nil && decoded.followingShare == nil)
+    }
+
+    @Test func followingThresholdsMatchTheLiveWording() {
+        #expect(PacerFollowing(synchrony: 0.81) == .yes)
+        #expect(PacerFollowing(synchrony: 0.8) == .partly)
+        #expect(PacerFollowing(synchrony: 0.3) == .partly)
+        #expect(PacerFollowing(synchrony: 0.29) == .no)
+    }
+}
