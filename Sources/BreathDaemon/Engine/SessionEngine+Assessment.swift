@@ -71,6 +71,8 @@ extension SessionEngine {
         if run.stage == .pacing { publishPhaseIfChanged(&session) }
         var entered = false
         if run.isStageOver(now: now) {
+            // The chime has had its time; without a device its playback would wait for one forever.
+            if run.stage == .announcing && player.status.state != .idle { player.stop() }
             switch run.stage {
             case .announcing where player.status.state == .idle:
                 run.beginPacing(at: now)
