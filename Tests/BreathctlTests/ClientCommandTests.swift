@@ -118,6 +118,12 @@ import Testing
         (["history", "--json", "--csv"], "--json and --csv exclude each other."),
         (["session", "first"], "The value 'first' is invalid for '<id|last>'"),
         (["export", "last", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
+        (["set", "rate", "resonant"], "rate must be a number (got resonant)."),
+        (["assess", "--rates", "6"], "--rates must list 2 to 10 rates (got 1)."),
+        (["assess", "--rates", "6,8"], "--rates must be between 4.0 and 7.0 breaths per minute (got 8)."),
+        (["assess", "--rates", "6,,5"], "--rates must be a number (got )."),
+        (["assess", "--minutes-per-rate", "0.5"], "--minutes-per-rate must be between 1 and 10 minutes (got 0.5)."),
+        (["assess", "--rest-seconds", "600"], "--rest-seconds must be between 0 and 300 seconds (got 600)."),
     ])
     func invalidOptionsAreRefusedWithTheAcceptedRange(arguments: [String], message: String) async throws {
         // No daemon needed: the arguments are checked before connecting.

@@ -13,6 +13,12 @@ import Testing
         .level(LevelEvent(level: .high, previous: .medium, coherenceScore: 4.2)),
         .sensor(SensorEvent(state: .lost, device: "/dev/ttyUSB0", format: "rr", message: "device unplugged")),
         .audio(AudioEvent(state: .recovering, device: "default", xruns: 2, message: "xrun")),
+        .assess(AssessmentProgress(session: 14, stage: .pacing, step: 2, steps: 5, rateBreathsPerMinute: 6, stageRemainingSeconds: 71.5)),
+        .assess(AssessmentProgress(session: 14, stage: .resting, step: 2, steps: 5, rateBreathsPerMinute: 6, stageRemainingSeconds: 30)),
+        .assess(
+            AssessmentProgress(
+                session: 14, stage: .finished, step: 5, steps: 5, rateBreathsPerMinute: 4.5, stageRemainingSeconds: 0,
+                result: AssessmentResult(steps: [], resonanceRateBPM: 5.5, minutesPerRate: 2, restSeconds: 30))),
         .sessionEvent(SessionEvent(event: .paused, session: Fixtures.runningSession)),
         .sessionEvent(SessionEvent(event: .finished, session: Fixtures.finishedSession)),
     ]
@@ -45,6 +51,9 @@ import Testing
             "coherence level high (score 4.20, was medium)",
             "sensor lost /dev/ttyUSB0 (rr): device unplugged",
             "audio recovering on default, 2 xruns: xrun",
+            "assessment 14: step 2/5 at 6 breaths/min: breathe with the pacer, 1:12 left",
+            "assessment 14: step 2/5 at 6 breaths/min done; rest, 0:30 until the next rate",
+            "assessment 14: finished: resonance rate 5.5 breaths/min",
             "session 13 paused",
             "session 12 finished (completed): mean HR 61.2 bpm, mean coherence 3.10, high coherence 4:40 (47 %)",
         ])
