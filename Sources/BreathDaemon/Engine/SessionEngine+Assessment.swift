@@ -30,17 +30,10 @@ extension SessionEngine {
         let record = SessionSettings(
             durationSeconds: plannedSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
             voice: choice.voice, volume: choice.volume)
-        await waitForAudioToFinish()
         let id: Int64
-        do {
-            id = try await recorder.begin(startedAt: startedAt, settings: record, kind: .assessment)
-        } catch {
-            return .error("assess: history is unavailable: \(error)")
-        }
-        guard case .idle = state else {
-            try? await recorder.finish(
-                endedAt: Timestamp(unixSeconds: Date().timeIntervalSince1970), reason: .stopped, summary: SessionSummary())
-            return .error("assess: session \(state.session?.id ?? 0) is already running; stop it first")
+        switch await beginRecording(startedAt: startedAt, settings: record, kind: .assessment, command: "assess") {
+        case .success(let recorded): id = recorded
+        case .failure(let refusal): return refusal.reply
         }
         let now = clock.now
         let pattern = (try? choice.settings().pattern) ?? .standard

@@ -38,17 +38,10 @@ extension SessionEngine {
         let record = SessionSettings(
             durationSeconds: durationSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
             voice: choice.voice, volume: choice.volume)
-        await waitForAudioToFinish()
         let id: Int64
-        do {
-            id = try await recorder.begin(startedAt: startedAt, settings: record)
-        } catch {
-            return .error("start: history is unavailable: \(error)")
-        }
-        // Another client may have started a session while history was written.
-        guard case .idle = state else {
-            await closeUnplayed(id: id)
-            return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
+        switch await beginRecording(startedAt: startedAt, settings: record, kind: .session, command: "start") {
+        case .success(let recorded): id = recorded
+        case .failure(let refusal): return refusal.reply
         }
         do {
             try player.start(PlaybackSession(output: outputConfiguration, settings: settings, fades: fades))
@@ -63,6 +56,30 @@ extension SessionEngine {
         logger.info("session started", metadata: ["session": "\(id)", "minutes": "\(durationSeconds / 60)", "rate": "\(choice.rateBreathsPerMinute)"])
         events.publish(.sessionEvent(SessionEvent(event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record))))
         return .ok(OKReply(message: "session \(id) started", session: id))
+    }
+
+    struct Refusal: Error {
+        var reply: ServerMessage
+    }
+
+    /// Opens the session in history once the last playback's audio has ended; refused when
+    /// history fails or another client started a session meanwhile.
+    func beginRecording(
+        startedAt: Timestamp, settings: SessionSettings, kind: SessionKind, command: String
+    ) async -> Result<Int64, Refusal> {
+        await waitForAudioToFinish()
+        let id: Int64
+        do {
+            id = try await recorder.begin(startedAt: startedAt, settings: settings, kind: kind)
+        } catch {
+            return .failure(Refusal(reply: .error("\(command): history is unavailable: \(error)")))
+        }
+        // Another client may have started a session while history was written.
+        guard case .idle = state else {
+            await closeUnplayed(id: id)
+            return .failure(Refusal(reply: .error("\(command): session \(state.session?.id ?? 0) is already running; stop it first")))
+        }
+        return .success(id)
     }
 
     /// A session begun in history that never played: closed at once as stopped.
