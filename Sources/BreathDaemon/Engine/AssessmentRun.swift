@@ -18,8 +18,10 @@ struct AssessmentRun: Sendable {
     private(set) var stageStarted: ContinuousClock.Instant
     /// The step's beats while it is paced.
     private(set) var updates: [BeatUpdate] = []
-    /// Beat-clock seconds at which the step's pacer began (its first sample), fixed at the step's
-    /// first beat from how long the pacer had played by then.
+    /// Beat-clock seconds at which the step's pacer began (its first sample): each beat's time
+    /// less how long the pacer had played when it arrived. A beat can arrive late (a sensor that
+    /// sends in bursts, the format detection holding the first lines) but never early, so the
+    /// largest of these estimates is the truest.
     private(set) var cycleStartSeconds: Double?
     private(set) var figures: [ResonanceFigures] = []
 
@@ -72,7 +74,8 @@ struct AssessmentRun: Sendable {
     /// when the beat arrived.
     mutating func add(_ update: BeatUpdate, pacerSeconds: Double) {
         guard stage == .pacing else { return }
-        if cycleStartSeconds == nil { cycleStartSeconds = update.timeSeconds - pacerSeconds }
+        let estimate = update.timeSeconds - pacerSeconds
+        cycleStartSeconds = max(cycleStartSeconds ?? estimate, estimate)
         updates.append(update)
     }
 
