@@ -39,6 +39,12 @@ final class NotificationAgent {
 
     /// Never returns: each lost connection is followed by waiting and connecting again.
     func run() -> Never {
+        // Read once, outside the endless loop: with `self.socketPath` copied inside this exit-less
+        // loop, Swift 6.3.1's loop-invariant code motion (-O) never finished on `run()` and
+        // `swift build -c release` of breathctl ran for over half an hour (a compiler bug, in
+        // the same pass and release as swiftlang/swift#88618). Keep property reads of non-trivial
+        // type out of this loop.
+        let socketPath = self.socketPath
         var backoffSeconds = 0.5
         var reportedAbsence = false
         while true {
