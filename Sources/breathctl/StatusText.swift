@@ -5,7 +5,7 @@ enum StatusText {
     static func render(_ status: StatusReply) -> String {
         let rows: [(String, String)] = [
             ("state", state(status)),
-            ("pacer", pacer(status.pacer, state: status.state)),
+            ("pacer", pacer(status.pacer, state: status.state, pacing: status.assessment.map { $0.stage == .pacing } ?? true)),
         ] + (status.assessment.map { [("assessment", AssessmentText.progress($0, stageSecondsLeft: $0.stageRemainingSeconds))] } ?? []) + [
             ("heart", heart(status.hrv, beats: status.sensor.beats)),
             ("coherence", coherence(status.hrv)),
@@ -22,10 +22,11 @@ enum StatusText {
             + "\(Readable.duration(seconds: session.remainingSeconds, rounding: .up)) left"
     }
 
-    static func pacer(_ pacer: PacerStatus, state: DaemonState) -> String {
+    /// `pacing`: false between an assessment's paced parts, when there is no breath to show.
+    static func pacer(_ pacer: PacerStatus, state: DaemonState, pacing: Bool = true) -> String {
         var text = "\(Readable.setting(pacer.rateBreathsPerMinute)) breaths/min\(rateSource(pacer)), ratio \(pacer.ratio), "
             + "voice \(pacer.voice.rawValue), volume \(Readable.percent(share: pacer.volume))"
-        if state == .running || state == .paused || state == .stopping {
+        if state != .idle && pacing {
             text += "; \(phaseName(pacer.phase)) \(Readable.percent(share: pacer.progress)), breath \(pacer.cycle)"
         }
         return text
