@@ -86,6 +86,17 @@ public struct PhaseEvent: Sendable, Equatable, Codable {
     }
 }
 
+/// Who started a session: the reminder a notification gives only makes sense when the person did
+/// not just start it at their own terminal.
+public enum SessionOrigin: String, Sendable, Codable, CaseIterable {
+    /// `session.autostart` in the configuration.
+    case autostart
+    /// A client run from a terminal (`breathctl start` typed by the person).
+    case terminal
+    /// Any other client: a timer, a script, another program.
+    case client
+}
+
 /// A session started, paused, resumed or ended; `finished` carries the record with its summary.
 public struct SessionEvent: Sendable, Equatable, Codable {
     public enum Change: String, Sendable, Codable, CaseIterable {
@@ -94,10 +105,18 @@ public struct SessionEvent: Sendable, Equatable, Codable {
 
     public var event: Change
     public var session: SessionRecord
+    /// Present on `started`.
+    public var startedBy: SessionOrigin?
 
-    public init(event: Change, session: SessionRecord) {
+    public init(event: Change, session: SessionRecord, startedBy: SessionOrigin? = nil) {
         self.event = event
         self.session = session
+        self.startedBy = startedBy
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, session
+        case startedBy = "started_by"
     }
 }
 

@@ -49,11 +49,14 @@ public struct StartOptions: Sendable, Equatable {
     public var ratio: BreathRatio?
     public var voice: Voice?
     public var volume: Double?
+    /// The client runs at the person's terminal (so a desktop reminder would be noise).
+    public var interactive: Bool?
 
     public init(
         minutes: Double? = nil, rateBreathsPerMinute: Double? = nil, ratio: BreathRatio? = nil,
-        voice: Voice? = nil, volume: Double? = nil
+        voice: Voice? = nil, volume: Double? = nil, interactive: Bool? = nil
     ) {
+        self.interactive = interactive
         self.minutes = minutes
         self.rateBreathsPerMinute = rateBreathsPerMinute
         self.ratio = ratio

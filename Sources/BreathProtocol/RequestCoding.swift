@@ -29,7 +29,8 @@ extension Request: Codable {
                         "rate", in: ArgumentLimits.rateBreathsPerMinute, unit: "breaths per minute"),
                     ratio: try arguments.ratio("ratio"),
                     voice: try arguments.voice("voice"),
-                    volume: try arguments.number("volume", in: ArgumentLimits.volume, unit: nil)))
+                    volume: try arguments.number("volume", in: ArgumentLimits.volume, unit: nil),
+                    interactive: try arguments.bool("interactive")))
         case .set:
             self = .set(try arguments.setting())
         case .history:
@@ -59,6 +60,7 @@ extension Request: Codable {
             try container.encodeIfPresent(options.ratio, forKey: ArgumentKey("ratio"))
             try container.encodeIfPresent(options.voice, forKey: ArgumentKey("voice"))
             try container.encodeIfPresent(options.volume, forKey: ArgumentKey("volume"))
+            try container.encodeIfPresent(options.interactive, forKey: ArgumentKey("interactive"))
         case .set(let setting):
             try container.encode(setting.key.rawValue, forKey: ArgumentKey("key"))
             switch setting {
@@ -167,6 +169,12 @@ struct ArgumentReader {
             throw bad(name, value, "must be a whole number between \(range.lowerBound) and \(range.upperBound)")
         }
         return Int(number)
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let value = values[name], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw bad(name, value, "must be true or false") }
+        return flag
     }
 
     func ratio(_ name: String) throws -> BreathRatio? {

@@ -49,7 +49,7 @@ public enum RequestError: Error, Sendable, Equatable, CustomStringConvertible {
 enum RequestArguments {
     static func accepted(by command: Request.Command) -> [String] {
         switch command {
-        case .start: ["minutes", "rate", "ratio", "voice", "volume"]
+        case .start: ["minutes", "rate", "ratio", "voice", "volume", "interactive"]
         case .set: ["key", "value"]
         case .history: ["limit"]
         case .session: ["id"]

@@ -13,6 +13,12 @@ struct NotificationPolicy {
     /// Minutes of unbroken high coherence worth a notification; nil: off.
     var highCoherenceMinutes: Double?
     var quietHours: QuietHours?
+
+    /// The reminder: for sessions the person did not just start at their terminal (a timer, a
+    /// script, autostart), never for an assessment, which is followed at the terminal.
+    func notifiesStart(of event: SessionEvent) -> Bool {
+        sessionStart && event.startedBy != .terminal && event.session.kind != .assessment
+    }
 }
 
 /// Watches breathd and turns its events into notifications; reconnects with backoff forever.
@@ -96,7 +102,7 @@ final class NotificationAgent {
             case .started:
                 sessionRunning = true
                 resetCoherence()
-                if policy.sessionStart { send(NotificationTexts.started(event.session), kind: .sessionStarted) }
+                if policy.notifiesStart(of: event) { send(NotificationTexts.started(event.session), kind: .sessionStarted) }
             case .finished:
                 sessionRunning = false
                 resetCoherence()

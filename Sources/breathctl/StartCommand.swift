@@ -1,5 +1,6 @@
 import ArgumentParser
 import BreathProtocol
+import Foundation
 
 struct StartCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct StartCommand: DaemonCommand {
     func run(with client: DaemonClient) throws(CommandFailure) {
         let options = StartOptions(
             minutes: minutes, rateBreathsPerMinute: rate, ratio: ratio.flatMap(BreathRatio.init(parsing:)), voice: voice,
-            volume: volume)
+            volume: volume, interactive: isatty(STDIN_FILENO) == 1 ? true : nil)
         let reply = try client.request(.start(options))
         guard case .ok(let ok) = reply.message else { throw .unexpected(reply, to: .start) }
         if json { return StandardOutput.write(reply.line + "\n") }

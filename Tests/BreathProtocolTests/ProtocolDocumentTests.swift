@@ -46,7 +46,7 @@ import Testing
         })
         #expect(settings == Set(Setting.Key.allCases))
         let sessionEvents = lines.filter { $0.hasPrefix("{\"class\":\"SESSION\",\"event\"") }
-        #expect(sessionEvents.count == 2)
+        #expect(sessionEvents.count == 3)
     }
 
     @Test func documentedErrorsAreTheOnesSent() throws {

@@ -51,7 +51,7 @@ import Testing
         #expect(RequestError.unknownCommand("STATUS").description.contains("did you mean \"status\"?"))
         #expect(error(#"{"cmd":3}"#) == .badArgument(command: "request", name: "cmd", value: "3", reason: "must be a string, one of status, watch, start, stop, pause, resume, set, history, session, assess"))
         #expect(error(#"{"cmd":"stop","now":true}"#) == .unknownArgument(command: "stop", name: "now"))
-        #expect(error(#"{"cmd":"start","minuts":3}"#)?.description == "start: unknown argument \"minuts\"; accepted: minutes, rate, ratio, voice, volume")
+        #expect(error(#"{"cmd":"start","minuts":3}"#)?.description == "start: unknown argument \"minuts\"; accepted: minutes, rate, ratio, voice, volume, interactive")
     }
 
     @Test func argumentErrorsStateTheAcceptedRange() {

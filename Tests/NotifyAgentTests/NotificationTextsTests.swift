@@ -22,6 +22,19 @@ import Testing
         #expect(notification.body == "10 min at 5.5 breaths/min (inhale:exhale 4:6). Follow the pacer.")
     }
 
+    @Test func theReminderIsForSessionsNotStartedAtTheTerminal() {
+        let policy = NotificationPolicy()
+        #expect(policy.notifiesStart(of: SessionEvent(event: .started, session: record, startedBy: .client)))
+        #expect(policy.notifiesStart(of: SessionEvent(event: .started, session: record, startedBy: .autostart)))
+        // From an older daemon that does not say.
+        #expect(policy.notifiesStart(of: SessionEvent(event: .started, session: record)))
+        #expect(!policy.notifiesStart(of: SessionEvent(event: .started, session: record, startedBy: .terminal)))
+        var assessment = record
+        assessment.kind = .assessment
+        #expect(!policy.notifiesStart(of: SessionEvent(event: .started, session: assessment, startedBy: .client)))
+        #expect(!NotificationPolicy(sessionStart: false).notifiesStart(of: SessionEvent(event: .started, session: record, startedBy: .client)))
+    }
+
     @Test func problemsAreNormalUrgency() {
         let lost = NotificationTexts.sensorLost(SensorEvent(state: .lost, device: "/dev/ttyUSB0", format: "rr", message: "device unplugged"))
         #expect(lost.urgency == .normal && lost.body.hasPrefix("/dev/ttyUSB0: device unplugged."))

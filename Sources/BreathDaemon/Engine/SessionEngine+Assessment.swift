@@ -49,7 +49,7 @@ extension SessionEngine {
                 "session": "\(id)", "rates": "\(options.rates.map(formatRate).joined(separator: ","))",
                 "minutesPerRate": "\(options.minutesPerRate)", "restSeconds": "\(options.restSeconds)",
             ])
-        events.publish(.sessionEvent(SessionEvent(event: .started, session: self.record(of: session))))
+        events.publish(.sessionEvent(SessionEvent(event: .started, session: self.record(of: session), startedBy: .client)))
         publishAssessment(session, now: now)
         let minutes = Int((plannedSeconds / 60).rounded(.up))
         return .ok(OKReply(

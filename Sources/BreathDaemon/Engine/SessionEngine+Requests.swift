@@ -7,7 +7,7 @@ extension SessionEngine {
     public func reply(to request: Request, from peer: PeerCredentials) async -> ServerMessage {
         switch request {
         case .status: return .status(status())
-        case .start(let options): return await start(options)
+        case .start(let options): return await start(options, origin: options.interactive == true ? .terminal : .client)
         case .stop: return stop()
         case .pause: return pause()
         case .resume: return await resume()
@@ -20,7 +20,7 @@ extension SessionEngine {
         }
     }
 
-    func start(_ options: StartOptions) async -> ServerMessage {
+    func start(_ options: StartOptions, origin: SessionOrigin) async -> ServerMessage {
         if case .ending = state { await waitForAudioToFinish() }
         guard case .idle = state else {
             return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
@@ -54,7 +54,8 @@ extension SessionEngine {
             clock: PacerClock(pattern: settings.pattern, sampleRate: configuration.audio.sampleRateHz, now: clock.now), now: clock.now)
         state = .running(session)
         logger.info("session started", metadata: ["session": "\(id)", "minutes": "\(durationSeconds / 60)", "rate": "\(choice.rateBreathsPerMinute)"])
-        events.publish(.sessionEvent(SessionEvent(event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record))))
+        events.publish(.sessionEvent(SessionEvent(
+            event: .started, session: SessionRecord(id: id, startedAt: startedAt, settings: record), startedBy: origin)))
         return .ok(OKReply(message: "session \(id) started", session: id))
     }
 

@@ -83,7 +83,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     public func run() async throws {
         if configuration.pacer.rateFromResonance { await takeResonanceRate() }
         if configuration.session.autostart {
-            let reply = await start(StartOptions())
+            let reply = await start(StartOptions(), origin: .autostart)
             logger.info("autostart", metadata: ["reply": "\(reply.messageClass)"])
         }
         // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
