@@ -13,8 +13,8 @@ import Testing
     let options = AssessOptions(rates: [6, 5, 4], minutesPerRate: 2, restSeconds: 10)
 
     /// The updates of `seconds` of beats from a model heart that swings most at 5 breaths per minute,
-    /// breathing with a pacer at `rate` that started at beat time `start`.
-    private func beats(rate: Double, seconds: Double, engine: inout HRVEngine, start: Double) -> [BeatUpdate] {
+    /// breathing with a pacer at `rate`.
+    private func beats(rate: Double, seconds: Double, engine: inout HRVEngine) -> [BeatUpdate] {
         var settings = BreathFollowingHeart.Configuration()
         settings.resonanceRatePerMinute = 5
         var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
@@ -25,7 +25,6 @@ import Testing
             elapsed += rr / 1000
             if let update = engine.add(rrMilliseconds: rr) { updates.append(update) }
         }
-        _ = start
         return updates
     }
 
@@ -43,7 +42,7 @@ import Testing
             #expect(run.isStageOver(now: now))
             run.beginPacing(at: now)
             #expect(run.stage == .pacing && run.stageRemainingSeconds(now: now) == 120)
-            let updates = beats(rate: rate, seconds: 120, engine: &engine, start: 0)
+            let updates = beats(rate: rate, seconds: 120, engine: &engine)
             // Beats arrive 0.4 s after the pacer's clock says they happened, the first three 3 s
             // later still (held back, as format detection does): the step's start comes out right.
             let pacerStart = updates[0].timeSeconds - 0.5
@@ -87,7 +86,7 @@ import Testing
         var run = AssessmentRun(options: options, now: clock.now)
         run.beginPacing(at: clock.now)
         var engine = HRVEngine()
-        for update in beats(rate: 6, seconds: 120, engine: &engine, start: 0) { run.add(update, pacerSeconds: 0) }
+        for update in beats(rate: 6, seconds: 120, engine: &engine) { run.add(update, pacerSeconds: 0) }
         run.endPacing(at: clock.now, inhaleShare: 0.5)
         #expect(run.result.steps.count == 1)
         #expect(run.result.resonanceRateBPM == nil)
