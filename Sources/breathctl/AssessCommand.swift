@@ -83,7 +83,7 @@ struct AssessCommand: DaemonCommand {
             switch message {
             case .assess(let progress) where progress.session == id:
                 if progress.stage == .finished, let result = progress.result {
-                    StandardOutput.write(json ? line + "\n" : AssessmentText.table(result) + "\n")
+                    StandardOutput.write(json ? line + "\n" : AssessmentText.table(result, complete: true) + "\n")
                     return
                 }
                 if !json { StandardOutput.write(AssessmentText.progress(progress, stageSecondsLeft: progress.stageRemainingSeconds) + "\n") }

@@ -18,7 +18,7 @@ enum AssessmentText {
 
     /// One row per rate, the chosen one marked, then the choice in words. `labels` (file names of
     /// `analyze --assess`) end each row when given.
-    static func table(_ steps: [AssessmentStep], chosen: Int?, labels: [String]? = nil) -> String {
+    static func table(_ steps: [AssessmentStep], chosen: Int?, labels: [String]? = nil, complete: Bool = true) -> String {
         func column(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(width - s.count, 0)) + s }
         var lines = ["rate/min  peak-to-trough bpm  LF at pacer ms²  coherence  synchrony  phase °" + (labels == nil ? "" : "  file")]
         for (i, step) in steps.enumerated() {
@@ -30,19 +30,17 @@ enum AssessmentText {
         }
         if let chosen {
             lines.append("resonance rate: \(fixed(steps[chosen].rateBreathsPerMinute, 1)) breaths/min")
+        } else if !complete {
+            lines.append("resonance rate: none (the assessment ended before every rate was paced)")
         } else {
             lines.append("resonance rate: none (no rate has two beats in a breath cycle after settling)")
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The table of a stored or just finished assessment.
-    static func table(_ result: AssessmentResult) -> String {
+    /// The table of a stored or just finished assessment; `complete` when it paced every rate.
+    static func table(_ result: AssessmentResult, complete: Bool) -> String {
         let chosen = result.resonanceRateBPM.flatMap { rate in result.steps.firstIndex { $0.rateBreathsPerMinute == rate } }
-        var text = table(result.steps, chosen: chosen)
-        if result.resonanceRateBPM == nil && !result.steps.isEmpty && result.steps.count < 2 {
-            text += "\n(the assessment ended before every rate was paced)"
-        }
-        return text
+        return table(result.steps, chosen: chosen, complete: complete)
     }
 }

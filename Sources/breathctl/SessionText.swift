@@ -7,7 +7,7 @@ enum SessionText {
         var lines = summary(reply.session)
         if let assessment = reply.assessment {
             lines.append("")
-            lines.append(AssessmentText.table(assessment))
+            lines.append(AssessmentText.table(assessment, complete: reply.session.endReason == .completed))
         }
         let heartRate = reply.beats.filter { $0.isNN && $0.rrMilliseconds > 0 }
             .map { TerminalChart.Point(x: $0.offsetSeconds, y: 60_000 / $0.rrMilliseconds) }

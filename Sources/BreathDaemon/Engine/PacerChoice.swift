@@ -59,6 +59,13 @@ struct PacerChoice: Sendable, Equatable {
         if let volume = options.volume { self.volume = volume }
     }
 
+    /// The settings history records for a session of `durationSeconds` paced by this choice.
+    func sessionSettings(durationSeconds: Double) -> SessionSettings {
+        SessionSettings(
+            durationSeconds: durationSeconds, rateBreathsPerMinute: rateBreathsPerMinute, ratio: ratio, voice: voice,
+            volume: volume)
+    }
+
     mutating func setRate(_ rate: Double, source: RateSource) {
         rateBreathsPerMinute = rate
         rateSource = source

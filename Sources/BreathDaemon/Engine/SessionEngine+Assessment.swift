@@ -27,9 +27,7 @@ extension SessionEngine {
         }
         let plannedSeconds = options.plannedSeconds + Double(options.rates.count) * AssessmentRun.announceSeconds
         let startedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
-        let record = SessionSettings(
-            durationSeconds: plannedSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
-            voice: choice.voice, volume: choice.volume)
+        let record = choice.sessionSettings(durationSeconds: plannedSeconds)
         let id: Int64
         switch await beginRecording(startedAt: startedAt, settings: record, kind: .assessment, command: "assess") {
         case .success(let recorded): id = recorded

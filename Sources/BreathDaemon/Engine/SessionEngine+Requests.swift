@@ -35,9 +35,7 @@ extension SessionEngine {
         }
         let durationSeconds = (options.minutes ?? configuration.session.durationMinutes) * 60
         let startedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
-        let record = SessionSettings(
-            durationSeconds: durationSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
-            voice: choice.voice, volume: choice.volume)
+        let record = choice.sessionSettings(durationSeconds: durationSeconds)
         let id: Int64
         switch await beginRecording(startedAt: startedAt, settings: record, kind: .session, command: "start") {
         case .success(let recorded): id = recorded

@@ -254,9 +254,7 @@ struct ActiveSession: Sendable {
     }
 
     var settings: SessionSettings {
-        SessionSettings(
-            durationSeconds: durationSeconds, rateBreathsPerMinute: choice.rateBreathsPerMinute, ratio: choice.ratio,
-            voice: choice.voice, volume: choice.volume)
+        choice.sessionSettings(durationSeconds: durationSeconds)
     }
 
     /// Seconds of the session played so far (pauses excluded).
