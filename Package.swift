@@ -92,6 +92,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "synthbench", dependencies: ["Pacer"]),
+        // The resident-memory floor GRDB sets under the daemon (`breathbench daemon` runs it).
+        .executableTarget(
+            name: "breathbench-grdb-floor",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Test helper: writes history in a loop until it is killed (crash-safety test).
         .executableTarget(
             name: "breathd-history-writer",

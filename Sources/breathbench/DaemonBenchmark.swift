@@ -102,8 +102,31 @@ struct DaemonBenchmark: ParsableCommand {
         let percent = 100 * cpu / wall
         print("real-time session, \(watching) watchers, \(format(wall, digits: 1)) s: CPU \(format(cpu, digits: 3)) s = \(format(percent)) % of one core; "
             + "RSS \(format(Double(rss) / 1024, digits: 1)) MB (peak \(format(Double(peak) / 1024, digits: 1)) MB); audio \(audioState), \(xruns) xruns")
+        guard let memory = ResidentMemory(pid: daemon.processIdentifier) else { throw ValidationError("Cannot read breathd's /proc/PID/smaps.") }
+        print("breathd's \(memory.summary)")
+        let floor = try grdbFloorKilobytes(binaries: binaries, directory: directory)
+        print("floor: a program doing nothing but GRDB (WAL, a write, a read) is resident at \(megabytes(floor)) MB")
         print("RESULT startup_ms=\(format(startupMilliseconds)) status_rtt_p50_us=\(format(p50)) status_rtt_p99_us=\(format(p99)) "
-            + "cpu_percent=\(format(percent)) rss_mb=\(format(Double(rss) / 1024, digits: 1)) xruns=\(xruns)")
+            + "cpu_percent=\(format(percent)) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
+            + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns)")
+    }
+
+    private func megabytes(_ kilobytes: Int) -> String { format(Double(kilobytes) / 1024, digits: 1) }
+
+    /// Resident kB of `breathbench-grdb-floor` once it has written and read its database.
+    private func grdbFloorKilobytes(binaries: URL, directory: URL) throws -> Int {
+        let process = Process()
+        process.executableURL = binaries.appendingPathComponent("breathbench-grdb-floor")
+        process.arguments = [directory.appendingPathComponent("floor.sqlite").path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer { stop(process) }
+        let ready = output.fileHandleForReading.availableData
+        guard String(decoding: ready, as: UTF8.self).hasPrefix("ready") else {
+            throw ValidationError("breathbench-grdb-floor did not get ready.")
+        }
+        return kilobytes("VmRSS", process.processIdentifier)
     }
 
     private func statusAfterFreeingASlot(_ watcher: DaemonConnection?, socketPath: String) throws -> [String: Any] {
