@@ -27,8 +27,13 @@ public actor SessionEngine: ControlRequestHandler, Service {
         }
     }
 
-    /// Engine ticks: phase events, session timing, audio state; fine enough for a smooth `watch`.
-    static let tickInterval = Duration.milliseconds(50)
+    /// Engine ticks publish phase events, time the session and follow the audio state. While a
+    /// session paces they fall just after the next phase boundary (or the start of the fade), so
+    /// PHASE goes out on time with a few wake-ups per breath rather than twenty a second; no two
+    /// are further apart than `longestTick`. Fades and assessments, whose stages the tick times,
+    /// keep `shortTick`.
+    static let shortTick = Duration.milliseconds(50)
+    static let longestTick = Duration.milliseconds(250)
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
@@ -89,7 +94,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: Self.tickInterval)
+                try await Task.sleep(for: await self.nextTickDelay())
                 await self.tick()
             }
         }
@@ -153,6 +158,24 @@ public actor SessionEngine: ControlRequestHandler, Service {
             // faster than real time (or is missing).
             let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
             if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
+        }
+    }
+
+    func nextTickDelay() -> Duration {
+        switch state {
+        case .idle, .paused:
+            return Self.longestTick
+        case .ending:
+            return Self.shortTick
+        case .running(let session) where session.assessment != nil:
+            return Self.shortTick
+        case .running(let session):
+            guard let position = pacerPosition(session) else { return Self.shortTick }
+            let untilBoundarySeconds = (1 - position.progress) * position.phaseSeconds
+            let untilFadeSeconds = session.durationSeconds - configuration.pacer.fadeOutSeconds - session.elapsedSeconds(now: clock.now)
+            // Just past the instant, so the tick finds it passed even when the audio clock lags a little.
+            let delay = Duration.seconds(max(0, min(untilBoundarySeconds, untilFadeSeconds))) + .milliseconds(2)
+            return min(Self.longestTick, max(.milliseconds(5), delay))
         }
     }
 
