@@ -11,7 +11,8 @@ struct Simulate: AsyncParsableCommand {
             replayed from an RR file. Point `breathctl sensor` or breathd at the path. With \
             --follow, the model heart breathes with the running daemon's pacer (from its PHASE \
             events), its heart rate lagging the breath by --lag-degrees in the share of breaths \
-            given by --compliance (the others at 14 breaths per minute of its own).
+            given by --compliance (the others at 14 breaths per minute of its own); it follows \
+            assessments and live `set rate`/`set ratio`, printing a line at each change.
             """
     )
 
@@ -114,7 +115,11 @@ struct Simulate: AsyncParsableCommand {
 
     private func intervalSource() throws -> () -> Double {
         if follow {
-            let pacer = try PacerFollower(socketPath: daemon.socketPath)
+            // One line whenever the followed pacer changes (an assessment's next rate, a live `set`).
+            let pacer = try PacerFollower(socketPath: daemon.socketPath) { rate, inhaleShare in
+                print("following the pacer at \(Readable.fixed(rate, decimals: 1)) breaths/min, inhale \(Int((inhaleShare * 100).rounded())) % of the breath")
+                fflush(nil)  // all streams: stdout is not concurrency-safe to name
+            }
             var settings = BreathFollowingHeart.Configuration()
             settings.meanHeartRateBPM = rate
             settings.lagDegrees = lagDegrees

@@ -97,4 +97,39 @@ import Glibc
             }
         }
     }
+
+    /// A live `set rate` or `set ratio` during the session reaches the simulator at the next inhale
+    /// or exhale, so `simulate --follow` keeps breathing with the pacer (it used to keep the rate it
+    /// read at start-up, and only followed assessments).
+    @Test func theSimulatorFollowsALiveChangeOfRateAndRatio() throws {
+        let link = NSTemporaryDirectory() + "breathd-follow-\(UUID().uuidString.prefix(8))"
+        let daemon = try DaemonHarness(sensor: link)
+        defer { _ = daemon.terminate() }
+        try "pcm.!default { type hw; card 99 }\n".write(to: daemon.directory.appendingPathComponent("asound.conf"), atomically: true, encoding: .utf8)
+        try daemon.start()
+        _ = try daemon.request(#"{"cmd":"start","minutes":3,"rate":7}"#)
+        let simulator = try ChildProcess(
+            DaemonHarness.binDirectory.appendingPathComponent("breathctl").path,
+            ["simulate", "--follow", "--link", link, "--socket", daemon.socketPath, "--rate", "64"],
+            logPath: daemon.directory.appendingPathComponent("simulate.log").path)
+        defer { simulator.stop() }
+        try waitUntil(timeoutSeconds: 15, "the simulator is up") { simulator.log.contains("simulated sensor at") }
+
+        // The daemon takes a new rate at the next cycle; the simulator notices at that inhale.
+        let rate = try daemon.request(#"{"cmd":"set","key":"rate","value":4.5}"#)
+        #expect(rate["class"] as? String == "OK", "set rate: \(rate)")
+        try waitForLine("following the pacer at 4.5 breaths/min, inhale 50 %", from: simulator, timeoutSeconds: 25)
+        let ratio = try daemon.request(#"{"cmd":"set","key":"ratio","value":"4:6"}"#)
+        #expect(ratio["class"] as? String == "OK", "set ratio: \(ratio)")
+        try waitForLine("following the pacer at 4.5 breaths/min, inhale 40 %", from: simulator, timeoutSeconds: 30)
+    }
+
+    private func waitForLine(_ line: String, from simulator: ChildProcess, timeoutSeconds: Double) throws {
+        do {
+            try waitUntil(timeoutSeconds: timeoutSeconds, "simulate prints \"\(line)\"") { simulator.log.contains(line) }
+        } catch {
+            Issue.record("simulate's output: \(simulator.log)")
+            throw error
+        }
+    }
 }
