@@ -173,10 +173,10 @@ public final class AudioPlayer: Sendable {
                 if stopRequested.load(ordering: .acquiring) { break }
                 continue
             }
-            backoffSeconds = 0.25
             opened.store(true, ordering: .relaxed)
             setState(.playing)
             logger.info("audio playing", metadata: ["device": "\(session.output.device)", "periodFrames": "\(pcm.periodFrames)"])
+            let framesBefore = framesWritten
             do {
                 try play(renderer, on: pcm, framesWritten: &framesWritten)
                 setState(.stopping)
@@ -185,7 +185,13 @@ public final class AudioPlayer: Sendable {
             } catch {
                 record(error)
                 setState(.waitingForDevice)
-                logger.warning("audio device lost", metadata: ["error": "\(error)"])
+                // A device lost after playing a while is retried soon; one that opens but fails at
+                // once (a file plugin's directory gone, a device that cannot take audio) waits longer
+                // each time, instead of reopening in a tight loop.
+                if framesWritten - framesBefore >= Int64(pcm.sampleRate) { backoffSeconds = 0.25 }
+                logger.warning("audio device lost, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                sleepUnlessStopped(seconds: backoffSeconds)
+                backoffSeconds = min(backoffSeconds * 2, Self.maximumBackoffSeconds)
             }
         }
         setState(.idle)

@@ -2,6 +2,7 @@ import Audio
 import Foundation
 import Logging
 import Pacer
+import Synchronization
 import Testing
 
 /// The library the daemon will use, through real ALSA into the `file` plugin.
@@ -58,5 +59,44 @@ import Testing
         player.stop()
         player.wait()
         #expect(player.status.state == .idle)
+    }
+
+    /// A device that opens but fails every write (the file plugin into /dev/full) is retried with
+    /// a growing wait, not reopened in a tight loop: over 2 s, 0.25 + 0.5 + 1 s of waiting allow
+    /// four attempts. It used to reopen 2400 times a second, racing through a 10-minute session in under 2 s.
+    @Test func aDeviceThatFailsRightAfterOpeningIsRetriedWithBackoff() throws {
+        let messages = LogMessages()
+        let player = AudioPlayer(logger: Logger(label: "test.audio") { _ in messages })
+        try player.start(PlaybackSession(
+            output: OutputConfiguration(device: "file:FILE=/dev/full,FORMAT=raw", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000),
+            durationSeconds: 600))
+        usleep(2_000_000)
+        let status = player.status
+        player.stop()
+        player.wait()
+        let losses = messages.count { $0.hasPrefix("audio device lost") }
+        #expect((1...5).contains(losses), "device lost \(losses) times in 2 s")
+        #expect(status.state != .idle, "the session is still waiting for the device, not raced through")
+        #expect(status.lastError != nil)
+    }
+}
+
+/// Collects what a logger logs (the messages only), to count what the player reports.
+private final class LogMessages: LogHandler, @unchecked Sendable {
+    private let messages = Mutex<[String]>([])
+    var logLevel = Logger.Level.trace
+    var metadata = Logger.Metadata()
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        messages.withLock { $0.append(event.message.description) }
+    }
+
+    func count(where predicate: (String) -> Bool) -> Int {
+        messages.withLock { $0.filter(predicate).count }
     }
 }

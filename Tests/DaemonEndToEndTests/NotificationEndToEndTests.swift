@@ -187,4 +187,70 @@ final class TestDesktop {
         agent.stop()
         simulator.stop()
     }
+
+    /// Quiet hours hold every notification back; outside them, an audio device that goes away
+    /// while breathd runs is notified as a problem.
+    @Test(.enabled(if: TestDesktop.available, "needs dbus-daemon, Xvfb, dunst"))
+    func quietHoursHoldNotificationsAndALostAudioDeviceIsNotified() throws {
+        let daemon = try DaemonHarness()
+        // The file plugin writes into a directory of its own, so removing it takes the device away.
+        let audioDirectory = daemon.directory.appendingPathComponent("audio")
+        try FileManager.default.createDirectory(at: audioDirectory, withIntermediateDirectories: true)
+        try """
+            pcm.!default { type file; slave.pcm "null"; file "\(audioDirectory.path)/out.wav"; format "wav" }
+            """.write(to: daemon.directory.appendingPathComponent("asound.conf"), atomically: true, encoding: .utf8)
+        let desktop = try TestDesktop(in: daemon.directory)
+        try desktop.startNotificationServer()
+        try daemon.start()
+        let breathctl = DaemonHarness.binDirectory.appendingPathComponent("breathctl").path
+
+        // Quiet from an hour ago to an hour from now (local time, as the agent reads it).
+        let window = "\(localClock(secondsFromNow: -3600))-\(localClock(secondsFromNow: 3600))"
+        let quietAgent = try ChildProcess(
+            breathctl, ["notify", "--socket", daemon.socketPath, "--quiet-hours", window],
+            environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("quiet-agent.log").path)
+        try waitUntil(timeoutSeconds: 10, "the quiet agent watches") { quietAgent.log.contains("watching breathd") }
+        _ = try desktop.dunstctl(["history-clear"])
+        let quietStart = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
+        #expect(quietStart["class"] as? String == "OK", "\(quietStart)")
+        try waitRecordingLog(of: quietAgent, timeoutSeconds: 20, "the session finishes inside quiet hours") {
+            quietAgent.log.contains("quiet hours: not shown") && quietAgent.log.contains("Breathing session finished")
+        }
+        #expect(try desktop.allNotifications().isEmpty, "quiet hours \(window):\n\(quietAgent.log)")
+        quietAgent.stop()
+
+        let agent = try ChildProcess(
+            breathctl, ["notify", "--socket", daemon.socketPath, "--disable", "start", "--disable", "finish"],
+            environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("agent.log").path)
+        try waitUntil(timeoutSeconds: 10, "the agent watches") { agent.log.contains("watching breathd") }
+        try FileManager.default.removeItem(at: audioDirectory)
+        let start = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
+        #expect(start["class"] as? String == "OK", "\(start)")
+        try waitRecordingLog(of: agent, timeoutSeconds: 15, "the lost device is notified") { agent.log.contains("Audio device unavailable") }
+        let shown = try desktop.allNotifications()
+        let audio = try #require(shown.first { $0.summary == "Audio device unavailable" }, "\(shown)\n\(agent.log)")
+        #expect(audio.body.contains("The pacer is silent until the device returns"), "\(audio.body)")
+        #expect(shown.count == 1, "only the audio notification: \(shown)")
+        _ = try daemon.request(#"{"cmd":"stop"}"#)
+        #expect(daemon.terminate() == 0)
+        agent.stop()
+    }
+
+    /// `waitUntil`, recording the agent's log if the wait times out.
+    private func waitRecordingLog(of agent: ChildProcess, timeoutSeconds: Double, _ what: String, _ condition: () throws -> Bool) throws {
+        do {
+            try waitUntil(timeoutSeconds: timeoutSeconds, what, condition)
+        } catch {
+            Issue.record("the agent's log:\n\(agent.log)")
+            throw error
+        }
+    }
+
+    /// HH:MM of the local wall clock `seconds` from now.
+    private func localClock(secondsFromNow seconds: Int) -> String {
+        var time = Glibc.time(nil) + seconds
+        var parts = tm()
+        localtime_r(&time, &parts)
+        return String(format: "%02d:%02d", parts.tm_hour, parts.tm_min)
+    }
 }
