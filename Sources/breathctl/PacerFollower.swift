@@ -70,11 +70,10 @@ final class PacerFollower: Sendable {
                 case .assess(let progress)?:
                     // Announcements and rests are not paced: the person breathes on their own.
                     let changed = self.pacer.withLock { pacer -> Double? in
-                        defer {
-                            pacer.rateBreathsPerMinute = progress.rateBreathsPerMinute
-                            if progress.stage != .pacing { pacer.latest = nil }
-                        }
-                        return pacer.rateBreathsPerMinute != progress.rateBreathsPerMinute ? pacer.inhaleShare : nil
+                        let rateChanged = pacer.rateBreathsPerMinute != progress.rateBreathsPerMinute
+                        pacer.rateBreathsPerMinute = progress.rateBreathsPerMinute
+                        if progress.stage != .pacing { pacer.latest = nil }
+                        return rateChanged ? pacer.inhaleShare : nil
                     }
                     if let inhaleShare = changed { onChange(progress.rateBreathsPerMinute, inhaleShare) }
                 case .sessionEvent(let event)? where event.event == .finished:
