@@ -4,8 +4,8 @@ import Foundation
 /// stacks, what it wrote), and the file pages it maps, by who owns the file.
 ///
 /// File pages are shared with every process mapping the same library and can be dropped and read
-/// back by the kernel, yet they count in RSS; on kernels that map page-cache folios whole (6.x),
-/// touching one page of a library's code can make a few hundred kB of it resident.
+/// back by the kernel, yet they count in RSS; on kernels that map page-cache folios whole (seen
+/// on 6.18), touching one page of a library's code can make a megabyte or more of it resident.
 struct ResidentMemory {
     var residentKilobytes = 0
     var anonymousKilobytes = 0
