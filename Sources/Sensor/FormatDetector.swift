@@ -2,7 +2,8 @@
 ///
 /// Distinctive lines (JSON objects, PulseSensor lines, labelled heart rates, hex dumps) decide after
 /// 3 of the same kind; bare numbers after 8: RR intervals if all lie in 250-2500 ms (or 0.25-2.5 s),
-/// else a waveform (`ecg` unless told `ppg`). Lines matching no format do not vote.
+/// else a waveform (`waveformFormat`; an auto-detecting `SensorDecoder` then tells ECG from PPG
+/// by the shape). Lines matching no format do not vote.
 struct FormatDetector: Sendable {
     static let distinctiveVotes = 3
     static let numericVotes = 8

@@ -15,6 +15,9 @@ public struct SensorDecoder: Sendable {
     /// Lines held while a format is being detected (at the start, or after the input switched);
     /// older ones are dropped, so memory stays bounded whatever arrives.
     static let maximumPendingLines = 32
+    /// Seconds of waveform held for its shape to decide ECG or PPG before it is taken for an ECG
+    /// (leads off or a flat line all along): three of the classifier's windows.
+    static let maximumShapeSeconds = 3 * WaveformShapeClassifier.windowSeconds
 
     public let configuredFormat: SensorFormat?
     public let sampleRateHz: Double
@@ -33,6 +36,8 @@ public struct SensorDecoder: Sendable {
     private var waveformOrigin = 0
     private var lastBeatSample: Int?
     private var leadsOff = false
+    /// Auto-detection found a waveform and holds it until its shape tells ECG from PPG.
+    private var shapeClassification: ShapeClassification?
 
     /// `format` nil: detect it. `sampleRateHz`: of `ecg`/`ppg` input.
     public init(format: SensorFormat? = nil, sampleRateHz: Double = 250) {
@@ -65,13 +70,21 @@ public struct SensorDecoder: Sendable {
     }
 
     private mutating func handle(_ line: Substring, _ emit: (Output) -> Void) {
+        if shapeClassification != nil {
+            classifyShape(line, emit)
+            return
+        }
         guard format != nil else {
             pending.append(line)
             if let decided = detector.vote(line) {
-                use(decided)
-                emit(.formatDetected(decided))
                 let held = pending
                 pending = []
+                if decided.isWaveform {
+                    startClassifyingShape(held, alreadyCounted: 0, emit)
+                    return
+                }
+                use(decided)
+                emit(.formatDetected(decided))
                 for l in held { read(l, emit) }
             } else if pending.count > Self.maximumPendingLines {
                 pending.removeFirst()
@@ -115,16 +128,50 @@ public struct SensorDecoder: Sendable {
         switchPending.append(line)
         if switchPending.count > Self.maximumPendingLines { switchPending.removeFirst() }
         guard let decided = switchDetector.vote(line), decided != format else { return }
-        use(decided)
-        emit(.formatDetected(decided))
         let held = switchPending
         switchPending = []
         switchDetector = FormatDetector(waveformFormat: detector.waveformFormat)
-        for l in held {
+        if decided.isWaveform {
+            startClassifyingShape(held, alreadyCounted: held.count, emit)
+            return
+        }
+        use(decided)
+        emit(.formatDetected(decided))
+        replayCounted(held, emit)
+    }
+
+    /// Lines already counted as rejected once: only those the new format reads are applied.
+    private mutating func replayCounted(_ lines: some Sequence<Substring>, _ emit: (Output) -> Void) {
+        for l in lines {
             let reading = parse(l)
             if case .rejected = reading { continue }
             apply(reading, emit)
         }
+    }
+
+    /// A waveform was detected: its samples are held until their shape says ECG or PPG, then
+    /// replayed in that format. `alreadyCounted` leading lines were counted as rejected once.
+    private mutating func startClassifyingShape(_ held: [Substring], alreadyCounted: Int, _ emit: (Output) -> Void) {
+        shapeClassification = ShapeClassification(
+            sampleRateHz: sampleRateHz, alreadyCounted: alreadyCounted,
+            maximumLines: Int(sampleRateHz * Self.maximumShapeSeconds))
+        for line in held {
+            if shapeClassification != nil { classifyShape(line, emit) } else { read(line, emit) }
+        }
+    }
+
+    private mutating func classifyShape(_ line: Substring, _ emit: (Output) -> Void) {
+        guard var classification = shapeClassification else { return }
+        shapeClassification = nil  // keeps the held lines uniquely referenced while they grow
+        guard let shape = classification.add(line) else {
+            shapeClassification = classification
+            return
+        }
+        let decided: SensorFormat = shape == .ppg ? .ppg : .ecg
+        use(decided)
+        emit(.formatDetected(decided))
+        replayCounted(classification.held.prefix(classification.alreadyCounted), emit)
+        for l in classification.held.dropFirst(classification.alreadyCounted) { read(l, emit) }
     }
 
     private mutating func addSample(_ x: Double, _ emit: (Output) -> Void) {
@@ -169,5 +216,31 @@ public struct SensorDecoder: Sendable {
         }
         // A detector numbers samples from its creation; the stream's numbering continues.
         waveformOrigin = sampleIndex
+    }
+}
+
+/// The lines of a detected waveform, held while `WaveformShapeClassifier` looks at their samples.
+private struct ShapeClassification: Sendable {
+    var classifier: WaveformShapeClassifier
+    var held: [Substring] = []
+    let alreadyCounted: Int
+    let maximumLines: Int
+
+    init(sampleRateHz: Double, alreadyCounted: Int, maximumLines: Int) {
+        classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz)
+        self.alreadyCounted = alreadyCounted
+        self.maximumLines = maximumLines
+    }
+
+    /// Holds `line`; the shape once decided, ECG when held lines reach the limit undecided.
+    mutating func add(_ line: Substring) -> WaveformShapeClassifier.Shape? {
+        held.append(line)
+        var shape: WaveformShapeClassifier.Shape?
+        switch WaveformLine.read(line) {
+        case .sample(let x): shape = classifier.add(x)
+        case .leadsOff: classifier.gap()
+        default: break
+        }
+        return shape ?? (held.count >= maximumLines ? .ecg : nil)
     }
 }

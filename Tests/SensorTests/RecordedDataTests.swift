@@ -45,4 +45,31 @@ import Testing
         let ppgBeats = beats(ppg.feed(try SharedData.bytes("ppg/biosppy_ppg_1000hz.txt")))
         #expect(ppgBeats.count >= 10)
     }
+
+    /// Raw samples without a configured format: ECG or PPG is told from their shape, and the
+    /// samples held meanwhile are replayed, so the beats are exactly those of the configured format.
+    /// (BioSPPy's recordings are 12-bit counts around 2000, which pass for RR intervals in ms:
+    /// those need `format`; the shape test in `HRVTests` covers them.)
+    @Test(arguments: [
+        ("ecg/mitdb100_mlii_360hz.txt", -1, 360.0, SensorFormat.ecg),
+        ("ecg/neurokit_bio_resting_100hz.csv", 0, 100, .ecg),
+        ("ecg/neurokit_bio_resting_100hz.csv", 1, 100, .ppg),
+    ])
+    func waveformsAreToldApartAndLoseNoBeat(file: String, column: Int, sampleRateHz: Double, format: SensorFormat) throws {
+        var bytes = try SharedData.bytes(file)
+        if column >= 0 {
+            let values = try SharedData.text(file).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[column] }
+            bytes = Array(values.joined(separator: "\n").utf8) + [0x0A]
+        }
+        var auto = SensorDecoder(sampleRateHz: sampleRateHz)
+        let detected = auto.feed(bytes)
+        #expect(auto.format == format)
+        #expect(detected.filter { if case .formatDetected = $0 { true } else { false } } == [.formatDetected(format)])
+        var configured = SensorDecoder(format: format, sampleRateHz: sampleRateHz)
+        let reference = configured.feed(bytes)
+        let (autoBeats, referenceBeats) = (beats(detected), beats(reference))
+        #expect(autoBeats.count == referenceBeats.count)
+        #expect(autoBeats == referenceBeats, "the beats differ")
+        #expect(auto.rejected == configured.rejected)
+    }
 }
