@@ -1,7 +1,6 @@
 import Foundation
 
-/// A session's beats with their metrics as CSV or JSON: `breathctl export` on the client, and the
-/// daemon's `HistoryExport`, write the same bytes.
+/// A session's beats with their metrics as CSV or JSON, as `breathctl export` writes them.
 public enum SessionExport {
     public enum Format: String, Sendable, CaseIterable {
         case csv, json

@@ -118,13 +118,13 @@ import Testing
         try await store.appendBeats(beats(8), to: id)
         let session = try #require(try await store.session(.id(id)))
 
-        let csv = HistoryExport.csv(session).split(separator: "\n")
+        let csv = SessionExport.csv(session).split(separator: "\n")
         #expect(csv.count == 9)
         #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
         #expect(csv[1] == "1.0,1000.0,1,,,,,,,")
         #expect(csv[6] == "6.0,1050.0,1,60.0,30.0,40.0,0.0,low,0.5,5.0")
 
-        let json = try HistoryExport.render(session, as: .json)
+        let json = try SessionExport.render(session, as: .json)
         #expect(try JSONDecoder().decode(SessionReply.self, from: Data(json.utf8)) == session)
     }
 
