@@ -44,7 +44,8 @@ public struct Configuration: Sendable, Equatable {
         public var baud = 115_200
         public var format = SensorFormat.auto
         /// Samples per second of `ecg` and `ppg` waveforms.
-        public var sampleRateHz = 250
+        /// nil: measured from arrival times ("auto").
+        public var sampleRateHz: Int? = nil
     }
 
     public struct Coherence: Sendable, Equatable {
@@ -86,7 +87,10 @@ public struct Configuration: Sendable, Equatable {
 public enum SensorFormat: String, Sendable, CaseIterable {
     case auto, rr, hr, json, pulsesensor
     case bleHRM = "ble-hrm"
-    case ecg, ppg
+    case ecg, ppg, max3010x
+    case hrRR = "hr-rr"
+    case hrRR1024 = "hr-rr-1024"
+    case openhrv
 }
 
 /// Where files go when the configuration does not say.

@@ -80,8 +80,23 @@ enum ConfigurationSchema {
                 configuration.sensor.baud = baud
             },
             render: { String($0.sensor.baud) }),
-        choice("sensor", "format", \.sensor.format, comment: "Input format: auto (detected from the first lines), rr, hr, json, pulsesensor, ble-hrm, ecg or ppg."),
-        integer("sensor", "sample_rate", \.sensor.sampleRateHz, in: 25...2_000, unit: "Hz", comment: "Samples per second of ecg and ppg waveforms, 25-2000."),
+        choice(
+            "sensor", "format", \.sensor.format,
+            comment: "Input format: auto (detected from the first lines), rr, hr, json, pulsesensor, ble-hrm, ecg, ppg, max3010x, hr-rr, hr-rr-1024 or openhrv."),
+        ConfigurationKey(
+            section: "sensor", name: "sample_rate",
+            comment: "Samples per second of ecg and ppg waveforms, 25-2000, or \"auto\": measured from how fast lines arrive.",
+            apply: { configuration, value throws(ValueProblem) in
+                if value.string == "auto" {
+                    configuration.sensor.sampleRateHz = nil
+                    return
+                }
+                guard let number = value.int, (25...2_000).contains(number) else {
+                    throw ValueProblem("must be \"auto\" or a whole number between 25 and 2000 Hz")
+                }
+                configuration.sensor.sampleRateHz = number
+            },
+            render: { $0.sensor.sampleRateHz.map(String.init) ?? TOMLText.string("auto") }),
 
         integer(
             "coherence", "window", \.coherence.windowSeconds, in: 64...64, unit: "seconds",

@@ -44,7 +44,7 @@ public enum Daemon {
             let sensor = SensorConfiguration(
                 devicePath: configuration.sensor.device,
                 format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
-                baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
+                baudRate: configuration.sensor.baud, sampleRateHz: configuration.sensor.sampleRateHz.map(Double.init))
             // A replayed file ends; the daemon carries on without it.
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }

@@ -143,10 +143,20 @@ public struct SensorStatus: Sendable, Equatable, Codable {
     public var artifacts: Int
     public var rejectedLines: Int
     public var secondsSinceLastBeat: Double?
+    /// Of a waveform sensor; absent for beat formats.
+    public var sampleRateHz: Double?
+    /// "configured", or "estimated" (measured from how fast lines arrive).
+    public var sampleRateSource: String?
+    /// Events lost because the daemon fell behind the sensor (0 unless the machine stalled).
+    public var droppedEvents: Int
+    /// Beats derived from a heart rate alone (no RR in the input): HRV figures that need RR
+    /// intervals are only as good as these.
+    public var lowPrecisionBeats: Int
 
     public init(
         device: String, format: String, state: SensorState, beats: Int, artifacts: Int, rejectedLines: Int,
-        secondsSinceLastBeat: Double?
+        secondsSinceLastBeat: Double?, sampleRateHz: Double? = nil, sampleRateSource: String? = nil, droppedEvents: Int = 0,
+        lowPrecisionBeats: Int = 0
     ) {
         self.device = device
         self.format = format
@@ -155,12 +165,36 @@ public struct SensorStatus: Sendable, Equatable, Codable {
         self.artifacts = artifacts
         self.rejectedLines = rejectedLines
         self.secondsSinceLastBeat = secondsSinceLastBeat
+        self.sampleRateHz = sampleRateHz
+        self.sampleRateSource = sampleRateSource
+        self.droppedEvents = droppedEvents
+        self.lowPrecisionBeats = lowPrecisionBeats
     }
 
     enum CodingKeys: String, CodingKey {
         case device, format, state, beats, artifacts
         case rejectedLines = "rejected_lines"
         case secondsSinceLastBeat = "since_last_beat_s"
+        case sampleRateHz = "sample_rate_hz"
+        case sampleRateSource = "sample_rate_source"
+        case droppedEvents = "dropped_events"
+        case lowPrecisionBeats = "low_precision_beats"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        device = try c.decode(String.self, forKey: .device)
+        format = try c.decode(String.self, forKey: .format)
+        state = try c.decode(SensorState.self, forKey: .state)
+        beats = try c.decode(Int.self, forKey: .beats)
+        artifacts = try c.decode(Int.self, forKey: .artifacts)
+        rejectedLines = try c.decode(Int.self, forKey: .rejectedLines)
+        secondsSinceLastBeat = try c.decodeIfPresent(Double.self, forKey: .secondsSinceLastBeat)
+        sampleRateHz = try c.decodeIfPresent(Double.self, forKey: .sampleRateHz)
+        sampleRateSource = try c.decodeIfPresent(String.self, forKey: .sampleRateSource)
+        // Older daemons do not send these.
+        droppedEvents = try c.decodeIfPresent(Int.self, forKey: .droppedEvents) ?? 0
+        lowPrecisionBeats = try c.decodeIfPresent(Int.self, forKey: .lowPrecisionBeats) ?? 0
     }
 }
 

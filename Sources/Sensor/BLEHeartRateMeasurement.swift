@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Bluetooth Heart Rate Measurement characteristic value (0x2A37; GATT Specification
 /// Supplement 3.113): flags, heart rate (8 or 16 bit), optional energy expended (16 bit), then
 /// any number of RR intervals (16 bit, 1/1024 s), all little-endian.
@@ -72,25 +74,72 @@ public struct BLEHeartRateMeasurement: Sendable, Equatable {
     }
 }
 
-/// `ble-hrm`: the measurement as hex per line (`10 48 5a 03`, `10:48:5A:03`, `0x10485a03`).
-enum BLEHexLine {
-    static func read(_ line: Substring) -> LineReading {
-        guard let bytes = hexBytes(line) else { return .rejected(.unparseable) }
+/// `ble-hrm`: the measurement as hex, as tools print a notification:
+/// - one per line (`10 48 5a 03`, `10:48:5A:03`, `0x10485a03`);
+/// - gatttool `--listen`: `Notification handle = 0x000e value: 16 34 e4 04 `;
+/// - bluetoothctl `notify on`: `[CHG] Attribute /org/bluez/.../char000f Value:` followed by
+///   hexdump lines (`  16 34 e4 04                                      .4..`), 16 bytes a line:
+///   a line of fewer than 16 bytes ends the value.
+/// A notification without RR is no beat once RR has been seen (`HeartRateOnlyPolicy`).
+struct BLEHexLine: Sendable {
+    private var policy = HeartRateOnlyPolicy()
+    /// Bytes of a bluetoothctl value whose hexdump lines are still arriving.
+    private var dump: [UInt8]?
+
+    /// May return the readings of a finished bluetoothctl value before that of `line` itself.
+    mutating func read(_ line: Substring) -> [LineReading] {
+        if let bytes = dump {
+            if let more = Self.hexdumpBytes(line) {
+                let all = bytes + more
+                if more.count == 16 { dump = all; return [] }
+                dump = nil
+                return [measurement(all)]
+            }
+            dump = nil
+            return [measurement(bytes)] + read(line)
+        }
+        if line.contains("[CHG] Attribute"), let value = line.range(of: "Value:") {
+            let rest = line[value.upperBound...].trimmingWhitespace()
+            if rest.isEmpty { dump = []; return [.chatter] }
+            guard let bytes = Self.hexBytes(rest) else { return [.rejected(.unparseable)] }
+            return [measurement(bytes)]
+        }
+        if line.hasPrefix("Notification handle"), let value = line.range(of: "value:") {
+            guard let bytes = Self.hexBytes(line[value.upperBound...].trimmingWhitespace()) else { return [.rejected(.unparseable)] }
+            return [measurement(bytes)]
+        }
+        guard let bytes = Self.hexBytes(line) else { return [.rejected(.unparseable)] }
+        return [measurement(bytes)]
+    }
+
+    private mutating func measurement(_ bytes: [UInt8]) -> LineReading {
         guard let m = BLEHeartRateMeasurement(bytes: bytes) else { return .rejected(.unparseable) }
         if m.sensorContact == .notDetected { return .ignored }
-        if m.rrIntervals1024.isEmpty {
-            // Flags without RR: the strap reports only a rate; 0 means "not known yet".
-            return m.heartRateBPM == 0 ? .ignored : PlausibleRange.beat(heartRateBPM: Double(m.heartRateBPM))
-        }
-        var beats: [SensorBeat] = []
-        for rr in m.rrMilliseconds {
-            guard PlausibleRange.rrMilliseconds.contains(rr) else { return .rejected(.outOfRange) }
-            beats.append(SensorBeat(rrMilliseconds: rr))
-        }
-        return .beats(beats)
+        if m.rrIntervals1024.isEmpty { return policy.heartRateOnly(bpm: Double(m.heartRateBPM)) }
+        return policy.rr(m.rrMilliseconds)
+    }
+
+    /// The bytes of a bluez hexdump line: pairs of hex digits, one space apart, then (after a
+    /// wider gap) the printable column, which is not read.
+    static func hexdumpBytes(_ line: Substring) -> [UInt8]? {
+        let hexPart = line.trimmingWhitespace().components(separatedBy: "  ").first ?? ""
+        let pairs = hexPart.split(separator: " ")
+        guard !pairs.isEmpty, pairs.count <= 16, pairs.allSatisfy({ $0.count == 2 }) else { return nil }
+        let bytes = pairs.compactMap { UInt8($0, radix: 16) }
+        return bytes.count == pairs.count ? bytes : nil
+    }
+
+    static func isDistinctive(_ line: Substring) -> Bool {
+        (line.contains("[CHG] Attribute") && line.contains("Value:")) || line.hasPrefix("Notification handle =")
+            || looksLikeHex(line)
     }
 
     static func hexBytes(_ line: Substring) -> [UInt8]? {
+        var line = line
+        if line.hasPrefix("0x") || line.hasPrefix("0X"), line.contains(" ") {
+            // `0x16 0x34 ...`
+            line = Substring(line.replacingOccurrences(of: "0x", with: "").replacingOccurrences(of: "0X", with: ""))
+        }
         var text = line
         if text.hasPrefix("0x") || text.hasPrefix("0X") { text = text.dropFirst(2) }
         var digits: [UInt8] = []

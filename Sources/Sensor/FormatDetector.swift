@@ -1,41 +1,131 @@
-/// Recognises the format from the first lines of input.
+/// Recognises the format from the first lines of input, using what a line says and, for bare
+/// numbers from a live device, how fast lines arrive.
 ///
-/// Distinctive lines (JSON objects, PulseSensor lines, labelled heart rates, hex dumps) decide after
-/// 3 of the same kind; bare numbers after 8: RR intervals if all lie in 250-2500 ms (or 0.25-2.5 s),
-/// else a waveform (`waveformFormat`; an auto-detecting `SensorDecoder` then tells ECG from PPG
-/// by the shape). Lines matching no format do not vote.
+/// - Distinctive lines (JSON objects, PulseSensor and MAX3010x lines, labelled heart rates and RR
+///   lists, hex notifications, OpenHRV rows) decide after 3 of the same kind.
+/// - `!` (the AD8232's leads-off mark) is a waveform.
+/// - Bare numbers from a live device: a waveform when lines come steadily at 10-5000 a second
+///   for 2 s (the rate over the last 1 s and the last 2 s agree within 20 %); RR intervals (all
+///   250-2500 ms or 0.25-2.5 s) or heart rates (all 30-220) when at most 5 lines a second came
+///   over 3 s. Anything else is held: no decision, no beat.
+/// - Bare numbers without arrival times (a file, or a burst faster than any serial line): after
+///   8, RR if all lie in 250-2500 ms, else a waveform.
+/// Lines matching no format do not vote.
 struct FormatDetector: Sendable {
     static let distinctiveVotes = 3
     static let numericVotes = 8
+    static let waveformLinesPerSecond: ClosedRange<Double> = 10...5000
+    static let waveformDecisionSeconds = 2.0
+    static let beatLinesPerSecond = 5.0
+    static let beatDecisionSeconds = 3.0
 
     let waveformFormat: SensorFormat
     private var votes: [SensorFormat: Int] = [:]
     private var numbers = 0
-    private var numbersOutsideRR = false
+    private var allRR = true
+    private var allHeartRates = true
 
     init(waveformFormat: SensorFormat) { self.waveformFormat = waveformFormat }
 
-    /// Votes with `line`; returns the format once decided.
-    mutating func vote(_ line: Substring) -> SensorFormat? {
+    /// Votes with `line`; returns the format once decided. `timing`: arrivals of a live device.
+    mutating func vote(_ line: Substring, timing: ArrivalRate?) -> SensorFormat? {
         if let distinctive = Self.distinctiveFormat(line) {
             votes[distinctive, default: 0] += 1
             return votes[distinctive]! >= Self.distinctiveVotes ? distinctive : nil
         }
         if line == "!" { return waveformFormat }
-        let fields = LineText.fields(line)
-        guard let last = fields.last, fields.count <= 2, let value = LineText.number(last) else { return nil }
+        var fields = LineText.fields(line)
+        if fields.count == 1 { fields = fields[0].split(separator: " ") }  // Kubios-style columns
+        guard let last = fields.last, fields.count <= 2, fields.allSatisfy({ LineText.number($0) != nil }),
+            let value = LineText.number(last)
+        else { return nil }
         numbers += 1
         let ms = value < 10 ? value * 1000 : value
-        if !(250...2500).contains(ms) { numbersOutsideRR = true }
+        if !(250...2500).contains(ms) { allRR = false }
+        if !(30...220).contains(value) { allHeartRates = false }
+        if let timing, !timing.isBurst { return decideByRate(timing) }
         guard numbers >= Self.numericVotes else { return nil }
-        return numbersOutsideRR ? waveformFormat : .rr
+        return allRR ? .rr : waveformFormat
+    }
+
+    private func decideByRate(_ timing: ArrivalRate) -> SensorFormat? {
+        if Self.waveformIsSteady(timing) { return waveformFormat }
+        if timing.spanSeconds >= Self.beatDecisionSeconds, numbers >= 3,
+            let rate = timing.linesPerSecond(overLast: Self.beatDecisionSeconds), rate <= Self.beatLinesPerSecond
+        {
+            if allRR { return .rr }
+            if allHeartRates { return .hr }
+        }
+        return nil
+    }
+
+    /// Lines arrive at a waveform's pace, steadily enough to measure its sample rate.
+    static func waveformIsSteady(_ timing: ArrivalRate) -> Bool {
+        guard timing.spanSeconds >= waveformDecisionSeconds,
+            let recent = timing.linesPerSecond(overLast: 1), let longer = timing.linesPerSecond(overLast: waveformDecisionSeconds),
+            waveformLinesPerSecond.contains(recent), waveformLinesPerSecond.contains(longer)
+        else { return false }
+        return abs(recent - longer) <= 0.2 * longer
     }
 
     static func distinctiveFormat(_ line: Substring) -> SensorFormat? {
         if line.first == "{" { return .json }
+        if OpenHRVLine.isDistinctive(line) { return .openhrv }
+        if MAX3010xLine.isDistinctive(line) { return .max3010x }
+        if HeartRateRRLine.isDistinctive(line) { return .hrRR }
         if PulseSensorLine.isLetterLine(line) || PulseSensorLine.isCSVLine(line) { return .pulsesensor }
+        if BLEHexLine.isDistinctive(line) { return .bleHRM }
         if HeartRateLine.isLabelled(line) { return .hr }
-        if BLEHexLine.looksLikeHex(line) { return .bleHRM }
         return nil
+    }
+}
+
+/// How fast lines arrive, from the arrival time of each chunk read: the rate over a recent
+/// window, so that a burst (a backlog, a sketch's start-up lines) is forgotten.
+struct ArrivalRate: Sendable {
+    static let windowSeconds = 16.0
+    /// Faster than any serial line carries: a file or pipe replayed at once.
+    static let burstLinesPerSecond = 20_000.0
+
+    private var marks: [(seconds: Double, lines: Int)] = []
+    private var totalLines = 0
+    private var firstSeconds: Double?
+
+    mutating func add(lines: Int, at seconds: Double) {
+        guard lines > 0 else { return }
+        if firstSeconds == nil { firstSeconds = seconds }
+        totalLines += lines
+        if let last = marks.last, last.seconds == seconds {
+            marks[marks.count - 1].lines = totalLines
+        } else {
+            marks.append((seconds, totalLines))
+        }
+        if let first = marks.first, seconds - first.seconds > Self.windowSeconds * 2 {
+            marks.removeFirst(marks.count / 2)
+        }
+    }
+
+    var spanSeconds: Double {
+        guard let first = firstSeconds, let last = marks.last else { return 0 }
+        return last.seconds - first
+    }
+
+    /// Lines per second over the last `seconds` (lines of the chunk at the window's start excluded).
+    func linesPerSecond(overLast seconds: Double) -> Double? {
+        guard let last = marks.last else { return nil }
+        guard let start = marks.last(where: { $0.seconds <= last.seconds - seconds }) ?? marks.first,
+            last.seconds > start.seconds
+        else { return nil }
+        return Double(last.lines - start.lines) / (last.seconds - start.seconds)
+    }
+
+    /// The sample rate of a steady waveform: lines per second over the window.
+    var sampleRateHz: Double? { linesPerSecond(overLast: Self.windowSeconds) }
+
+    /// Many lines at once: arrival times say nothing about the source's pace.
+    var isBurst: Bool {
+        if totalLines >= 256, spanSeconds < 0.05 { return true }
+        guard spanSeconds > 0 else { return false }
+        return Double(totalLines) / spanSeconds > Self.burstLinesPerSecond
     }
 }

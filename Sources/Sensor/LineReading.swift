@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one line of sensor input says, in the format it is read as.
 enum LineReading: Equatable, Sendable {
     case beats([SensorBeat])
@@ -5,6 +7,9 @@ enum LineReading: Equatable, Sendable {
     case leadsOff
     /// Well-formed but carries no beat (comments, headers, PulseSensor `S` and `B` lines).
     case ignored
+    /// The firmware's own text (boot and scan logs, "No finger?", "♥  A HeartBeat Happened !"):
+    /// counted, never a beat.
+    case chatter
     case rejected(RejectedInputCounters.Kind)
 }
 
@@ -23,11 +28,28 @@ enum PlausibleRange {
     }
 }
 
-/// Printable-ASCII text of a line, or nil for binary noise.
+/// Printable text of a line, or nil for binary noise.
 enum LineText {
+    /// Valid UTF-8 without control characters (tabs allowed) after ANSI escape sequences are
+    /// removed: firmware prints `♥` and `—`, and bluetoothctl colours its `[CHG]` lines.
     static func decode(_ bytes: [UInt8]) -> Substring? {
-        for b in bytes where !(b >= 0x20 && b < 0x7F) && b != 0x09 { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
+        var clean: [UInt8] = []
+        clean.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x1B, i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "[") {
+                // CSI: ESC [ parameters… final byte 0x40-0x7E.
+                var j = i + 2
+                while j < bytes.count, !(0x40...0x7E).contains(bytes[j]) { j += 1 }
+                i = j + 1
+                continue
+            }
+            if b < 0x20 && b != 0x09 || b == 0x7F { return nil }
+            clean.append(b)
+            i += 1
+        }
+        guard let text = String(validating: clean, as: UTF8.self) else { return nil }
         return text[...].trimmingWhitespace()
     }
 
@@ -44,6 +66,19 @@ enum LineText {
         }
         guard let v = Double(s), v.isFinite else { return nil }
         return v
+    }
+
+    /// The first number after `label` (case-insensitive), skipping `:`, `=` and spaces.
+    static func number(after label: String, in line: Substring) -> Double? {
+        guard let range = line.range(of: label, options: .caseInsensitive) else { return nil }
+        let rest = line[range.upperBound...].drop { $0 == ":" || $0 == "=" || $0 == " " || $0 == "\t" }
+        let token = rest.prefix { $0.isNumber || $0 == "." || $0 == "-" }
+        return number(token)
+    }
+
+    /// The numbers in `text`, split at anything that is not part of a number.
+    static func numbers(in text: Substring) -> [Double] {
+        text.split(whereSeparator: { !($0.isASCII && ($0.isNumber || $0 == "." || $0 == "-")) }).compactMap { number($0) }
     }
 
     /// Fields separated by `,`, `;` or tabs, trimmed; empty fields dropped.

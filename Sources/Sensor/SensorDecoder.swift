@@ -1,8 +1,9 @@
 import HRV
 
 /// Bytes from a sensor to beats: line framing, format detection, the line parsers and, for
-/// waveforms, the beat detectors of `HRV`. Pure and deterministic: the same bytes give the same
-/// outputs however they are split into chunks.
+/// waveforms, the beat detectors of `HRV`. Pure and deterministic: the same bytes (and arrival
+/// times) give the same outputs however they are split into chunks. Arrival times are given by
+/// the caller (seconds on any monotonic clock); without them (files) only content decides.
 public struct SensorDecoder: Sendable {
     public enum Output: Sendable, Equatable {
         case beat(SensorBeat)
@@ -10,17 +11,27 @@ public struct SensorDecoder: Sendable {
         case formatDetected(SensorFormat)
         /// A waveform sensor reported its electrodes off (`!`); emitted once per episode.
         case leadsOff
+        /// Samples per second of the waveform: configured, or estimated from arrival times (sent
+        /// again when the estimate moves by more than 2 %).
+        case sampleRate(hz: Double, estimated: Bool)
     }
 
     /// Lines held while a format is being detected (at the start, or after the input switched);
-    /// older ones are dropped, so memory stays bounded whatever arrives.
-    static let maximumPendingLines = 32
+    /// older ones are dropped and counted, so memory stays bounded whatever arrives. Enough for
+    /// 2 s of a fast waveform.
+    static let maximumPendingLines = 8192
+    static let maximumSwitchLines = 32
     /// Seconds of waveform held for its shape to decide ECG or PPG before it is taken for an ECG
     /// (leads off or a flat line all along): three of the classifier's windows.
     static let maximumShapeSeconds = 3 * WaveformShapeClassifier.windowSeconds
+    /// Used when no rate is configured and none can be estimated (a file).
+    public static let defaultSampleRateHz = 250.0
 
     public let configuredFormat: SensorFormat?
-    public let sampleRateHz: Double
+    /// nil: estimated from arrival times.
+    public let configuredSampleRateHz: Double?
+    public private(set) var sampleRateHz: Double
+    public private(set) var sampleRateIsEstimated = false
     public private(set) var format: SensorFormat?
     public private(set) var rejected = RejectedInputCounters()
     public private(set) var acceptedLines = 0
@@ -30,28 +41,48 @@ public struct SensorDecoder: Sendable {
     private var pending: [Substring] = []
     private var switchDetector: FormatDetector
     private var switchPending: [Substring] = []
+    private var arrivals = ArrivalRate()
+    private var timed = false
     private var pulseSensor = PulseSensorLine()
+    private var max3010x = MAX3010xLine()
+    private var heartRateRR = HeartRateRRLine()
+    private var bleHex = BLEHexLine()
     private var waveform: (any WaveformBeatDetector)?
     private var sampleIndex = 0
     private var waveformOrigin = 0
     private var lastBeatSample: Int?
+    private var reportedSampleRateHz: Double?
     private var leadsOff = false
     /// Auto-detection found a waveform and holds it until its shape tells ECG from PPG.
     private var shapeClassification: ShapeClassification?
+    /// A waveform format whose sample rate is still being measured: its lines are held.
+    private var awaitingRate: SensorFormat?
 
-    /// `format` nil: detect it. `sampleRateHz`: of `ecg`/`ppg` input.
-    public init(format: SensorFormat? = nil, sampleRateHz: Double = 250) {
+    /// `format` nil: detect it. `sampleRateHz` of `ecg`/`ppg` input; nil: estimated from arrival
+    /// times (the default rate for input without them).
+    public init(format: SensorFormat? = nil, sampleRateHz: Double? = nil) {
         configuredFormat = format
-        self.sampleRateHz = sampleRateHz
+        configuredSampleRateHz = sampleRateHz
+        self.sampleRateHz = sampleRateHz ?? Self.defaultSampleRateHz
         let waveformGuess: SensorFormat = format == .ppg ? .ppg : .ecg
         detector = FormatDetector(waveformFormat: waveformGuess)
         switchDetector = detector
-        if let format { use(format) }
+        if let format {
+            if format.isWaveform && sampleRateHz == nil {
+                awaitingRate = format
+            } else {
+                use(format)
+            }
+        }
     }
 
-    public mutating func feed(_ bytes: some Sequence<UInt8>, _ emit: (Output) -> Void) {
+    public mutating func feed(_ bytes: some Sequence<UInt8>, arrivalSeconds: Double? = nil, _ emit: (Output) -> Void) {
         var items: [LineFramer.Item] = []
         framer.feed(bytes) { items.append($0) }
+        if let arrivalSeconds {
+            timed = true
+            arrivals.add(lines: items.count, at: arrivalSeconds)
+        }
         for item in items {
             switch item {
             case .overlong: rejected.count(.overlongLine)
@@ -63,23 +94,40 @@ public struct SensorDecoder: Sendable {
         }
     }
 
-    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [Output] {
+    public mutating func feed(_ bytes: some Sequence<UInt8>, arrivalSeconds: Double? = nil) -> [Output] {
         var out: [Output] = []
-        feed(bytes) { out.append($0) }
+        feed(bytes, arrivalSeconds: arrivalSeconds) { out.append($0) }
         return out
     }
+
+    private var timing: ArrivalRate? { timed ? arrivals : nil }
 
     private mutating func handle(_ line: Substring, _ emit: (Output) -> Void) {
         if shapeClassification != nil {
             classifyShape(line, emit)
             return
         }
+        if let waiting = awaitingRate {
+            pending.append(line)
+            if let timing, !timing.isBurst, !FormatDetector.waveformIsSteady(timing), pending.count <= Self.maximumPendingLines { return }
+            do {
+                awaitingRate = nil
+                let held = pending
+                pending = []
+                measureSampleRate()
+                use(waiting)
+                emit(.sampleRate(hz: sampleRateHz, estimated: sampleRateIsEstimated))
+                for l in held { read(l, emit) }
+            }
+            return
+        }
         guard format != nil else {
             pending.append(line)
-            if let decided = detector.vote(line) {
+            if let decided = detector.vote(line, timing: timing) {
                 let held = pending
                 pending = []
                 if decided.isWaveform {
+                    measureSampleRate()
                     startClassifyingShape(held, alreadyCounted: 0, emit)
                     return
                 }
@@ -95,30 +143,60 @@ public struct SensorDecoder: Sendable {
         read(line, emit)
     }
 
+    /// Takes the rate from arrival times when none is configured and lines came at a pace.
+    private mutating func measureSampleRate() {
+        guard configuredSampleRateHz == nil, let timing, !timing.isBurst, let rate = timing.sampleRateHz else { return }
+        sampleRateHz = rate
+        sampleRateIsEstimated = true
+    }
+
     private mutating func read(_ line: Substring, _ emit: (Output) -> Void) {
-        let reading = parse(line)
-        if case .rejected(let kind) = reading {
-            rejected.count(kind)
+        let readings = parse(line)
+        if readings.count == 1, case .rejected(let kind) = readings[0] {
+            if kind == .unparseable && Self.isText(line) {
+                rejected.chatterLines += 1
+            } else {
+                rejected.count(kind)
+            }
             if configuredFormat == nil { lookForNewFormat(line, emit) }
             return
         }
-        apply(reading, emit)
+        for reading in readings {
+            if case .rejected(let kind) = reading { rejected.count(kind); continue }
+            apply(reading, emit)
+        }
+    }
+
+    /// Words, not numbers: a firmware's own messages.
+    static func isText(_ line: Substring) -> Bool {
+        var run = 0
+        for c in line {
+            run = c.isLetter ? run + 1 : 0
+            if run >= 3 { return true }
+        }
+        return false
     }
 
     private mutating func apply(_ reading: LineReading, _ emit: (Output) -> Void) {
         switchDetector = FormatDetector(waveformFormat: detector.waveformFormat)
         switchPending.removeAll()
-        acceptedLines += 1
         switch reading {
-        case .beats(let beats): for b in beats { emit(.beat(b)) }
-        case .sample(let x): addSample(x, emit)
+        case .beats(let beats):
+            acceptedLines += 1
+            for b in beats { emit(.beat(b)) }
+        case .sample(let x):
+            acceptedLines += 1
+            addSample(x, emit)
         case .leadsOff:
+            acceptedLines += 1
             rejected.leadsOffSamples += 1
             sampleIndex += 1
             waveform?.gap()
             lastBeatSample = nil
             if !leadsOff { leadsOff = true; emit(.leadsOff) }
-        case .ignored, .rejected: break
+        case .ignored: acceptedLines += 1
+        case .chatter: rejected.chatterLines += 1
+        case .rejected: break
         }
     }
 
@@ -126,8 +204,9 @@ public struct SensorDecoder: Sendable {
     /// the lines that decided are replayed in the new format (they were counted once, as rejected).
     private mutating func lookForNewFormat(_ line: Substring, _ emit: (Output) -> Void) {
         switchPending.append(line)
-        if switchPending.count > Self.maximumPendingLines { switchPending.removeFirst() }
-        guard let decided = switchDetector.vote(line), decided != format else { return }
+        if switchPending.count > Self.maximumSwitchLines { switchPending.removeFirst() }
+        // Arrival rates belong to the old format's lines: a switch is decided on content.
+        guard let decided = switchDetector.vote(line, timing: nil), decided != format else { return }
         let held = switchPending
         switchPending = []
         switchDetector = FormatDetector(waveformFormat: detector.waveformFormat)
@@ -143,9 +222,11 @@ public struct SensorDecoder: Sendable {
     /// Lines already counted as rejected once: only those the new format reads are applied.
     private mutating func replayCounted(_ lines: some Sequence<Substring>, _ emit: (Output) -> Void) {
         for l in lines {
-            let reading = parse(l)
-            if case .rejected = reading { continue }
-            apply(reading, emit)
+            for reading in parse(l) {
+                if case .rejected = reading { continue }
+                if case .chatter = reading { continue }
+                apply(reading, emit)
+            }
         }
     }
 
@@ -168,8 +249,10 @@ public struct SensorDecoder: Sendable {
             return
         }
         let decided: SensorFormat = shape == .ppg ? .ppg : .ecg
+        measureSampleRate()
         use(decided)
         emit(.formatDetected(decided))
+        emit(.sampleRate(hz: sampleRateHz, estimated: sampleRateIsEstimated))
         replayCounted(classification.held.prefix(classification.alreadyCounted), emit)
         for l in classification.held.dropFirst(classification.alreadyCounted) { read(l, emit) }
     }
@@ -182,6 +265,7 @@ public struct SensorDecoder: Sendable {
         let beat = detector.add(x)
         waveform = detector
         guard let beat = beat.map({ $0 + waveformOrigin }) else { return }
+        if sampleRateIsEstimated { refineSampleRate(emit) }
         if let last = lastBeatSample {
             let rr = Double(beat - last) * 1000 / sampleRateHz
             if PlausibleRange.rrMilliseconds.contains(rr) {
@@ -193,27 +277,44 @@ public struct SensorDecoder: Sendable {
         lastBeatSample = beat
     }
 
-    private mutating func parse(_ line: Substring) -> LineReading {
+    /// An estimated rate keeps being measured: the longer the window, the closer it gets.
+    private mutating func refineSampleRate(_ emit: (Output) -> Void) {
+        guard let timing, !timing.isBurst, let rate = timing.sampleRateHz else { return }
+        sampleRateHz = rate
+        if let reported = reportedSampleRateHz, abs(rate - reported) > 0.02 * reported {
+            reportedSampleRateHz = rate
+            emit(.sampleRate(hz: rate, estimated: true))
+        }
+    }
+
+    private mutating func parse(_ line: Substring) -> [LineReading] {
         switch format {
-        case .rr: RRLine.read(line)
-        case .hr: HeartRateLine.read(line)
-        case .json: JSONLine.read(line)
-        case .pulsesensor: pulseSensor.read(line)
-        case .bleHRM: BLEHexLine.read(line)
-        case .ecg, .ppg: WaveformLine.read(line)
-        case nil: .rejected(.unparseable)
+        case .rr: [RRLine.read(line)]
+        case .hr: [HeartRateLine.read(line)]
+        case .json: [JSONLine.read(line)]
+        case .pulsesensor: [pulseSensor.read(line)]
+        case .bleHRM: bleHex.read(line)
+        case .ecg, .ppg: [WaveformLine.read(line)]
+        case .max3010x: [max3010x.read(line)]
+        case .hrRR, .hrRR1024: [heartRateRR.read(line)]
+        case .openhrv: [OpenHRVLine.read(line)]
+        case nil: [.rejected(.unparseable)]
         }
     }
 
     private mutating func use(_ newFormat: SensorFormat) {
         format = newFormat
         pulseSensor = PulseSensorLine()
+        max3010x = MAX3010xLine()
+        heartRateRR = HeartRateRRLine(rrsListIn1024: newFormat == .hrRR1024)
+        bleHex = BLEHexLine()
         lastBeatSample = nil
         switch newFormat {
         case .ecg: waveform = QRSDetector(sampleRateHz: sampleRateHz)
         case .ppg: waveform = PPGPeakDetector(sampleRateHz: sampleRateHz)
         default: waveform = nil
         }
+        if newFormat.isWaveform { reportedSampleRateHz = sampleRateHz }
         // A detector numbers samples from its creation; the stream's numbering continues.
         waveformOrigin = sampleIndex
     }

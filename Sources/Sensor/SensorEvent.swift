@@ -10,6 +10,8 @@ public enum SensorEvent: Sendable, Equatable {
     case formatDetected(SensorFormat)
     case beat(SensorBeat)
     case leadsOff
+    /// Samples per second of a waveform sensor: configured, or estimated from arrival times.
+    case sampleRate(hz: Double, estimated: Bool)
     /// Rejected input so far, sent when it changed, at most once a second.
     case counters(RejectedInputCounters)
 }

@@ -1,8 +1,18 @@
-/// The line formats heart-rate sensors write (docs/design.md, "Sensor input formats").
+/// The line formats heart-rate sensors write (docs/design.md, "Sensor input formats"; README,
+/// "Sensors": which firmware prints which).
 public enum SensorFormat: String, Sendable, CaseIterable, Equatable {
     case rr, hr, json, pulsesensor
     case bleHRM = "ble-hrm"
     case ecg, ppg
+    /// SparkFun MAX3010x Example5_HeartRate: `IR=..., BPM=..., Avg BPM=...`.
+    case max3010x
+    /// A heart rate and the RR list of one BLE notification per line (Python loggers, the Polar
+    /// BLE SDK example's log, nRF Connect SDK's HR central).
+    case hrRR = "hr-rr"
+    /// As `hr-rr`, with a Polar SDK `rrs: [...]` list in 1/1024 s (SDK versions that logged raw RR).
+    case hrRR1024 = "hr-rr-1024"
+    /// OpenHRV recordings: `event,value,timestamp` with `InterBeatInterval` rows.
+    case openhrv
 
     /// One raw sample per line: beats come from a detector in `HRV`.
     public var isWaveform: Bool { self == .ecg || self == .ppg }
@@ -39,6 +49,11 @@ public struct RejectedInputCounters: Sendable, Equatable {
     public internal(set) var counts: [Kind: Int] = [:]
     /// Waveform samples marked `!` (electrodes off), not an error of the input.
     public internal(set) var leadsOffSamples = 0
+    /// The firmware's own text (boot and scan logs, "No finger?"): skipped, never a beat.
+    public internal(set) var chatterLines = 0
+    /// Events the reader had to drop because the consumer fell behind (live devices only; a
+    /// replayed file waits instead).
+    public internal(set) var droppedEvents = 0
 
     public init() {}
 

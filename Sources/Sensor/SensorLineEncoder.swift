@@ -1,7 +1,9 @@
+import Foundation
+
 /// Writes beats as a sensor of the given format would, for the simulator and for tests. Waveform
 /// formats are not written (the simulator sends beats, not samples).
 public enum SensorLineEncoder {
-    public static let encodableFormats: [SensorFormat] = [.rr, .hr, .json, .pulsesensor, .bleHRM]
+    public static let encodableFormats: [SensorFormat] = [.rr, .hr, .json, .pulsesensor, .bleHRM, .hrRR, .hrRR1024, .openhrv]
 
     public static func line(rrMilliseconds rr: Double, format: SensorFormat) -> String? {
         let bpm = Int((60000 / rr).rounded())
@@ -14,7 +16,11 @@ public enum SensorLineEncoder {
             let rr1024 = UInt16(min(65535, (rr * 1.024).rounded()))
             let m = BLEHeartRateMeasurement(heartRateBPM: bpm, sensorContact: .detected, rrIntervals1024: [rr1024])
             return m.bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined(separator: " ") + "\n"
-        case .ecg, .ppg: return nil
+        case .hrRR: return "HR: \(bpm) bpm | contact: yes | RR: \(String(format: "%.1f", rr)) ms\n"
+        case .hrRR1024: return "HR     bpm: \(bpm) rrs: [\(Int((rr * 1.024).rounded()))] rrAvailable: true contactStatus: true contactStatusSupported: true\n"
+        case .openhrv: return "InterBeatInterval,\(Int(rr.rounded())),2026-01-01T00:00:00\n"
+        // Per-sample formats: the simulator sends beats, not samples.
+        case .ecg, .ppg, .max3010x: return nil
         }
     }
 }

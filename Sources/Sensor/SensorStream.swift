@@ -13,12 +13,13 @@ public struct SensorConfiguration: Sendable, Equatable {
     /// nil: detect from the first lines.
     public var format: SensorFormat?
     public var baudRate: Int
-    public var sampleRateHz: Double
+    /// Of `ecg`/`ppg` input; nil: estimated from how fast lines arrive (status says so).
+    public var sampleRateHz: Double?
     /// Retry delays after a failure double from the first to the second; the cap keeps reconnection
     /// within about a second of the device reappearing.
     public var retryDelaySeconds: ClosedRange<Double> = 0.05...0.8
 
-    public init(devicePath: String, format: SensorFormat? = nil, baudRate: Int = SerialPort.defaultBaudRate, sampleRateHz: Double = 250) {
+    public init(devicePath: String, format: SensorFormat? = nil, baudRate: Int = SerialPort.defaultBaudRate, sampleRateHz: Double? = nil) {
         self.devicePath = devicePath
         self.format = format
         self.baudRate = baudRate
@@ -26,19 +27,47 @@ public struct SensorConfiguration: Sendable, Equatable {
     }
 }
 
+/// Where arrival times of sensor lines come from: the monotonic clock, or (tests replaying a
+/// sensor faster than real time) a scaled one, so that rates are judged in the sensor's time.
+public struct ArrivalClock: Sendable {
+    public let secondsNow: @Sendable () -> Double
+
+    public init(secondsNow: @escaping @Sendable () -> Double) { self.secondsNow = secondsNow }
+
+    public static let monotonic = ArrivalClock {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// The monotonic clock running `factor` times faster.
+    public static func scaled(by factor: Double) -> ArrivalClock {
+        ArrivalClock { monotonic.secondsNow() * factor }
+    }
+}
+
 /// Sensor events from a device, for as long as the consumer iterates: connects, beats, unplugs,
 /// reconnects. Reading happens on a dedicated thread (poll(2), never blocking the concurrency
 /// pool); it stops and closes the device when iteration ends or its task is cancelled. A regular
 /// file is replayed once and then the sequence finishes.
+///
+/// At most `capacity` events wait for the consumer. A live device cannot wait, so beyond that its
+/// events are dropped and counted (`RejectedInputCounters.droppedEvents`, logged once); a
+/// replayed file is read no faster than the consumer takes its events.
 public struct SensorStream: AsyncSequence, Sendable {
     public typealias Element = SensorEvent
+    public static let defaultCapacity = 8192
 
     public let configuration: SensorConfiguration
     private let logger: Logger
+    private let clock: ArrivalClock
+    private let capacity: Int
 
-    public init(configuration: SensorConfiguration, logger: Logger) {
+    public init(configuration: SensorConfiguration, logger: Logger, clock: ArrivalClock = .monotonic, capacity: Int = SensorStream.defaultCapacity) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
+        self.capacity = capacity
     }
 
     /// Stops the reader when the consumer drops it (the reader's continuation would otherwise keep
@@ -47,24 +76,38 @@ public struct SensorStream: AsyncSequence, Sendable {
         var events: AsyncStream<SensorEvent>.Iterator
         let owner: ReaderOwner
 
-        public mutating func next() async -> SensorEvent? { await events.next() }
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorEvent? { await events.next(isolation: actor) }
+        public mutating func next() async -> SensorEvent? {
+            let event = await events.next()
+            if let event { owner.gate.taken(event) }
+            return event
+        }
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorEvent? {
+            let event = await events.next(isolation: actor)
+            if let event { owner.gate.taken(event) }
+            return event
+        }
     }
 
     final class ReaderOwner: Sendable {
         let stop: StopSignal?
-        init(_ stop: StopSignal?) { self.stop = stop }
+        let gate: EventGate
+        init(_ stop: StopSignal?, gate: EventGate) {
+            self.stop = stop
+            self.gate = gate
+        }
         deinit { stop?.raise() }
     }
 
     public func makeAsyncIterator() -> Iterator {
-        // Bounded: a consumer stalled for minutes loses the oldest events, the reader never blocks.
-        let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .bufferingNewest(8192))
-        var owner = ReaderOwner(nil)
+        // Unbounded underneath; `EventGate` bounds what waits (see the type's comment).
+        let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .unbounded)
+        let gate = EventGate(capacity: capacity)
+        var owner = ReaderOwner(nil, gate: gate)
         do {
             let stop = try StopSignal()
-            owner = ReaderOwner(stop)
-            let reader = DeviceReader(configuration: configuration, logger: logger, stop: stop, continuation: continuation)
+            owner = ReaderOwner(stop, gate: gate)
+            let reader = DeviceReader(
+                configuration: configuration, logger: logger, stop: stop, continuation: continuation, gate: gate, clock: clock)
             continuation.onTermination = { _ in stop.raise() }
             let thread = Thread { reader.run() }
             thread.name = "sensor \(configuration.devicePath)"
@@ -74,6 +117,34 @@ public struct SensorStream: AsyncSequence, Sendable {
             continuation.finish()
         }
         return Iterator(events: stream.makeAsyncIterator(), owner: owner)
+    }
+}
+
+/// Counts the events waiting for the consumer. Rare state events (connects, counters) always pass:
+/// they are few, and a loss must be reported even when the queue is full.
+final class EventGate: Sendable {
+    let capacity: Int
+    private let waiting = Atomic<Int>(0)
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    static func isGated(_ event: SensorEvent) -> Bool {
+        switch event {
+        case .beat, .leadsOff, .formatDetected, .sampleRate: true
+        case .connected, .disconnected, .unavailable, .counters: false
+        }
+    }
+
+    /// Claims a place for `event`; false when the queue is full.
+    func claim() -> Bool {
+        let after = waiting.add(1, ordering: .acquiringAndReleasing).newValue
+        if after <= capacity { return true }
+        waiting.subtract(1, ordering: .acquiringAndReleasing)
+        return false
+    }
+
+    func taken(_ event: SensorEvent) {
+        if Self.isGated(event) { waiting.subtract(1, ordering: .acquiringAndReleasing) }
     }
 }
 
@@ -132,8 +203,24 @@ private struct DeviceReader: Sendable {
     let logger: Logger
     let stop: StopSignal
     let continuation: AsyncStream<SensorEvent>.Continuation
+    let gate: EventGate
+    let clock: ArrivalClock
 
     private static let identityCheckMilliseconds: Int32 = 250
+
+    /// Hands `event` to the consumer. A file waits for room (back-pressure); a live device cannot,
+    /// so its event is dropped and counted. Returns false when the event was dropped.
+    private func deliver(_ event: SensorEvent, waiting: Bool) -> Bool {
+        guard EventGate.isGated(event) else {
+            continuation.yield(event)
+            return true
+        }
+        while !gate.claim() {
+            guard waiting, stop.sleep(seconds: 0.005) else { return false }
+        }
+        continuation.yield(event)
+        return true
+    }
 
     func run() {
         var delay = configuration.retryDelaySeconds.lowerBound
@@ -157,7 +244,7 @@ private struct DeviceReader: Sendable {
             lastFailure = nil
             delay = configuration.retryDelaySeconds.lowerBound
             logger.info("sensor connected", metadata: ["device": "\(configuration.devicePath)"])
-            continuation.yield(.connected(path: configuration.devicePath))
+            _ = deliver(.connected(path: configuration.devicePath), waiting: false)
             let (reason, counters) = read(port, reportedSoFar: totals)
             totals = counters
             guard let reason else { break }
@@ -174,6 +261,8 @@ private struct DeviceReader: Sendable {
     private func read(_ port: SerialPort, reportedSoFar: RejectedInputCounters) -> (String?, RejectedInputCounters) {
         var decoder = SensorDecoder(format: configuration.format, sampleRateHz: configuration.sampleRateHz)
         var reported = reportedSoFar
+        var dropped = RejectedInputCounters()
+        let isFile = port.kind == .regularFile
         var lastReport = ContinuousClock.now
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
@@ -181,7 +270,7 @@ private struct DeviceReader: Sendable {
             pollfd(fd: port.fileDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stop.pollDescriptor, events: Int16(POLLIN), revents: 0),
         ]
-        func current() -> RejectedInputCounters { reportedSoFar.adding(decoder.rejected) }
+        func current() -> RejectedInputCounters { reportedSoFar.adding(decoder.rejected).adding(dropped) }
         func reportCounters(force: Bool) {
             let now = ContinuousClock.now
             let counters = current()
@@ -207,11 +296,22 @@ private struct DeviceReader: Sendable {
             do {
                 switch try port.read(into: buffer) {
                 case .bytes(let n):
-                    decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) { output in
+                    let arrival = isFile ? nil : clock.secondsNow()
+                    decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), arrivalSeconds: arrival) { output in
+                        let event: SensorEvent
                         switch output {
-                        case .beat(let beat): continuation.yield(.beat(beat))
-                        case .formatDetected(let format): continuation.yield(.formatDetected(format))
-                        case .leadsOff: continuation.yield(.leadsOff)
+                        case .beat(let beat): event = .beat(beat)
+                        case .formatDetected(let format): event = .formatDetected(format)
+                        case .leadsOff: event = .leadsOff
+                        case .sampleRate(let hz, let estimated): event = .sampleRate(hz: hz, estimated: estimated)
+                        }
+                        if !deliver(event, waiting: isFile) {
+                            if dropped.droppedEvents == 0 && reportedSoFar.droppedEvents == 0 {
+                                logger.warning(
+                                    "sensor events dropped: the consumer fell behind; counted in status (dropped_events)",
+                                    metadata: ["device": "\(configuration.devicePath)"])
+                            }
+                            dropped.droppedEvents += 1
                         }
                     }
                     reportCounters(force: false)
@@ -235,6 +335,8 @@ extension RejectedInputCounters {
         var sum = self
         for (kind, n) in other.counts { sum.counts[kind, default: 0] += n }
         sum.leadsOffSamples += other.leadsOffSamples
+        sum.chatterLines += other.chatterLines
+        sum.droppedEvents += other.droppedEvents
         return sum
     }
 }

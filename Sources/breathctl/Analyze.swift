@@ -25,7 +25,10 @@ struct Analyze: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case auto, rr, hr, json, pulsesensor
         case bleHRM = "ble-hrm"
-        case ecg, ppg
+        case ecg, ppg, max3010x
+        case hrRR = "hr-rr"
+        case hrRR1024 = "hr-rr-1024"
+        case openhrv
     }
 
     @Argument(help: "The recording to analyse.")

@@ -25,8 +25,8 @@ struct SensorCommand: AsyncParsableCommand {
     @Option(help: "Baud rate of a serial port (1200 to 921600).")
     var baud: Int = SerialPort.defaultBaudRate
 
-    @Option(help: "Samples per second of ecg/ppg input.")
-    var sampleRate: Double = 250
+    @Option(help: "Samples per second of ecg/ppg input (default: measured from how fast lines arrive).")
+    var sampleRate: Double?
 
     @Flag(help: "One JSON object per line.")
     var json = false
@@ -39,7 +39,7 @@ struct SensorCommand: AsyncParsableCommand {
         guard SerialPort.supportedBaudRates[baud] != nil else {
             throw ValidationError("--baud must be one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", ")).")
         }
-        guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        guard sampleRate.map({ (20...10000).contains($0) }) ?? true else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
     }
 
     func run() async throws {
@@ -70,12 +70,16 @@ struct SensorCommand: AsyncParsableCommand {
             case .unavailable(let reason): say("unavailable", ["reason": reason], "\(device): \(reason); retrying")
             case .formatDetected(let f): say("format", ["format": f.rawValue], "format \(f.rawValue)")
             case .leadsOff: say("leads_off", [:], "leads off")
+            case .sampleRate(let hz, let estimated):
+                say("sample_rate", ["hz": fixed(hz, 1), "estimated": "\(estimated)"], "sample rate \(fixed(hz, 1)) Hz" + (estimated ? " (measured from arrival times)" : ""))
             case .counters(let c):
                 if json {
                     var o = JSONObject()
                     o.set("event", "counters")
                     for kind in RejectedInputCounters.Kind.allCases { o.set(kind.rawValue.replacingOccurrences(of: "-", with: "_"), c[kind]) }
                     o.set("leads_off_samples", c.leadsOffSamples)
+                    o.set("chatter_lines", c.chatterLines)
+                    o.set("dropped_events", c.droppedEvents)
                     print(o.rendered())
                 } else {
                     print("rejected input: " + RejectedInputCounters.Kind.allCases.map { "\($0.rawValue) \(c[$0])" }.joined(separator: ", "))

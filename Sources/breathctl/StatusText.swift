@@ -84,6 +84,13 @@ enum StatusText {
         var text = "\(sensor.state.rawValue) \(sensor.device) (\(sensor.format)): \(Readable.plural(sensor.beats, "beat")), "
             + "\(Readable.plural(sensor.artifacts, "artifact")), \(Readable.plural(sensor.rejectedLines, "rejected line"))"
         if let since = sensor.secondsSinceLastBeat { text += ", last beat \(Readable.fixed(since, decimals: 1)) s ago" }
+        if let hz = sensor.sampleRateHz {
+            text += ", \(Readable.fixed(hz, decimals: 1)) Hz" + (sensor.sampleRateSource == "estimated" ? " (measured from arrival times)" : "")
+        }
+        if sensor.lowPrecisionBeats > 0 {
+            text += ", \(Readable.plural(sensor.lowPrecisionBeats, "beat")) from heart rate only (RR-based HRV is approximate)"
+        }
+        if sensor.droppedEvents > 0 { text += ", \(Readable.plural(sensor.droppedEvents, "event")) dropped" }
         return text
     }
 

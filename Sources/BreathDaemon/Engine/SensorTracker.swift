@@ -9,6 +9,9 @@ struct SensorTracker {
     private(set) var beats = 0
     private(set) var artifacts = 0
     private(set) var rejectedLines = 0
+    private(set) var droppedEvents = 0
+    private(set) var lowPrecisionBeats = 0
+    private var sampleRate: (hz: Double, estimated: Bool)?
     private var lastBeatAt: ContinuousClock.Instant?
 
     init(configuration: Configuration.Sensor) {
@@ -31,17 +34,30 @@ struct SensorTracker {
             return BreathProtocol.SensorEvent(state: state, device: device, format: format, message: "format \(detected.rawValue)")
         case .leadsOff:
             return BreathProtocol.SensorEvent(state: state, device: device, format: format, message: "leads off")
+        case .sampleRate(let hz, let estimated):
+            sampleRate = (hz, estimated)
+            let rounded = (hz * 10).rounded() / 10
+            return BreathProtocol.SensorEvent(
+                state: state, device: device, format: format,
+                message: "sample rate \(rounded) Hz" + (estimated ? ", measured from arrival times" : ""))
         case .counters(let counters):
             rejectedLines = counters.total
-            return nil
+            guard counters.droppedEvents > droppedEvents else { return nil }
+            let first = droppedEvents == 0
+            droppedEvents = counters.droppedEvents
+            // Once, when loss starts; the count stays in `status`.
+            return first
+                ? BreathProtocol.SensorEvent(state: state, device: device, format: format, message: "events dropped: the daemon fell behind the sensor")
+                : nil
         case .beat:
             return nil
         }
     }
 
     /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
-    mutating func countBeat(isNN: Bool, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
+    mutating func countBeat(isNN: Bool, isLowPrecision: Bool = false, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
         beats += 1
+        if isLowPrecision { lowPrecisionBeats += 1 }
         if !isNN { artifacts += 1 }
         lastBeatAt = now
         return transition(to: .streaming, message: nil)
@@ -59,6 +75,8 @@ struct SensorTracker {
         let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         return SensorStatus(
             device: device, format: format, state: state, beats: beats, artifacts: artifacts,
-            rejectedLines: rejectedLines, secondsSinceLastBeat: since)
+            rejectedLines: rejectedLines, secondsSinceLastBeat: since,
+            sampleRateHz: sampleRate?.hz, sampleRateSource: sampleRate.map { $0.estimated ? "estimated" : "configured" },
+            droppedEvents: droppedEvents, lowPrecisionBeats: lowPrecisionBeats)
     }
 }

@@ -12,17 +12,17 @@ extension SessionEngine {
             if let change = sensor.apply(event) { events.publish(.sensor(change)) }
             return
         }
-        await addBeat(rrMilliseconds: beat.rrMilliseconds)
+        await addBeat(rrMilliseconds: beat.rrMilliseconds, isLowPrecision: beat.isLowPrecision)
     }
 
     /// Also the entry point for beats that do not come from a serial device (tests, replay).
-    public func addBeat(rrMilliseconds: Double) async {
+    public func addBeat(rrMilliseconds: Double, isLowPrecision: Bool = false) async {
         let now = clock.now
         guard let (update, levelChange) = heart.add(rrMilliseconds: rrMilliseconds) else {
             sensor.countRejected()
             return
         }
-        if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
+        if let change = sensor.countBeat(isNN: update.isNN, isLowPrecision: isLowPrecision, at: now) { events.publish(.sensor(change)) }
         updateSynchrony(latestBeatSeconds: update.timeSeconds, now: now)
         addToAssessment(update, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))

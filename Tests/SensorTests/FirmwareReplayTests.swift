@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import Sensor
+
+/// Decoded beats against the beats a stream carries: in order, each decoded beat matched to one
+/// of the next truth beats within the tolerance; a decoded beat matching none is a phantom.
+struct BeatComparison: CustomStringConvertible {
+    var truthCount = 0
+    var decodedCount = 0
+    var matched = 0
+    var phantoms = 0
+    var lowPrecisionMismatch = 0
+
+    init(decoded: [SensorBeat], rendering: FirmwareRendering) {
+        truthCount = rendering.truth.count
+        decodedCount = decoded.count
+        var next = 0
+        for beat in decoded {
+            if beat.isLowPrecision != rendering.truthIsLowPrecision { lowPrecisionMismatch += 1 }
+            let window = next..<min(rendering.truth.count, next + 4)
+            if let i = window.first(where: { abs(rendering.truth[$0] - beat.rrMilliseconds) <= rendering.toleranceMilliseconds }) {
+                matched += 1
+                next = i + 1
+            } else {
+                phantoms += 1
+            }
+        }
+    }
+
+    var matchedPercent: Double { truthCount == 0 ? 0 : 100 * Double(matched) / Double(truthCount) }
+    var description: String {
+        "\(matched)/\(truthCount) matched (\(String(format: "%.1f", matchedPercent)) %), \(phantoms) phantom of \(decodedCount) decoded"
+    }
+}
+
+/// Writes a rendering into a real pseudo-terminal at its own pace (scaled by `speed`, on an
+/// absolute schedule so delays do not add up) and collects what a `SensorStream` reads; the
+/// stream's arrival clock runs at the same scale, so it judges rates in the sensor's time.
+func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorFormat?, speed: Double) async throws -> (beats: [SensorBeat], events: [SensorEvent]) {
+    let box = TerminalBox(try PseudoTerminal())
+    let stream = SensorStream(
+        configuration: SensorConfiguration(devicePath: box.terminal!.devicePath, format: format, baudRate: 115200),
+        logger: Logger(label: "replay"), clock: .scaled(by: speed))
+    var events = stream.makeAsyncIterator()
+    guard case .connected? = await events.next(where: isConnected) else { throw CancellationError() }
+    // The writer owns the terminal: when it has written everything and the stream has read it
+    // (the device side's queue is empty), it closes the terminal, which the stream sees as a hang-up.
+    let writer = Task.detached {
+        let pty = box.terminal!
+        defer { box.terminal = nil }
+        let start = ArrivalClock.monotonic.secondsNow()
+        for (seconds, text) in rendering.lines {
+            let wait = start + seconds / speed - ArrivalClock.monotonic.secondsNow()
+            if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+            var bytes = Array(text.utf8)
+            while !bytes.isEmpty {
+                let n = try pty.write(bytes)
+                bytes.removeFirst(n)
+                if !bytes.isEmpty { usleep(500) }  // the terminal's buffer is full: the reader drains it
+            }
+        }
+        var pending: Int32 = 1
+        while pending > 0 {
+            _ = ioctl(pty.deviceFileDescriptor, UInt(FIONREAD), &pending)
+            usleep(20_000)
+        }
+    }
+    var beats: [SensorBeat] = []
+    var seen: [SensorEvent] = []
+    while let event = await events.next() {
+        if case .beat(let b) = event { beats.append(b) } else { seen.append(event) }
+        if case .disconnected = event { break }
+    }
+    try await writer.value
+    return (beats, seen)
+}
+
+final class TerminalBox: @unchecked Sendable {
+    var terminal: PseudoTerminal?
+    init(_ terminal: PseudoTerminal) { self.terminal = terminal }
+}
+
+@Suite(.timeLimit(.minutes(4))) struct FirmwareReplayTests {
+    struct Source: Sendable, CustomTestStringConvertible {
+        let name: String
+        let format: SensorFormat
+        let speed: Double
+        let render: @Sendable ([Double]) -> FirmwareRendering
+        var testDescription: String { "\(name) (\(format.rawValue))" }
+    }
+
+    static let sources: [Source] = [
+        Source(name: "SparkFun AD8232 Heart_Rate_Display", format: .ecg, speed: 2, render: Firmware.ad8232),
+        Source(name: "PulseSensor plotter", format: .pulsesensor, speed: 4, render: Firmware.pulseSensorPlotter),
+        Source(name: "PulseSensor two-sensor visualizer", format: .pulsesensor, speed: 4, render: Firmware.pulseSensorTwoSensors),
+        Source(name: "PulseSensor Getting_BPM_to_Monitor", format: .hr, speed: 6, render: Firmware.pulseSensorGettingStarted),
+        Source(name: "SparkFun MAX3010x Example5_HeartRate", format: .max3010x, speed: 3, render: Firmware.max3010xHeartRate),
+        Source(name: "SparkFun MAX3010x Example4 plotter", format: .ppg, speed: 2, render: { Firmware.max3010xPlotter($0) }),
+        Source(name: "gatttool --listen", format: .bleHRM, speed: 6, render: Firmware.gatttool),
+        Source(name: "bluetoothctl notify", format: .bleHRM, speed: 6, render: Firmware.bluetoothctl),
+        Source(name: "nRF Connect SDK central_hr_coded", format: .hrRR, speed: 6, render: Firmware.nrfCentralHR),
+        Source(name: "Polar BLE SDK example log", format: .hrRR, speed: 6, render: { Firmware.polarSDK($0) }),
+        Source(name: "Python bleak HR logger", format: .hrRR, speed: 6, render: Firmware.pythonLogger),
+        Source(name: "ESP32 BLE client bridge", format: .hr, speed: 6, render: Firmware.esp32Bridge),
+        Source(name: "OpenHRV recording", format: .openhrv, speed: 6, render: Firmware.openHRV),
+    ]
+
+    /// ≥ 95 % of the beats, no phantom, under `auto` and under the explicit format.
+    @Test(arguments: sources, [false, true])
+    func firmwareStreamThroughAPseudoTerminal(source: Source, explicit: Bool) async throws {
+        let rendering = source.render(try truthRR(count: 70))
+        let (beats, events) = try await replayThroughPseudoTerminal(rendering, format: explicit ? source.format : nil, speed: source.speed)
+        let comparison = BeatComparison(decoded: beats, rendering: rendering)
+        let detected = events.compactMap { if case .formatDetected(let f) = $0 { f } else { nil } }
+        print("RESULT firmware \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); detected \(detected.map(\.rawValue))")
+        #expect(comparison.phantoms == 0, "\(comparison)")
+        #expect(comparison.matchedPercent >= 95, "\(comparison)")
+        #expect(comparison.lowPrecisionMismatch == 0)
+        if !explicit { #expect(detected == [source.format] || (source.format.isWaveform && detected.allSatisfy(\.isWaveform))) }
+    }
+}
