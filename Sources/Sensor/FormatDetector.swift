@@ -129,3 +129,60 @@ struct ArrivalRate: Sendable {
         return Double(totalLines) / spanSeconds > Self.burstLinesPerSecond
     }
 }
+
+/// The sample rate of a waveform from the arrival times of its sample lines. Counting restarts
+/// at a gap (leads off: `!` lines come at their own pace), and the estimate only spans the stretch
+/// that keeps the recent pace, so a burst (a backlog, a sketch printing 500 lines at start-up)
+/// is left out.
+struct SampleRateEstimator: Sendable {
+    static let windowSeconds = 30.0
+    static let recentSeconds = 3.0
+    static let agreement = 0.03
+
+    private var marks: [(seconds: Double, samples: Int)] = []
+    private var total = 0
+
+    mutating func add(samples: Int, at seconds: Double) {
+        guard samples > 0 else { return }
+        total += samples
+        if let last = marks.last, last.seconds == seconds {
+            marks[marks.count - 1].samples = total
+        } else {
+            marks.append((seconds, total))
+        }
+        if let first = marks.first, seconds - first.seconds > Self.windowSeconds * 2 { marks.removeFirst(marks.count / 2) }
+    }
+
+    mutating func restart() {
+        marks = []
+        total = 0
+    }
+
+    var spanSeconds: Double {
+        guard let first = marks.first, let last = marks.last else { return 0 }
+        return last.seconds - first.seconds
+    }
+
+    private func rate(from start: (seconds: Double, samples: Int), to end: (seconds: Double, samples: Int)? = nil) -> Double? {
+        guard let end = end ?? marks.last, end.seconds > start.seconds else { return nil }
+        return Double(end.samples - start.samples) / (end.seconds - start.seconds)
+    }
+
+    /// Samples per second over the longest stretch (up to 30 s) whose part before the last 3 s
+    /// kept the pace of the last 3 s (within 3 %): a burst before it is left out whole.
+    var sampleRateHz: Double? {
+        guard let last = marks.last, spanSeconds >= 1 else { return nil }
+        let recentStart = marks.last(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? marks[0]
+        guard let recent = rate(from: recentStart) else { return nil }
+        for (i, mark) in marks.enumerated() where last.seconds - mark.seconds <= Self.windowSeconds && mark.seconds <= recentStart.seconds - 1 {
+            // The second after the start keeps the pace too (within 25 %): no burst inside.
+            guard let second = marks[i...].first(where: { $0.seconds >= mark.seconds + 1 }), let local = rate(from: mark, to: second),
+                abs(local - recent) <= 0.25 * recent
+            else { continue }
+            if let older = rate(from: mark, to: recentStart), abs(older - recent) <= Self.agreement * recent {
+                return rate(from: mark)
+            }
+        }
+        return recent
+    }
+}

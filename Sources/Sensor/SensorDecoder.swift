@@ -42,6 +42,7 @@ public struct SensorDecoder: Sendable {
     private var switchDetector: FormatDetector
     private var switchPending: [Substring] = []
     private var arrivals = ArrivalRate()
+    private var samples = SampleRateEstimator()
     private var timed = false
     private var pulseSensor = PulseSensorLine()
     private var max3010x = MAX3010xLine()
@@ -52,6 +53,8 @@ public struct SensorDecoder: Sendable {
     private var waveformOrigin = 0
     private var lastBeatSample: Int?
     private var reportedSampleRateHz: Double?
+    private var lastSampleValue: Double?
+    private var repeatedSamples = 0
     private var leadsOff = false
     /// Auto-detection found a waveform and holds it until its shape tells ECG from PPG.
     private var shapeClassification: ShapeClassification?
@@ -82,6 +85,7 @@ public struct SensorDecoder: Sendable {
         if let arrivalSeconds {
             timed = true
             arrivals.add(lines: items.count, at: arrivalSeconds)
+            if format == nil || format?.isWaveform == true { countSamples(items, at: arrivalSeconds) }
         }
         for item in items {
             switch item {
@@ -102,6 +106,22 @@ public struct SensorDecoder: Sendable {
 
     private var timing: ArrivalRate? { timed ? arrivals : nil }
 
+    /// Sample lines (and gaps) as they arrive, for the sample rate, whatever is being held.
+    private mutating func countSamples(_ items: [LineFramer.Item], at seconds: Double) {
+        var n = 0
+        for case .line(let bytes) in items {
+            guard let text = LineText.decode(bytes) else { continue }
+            switch WaveformLine.read(text) {
+            case .sample: n += 1
+            case .leadsOff:
+                n = 0
+                samples.restart()
+            default: continue
+            }
+        }
+        samples.add(samples: n, at: seconds)
+    }
+
     private mutating func handle(_ line: Substring, _ emit: (Output) -> Void) {
         if shapeClassification != nil {
             classifyShape(line, emit)
@@ -109,7 +129,9 @@ public struct SensorDecoder: Sendable {
         }
         if let waiting = awaitingRate {
             pending.append(line)
-            if let timing, !timing.isBurst, !FormatDetector.waveformIsSteady(timing), pending.count <= Self.maximumPendingLines { return }
+            if let timing, !timing.isBurst, samples.sampleRateHz == nil || samples.spanSeconds < SampleRateEstimator.recentSeconds + 1,
+                pending.count <= Self.maximumPendingLines
+            { return }
             do {
                 awaitingRate = nil
                 let held = pending
@@ -145,7 +167,7 @@ public struct SensorDecoder: Sendable {
 
     /// Takes the rate from arrival times when none is configured and lines came at a pace.
     private mutating func measureSampleRate() {
-        guard configuredSampleRateHz == nil, let timing, !timing.isBurst, let rate = timing.sampleRateHz else { return }
+        guard configuredSampleRateHz == nil, let timing, !timing.isBurst, let rate = samples.sampleRateHz else { return }
         sampleRateHz = rate
         sampleRateIsEstimated = true
     }
@@ -260,6 +282,19 @@ public struct SensorDecoder: Sendable {
     private mutating func addSample(_ x: Double, _ emit: (Output) -> Void) {
         leadsOff = false
         defer { sampleIndex += 1 }
+        // Half a second of one repeated value is no signal (a sketch pre-filling a plotter, a
+        // saturated input): detection restarts where the signal moves again, so the detector
+        // does not learn its levels from a flat line.
+        if x == lastSampleValue {
+            repeatedSamples += 1
+        } else {
+            if Double(repeatedSamples) >= 0.5 * sampleRateHz {
+                waveform?.gap()
+                lastBeatSample = nil
+            }
+            repeatedSamples = 0
+        }
+        lastSampleValue = x
         guard var detector = waveform else { return }
         waveform = nil  // keeps the existential uniquely referenced while it mutates
         let beat = detector.add(x)
@@ -279,7 +314,7 @@ public struct SensorDecoder: Sendable {
 
     /// An estimated rate keeps being measured: the longer the window, the closer it gets.
     private mutating func refineSampleRate(_ emit: (Output) -> Void) {
-        guard let timing, !timing.isBurst, let rate = timing.sampleRateHz else { return }
+        guard let timing, !timing.isBurst, let rate = samples.sampleRateHz else { return }
         sampleRateHz = rate
         if let reported = reportedSampleRateHz, abs(rate - reported) > 0.02 * reported {
             reportedSampleRateHz = rate
@@ -326,11 +361,18 @@ private struct ShapeClassification: Sendable {
     var held: [Substring] = []
     let alreadyCounted: Int
     let maximumLines: Int
+    let sampleRateHz: Double
+    /// A value repeated for half a second is no signal (a sketch pre-filling a plotter, a sensor
+    /// settling): its zero changes would pass for an ECG's flat baseline, so the shape is judged
+    /// from where the signal starts moving.
+    private var lastValue: Double?
+    private var repeats = 0
 
     init(sampleRateHz: Double, alreadyCounted: Int, maximumLines: Int) {
         classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz)
         self.alreadyCounted = alreadyCounted
         self.maximumLines = maximumLines
+        self.sampleRateHz = sampleRateHz
     }
 
     /// Holds `line`; the shape once decided, ECG when held lines reach the limit undecided.
@@ -338,7 +380,15 @@ private struct ShapeClassification: Sendable {
         held.append(line)
         var shape: WaveformShapeClassifier.Shape?
         switch WaveformLine.read(line) {
-        case .sample(let x): shape = classifier.add(x)
+        case .sample(let x):
+            if x == lastValue {
+                repeats += 1
+            } else {
+                if Double(repeats) >= 0.5 * sampleRateHz { classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz) }
+                repeats = 0
+            }
+            lastValue = x
+            shape = classifier.add(x)
         case .leadsOff: classifier.gap()
         default: break
         }

@@ -12,6 +12,7 @@ struct BeatComparison: CustomStringConvertible {
     var matched = 0
     var phantoms = 0
     var lowPrecisionMismatch = 0
+    var unmatched: [(index: Int, rrMilliseconds: Double)] = []
 
     init(decoded: [SensorBeat], rendering: FirmwareRendering) {
         truthCount = rendering.truth.count
@@ -25,6 +26,7 @@ struct BeatComparison: CustomStringConvertible {
                 next = i + 1
             } else {
                 phantoms += 1
+                unmatched.append((decoded.firstIndex(of: beat) ?? -1, beat.rrMilliseconds))
             }
         }
     }
@@ -32,6 +34,7 @@ struct BeatComparison: CustomStringConvertible {
     var matchedPercent: Double { truthCount == 0 ? 0 : 100 * Double(matched) / Double(truthCount) }
     var description: String {
         "\(matched)/\(truthCount) matched (\(String(format: "%.1f", matchedPercent)) %), \(phantoms) phantom of \(decodedCount) decoded"
+            + (unmatched.isEmpty ? "" : " unmatched \(unmatched.prefix(5).map { "#\($0.index) \(Int($0.rrMilliseconds)) ms" })")
     }
 }
 
@@ -107,6 +110,25 @@ final class TerminalBox: @unchecked Sendable {
         Source(name: "OpenHRV recording", format: .openhrv, speed: 6, render: Firmware.openHRV),
     ]
 
+    /// The same streams fed straight to the decoder with their exact arrival times (each line
+    /// read as it is written), independent of how busy the machine is.
+    @Test(arguments: sources, [false, true])
+    func firmwareStreamWithExactArrivalTimes(source: Source, explicit: Bool) throws {
+        let rendering = source.render(try truthRR(count: 70))
+        var decoder = SensorDecoder(format: explicit ? source.format : nil)
+        var beats: [SensorBeat] = []
+        var others: [SensorDecoder.Output] = []
+        for (seconds, text) in rendering.lines {
+            decoder.feed(Array(text.utf8), arrivalSeconds: seconds) { if case .beat(let b) = $0 { beats.append(b) } else { others.append($0) } }
+        }
+        let comparison = BeatComparison(decoded: beats, rendering: rendering)
+        print("RESULT decoder \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); \(others); first RR \(beats.prefix(6).map { Int($0.rrMilliseconds) }) truth \(rendering.truth.prefix(6).map { Int($0) })")
+        #expect(comparison.phantoms == 0, "\(comparison)")
+        #expect(comparison.matchedPercent >= 95, "\(comparison)")
+        #expect(comparison.lowPrecisionMismatch == 0)
+        if !explicit { #expect(decoder.format == source.format || (source.format.isWaveform && decoder.format?.isWaveform == true)) }
+    }
+
     /// ≥ 95 % of the beats, no phantom, under `auto` and under the explicit format.
     @Test(arguments: sources, [false, true])
     func firmwareStreamThroughAPseudoTerminal(source: Source, explicit: Bool) async throws {
@@ -114,7 +136,8 @@ final class TerminalBox: @unchecked Sendable {
         let (beats, events) = try await replayThroughPseudoTerminal(rendering, format: explicit ? source.format : nil, speed: source.speed)
         let comparison = BeatComparison(decoded: beats, rendering: rendering)
         let detected = events.compactMap { if case .formatDetected(let f) = $0 { f } else { nil } }
-        print("RESULT firmware \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); detected \(detected.map(\.rawValue))")
+        let rates = events.compactMap { if case .sampleRate(let hz, _) = $0 { Int(hz) } else { nil } }
+        print("RESULT firmware \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); detected \(detected.map(\.rawValue)) rates \(rates)")
         #expect(comparison.phantoms == 0, "\(comparison)")
         #expect(comparison.matchedPercent >= 95, "\(comparison)")
         #expect(comparison.lowPrecisionMismatch == 0)
