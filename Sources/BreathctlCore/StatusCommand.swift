@@ -1,0 +1,22 @@
+import BreathClient
+import ArgumentParser
+import BreathProtocol
+
+struct StatusCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what breathd is doing: session, pacer, heart, coherence, sensor and audio.",
+        discussion: "With --json, prints the daemon's STATUS object (docs/protocol.md) as one line."
+    )
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Flag(help: "Print the STATUS object as the daemon sent it.")
+    var json = false
+
+    func run(with client: DaemonClient) throws(CommandFailure) {
+        let reply = try client.request(.status)
+        guard case .status(let status) = reply.message else { throw .unexpected(reply, to: .status) }
+        StandardOutput.write(json ? reply.line + "\n" : StatusText.render(status))
+    }
+}
