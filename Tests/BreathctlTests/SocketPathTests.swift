@@ -13,7 +13,11 @@ import Testing
     }
 
     @Test func everyRequestCommandFollowsBREATHD_SOCKET() async throws {
-        let socket = try ServedSocket()
+        let handler = ScriptedHandler { request in
+            if case .assess = request { return .ok(OKReply(message: "assessment 14 started", session: 14)) }
+            return ScriptedHandler.fixedReplies(request)
+        }
+        let socket = try ServedSocket(handler: handler)
         let picture = socket.directory + "/last.svg"
         let commands: [[String]] = [
             ["status"], ["status", "--json"], ["history"], ["history", "--csv"], ["session", "last"], ["export", "last"],
