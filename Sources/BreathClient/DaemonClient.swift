@@ -68,7 +68,7 @@ public final class DaemonClient {
         guard let message else {
             throw ClientFailure(message: "\(path): unreadable reply to \(request.command.rawValue): \(line)")
         }
-        if case .error(let error) = message { throw ClientFailure(message: error.message) }
+        if case .error(let error) = message { throw ClientFailure(message: error.message, isErrorReply: true) }
         return Reply(message: message, line: line)
     }
 
@@ -124,11 +124,14 @@ public final class DaemonClient {
 public struct ClientFailure: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var exitCode: Int32
+    /// The daemon answered ERROR (its message is `message`), rather than the conversation failing.
+    public var isErrorReply: Bool
     public var description: String { message }
 
-    public init(message: String, exitCode: Int32 = 1) {
+    public init(message: String, exitCode: Int32 = 1, isErrorReply: Bool = false) {
         self.message = message
         self.exitCode = exitCode
+        self.isErrorReply = isErrorReply
     }
 
     public init(_ failure: DaemonConnection.Failure) {

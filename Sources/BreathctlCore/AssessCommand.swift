@@ -65,14 +65,11 @@ struct AssessCommand: DaemonCommand {
         do { options = try self.options() } catch { throw CommandFailure(message: "\(error)") }
         // Watch before starting, on a second connection, so that no stage goes unseen.
         let watcher = detach ? nil : try DaemonClient(path: client.path)
-        if let watcher {
-            let reply = try watcher.request(.watch)
-            guard case .ok = reply.message else { throw .unexpected(reply, to: .watch) }
-        }
-        let reply = try client.request(.assess(options))
-        guard case .ok(let ok) = reply.message, let id = ok.session else { throw .unexpected(reply, to: .assess) }
+        try watcher?.watch()
+        let (ok, line) = try client.command(.assess(options))
+        guard let id = ok.session else { throw CommandFailure(message: "breathd started no assessment: \(line)") }
         guard let watcher else {
-            return StandardOutput.write(json ? reply.line + "\n" : "\(ok.message ?? "assessment \(id) started")\n")
+            return StandardOutput.write(json ? line + "\n" : "\(ok.message ?? "assessment \(id) started")\n")
         }
         if !json { StandardOutput.write((ok.message ?? "assessment \(id) started") + "\n") }
         try follow(id, on: watcher)

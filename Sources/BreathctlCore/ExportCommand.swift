@@ -25,8 +25,7 @@ struct ExportCommand: DaemonCommand {
     var format: SessionExport.Format = .csv
 
     func run(with client: DaemonClient) throws(CommandFailure) {
-        let reply = try client.request(.session(session))
-        guard case .session(let recorded) = reply.message else { throw .unexpected(reply, to: .session) }
+        let recorded = try client.session(session).session
         do {
             StandardOutput.write(try SessionExport.render(recorded, as: format))
         } catch {

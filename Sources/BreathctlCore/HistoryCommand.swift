@@ -31,10 +31,9 @@ struct HistoryCommand: DaemonCommand {
     }
 
     func run(with client: DaemonClient) throws(CommandFailure) {
-        let reply = try client.request(.history(limit: limit))
-        guard case .history(let history) = reply.message else { throw .unexpected(reply, to: .history) }
+        let (history, line) = try client.history(limit: limit)
         if json {
-            StandardOutput.write(reply.line + "\n")
+            StandardOutput.write(line + "\n")
         } else if csv {
             StandardOutput.write(HistoryText.csv(history.sessions))
         } else if history.sessions.isEmpty {

@@ -87,9 +87,7 @@ final class PacerFollower: Sendable {
     }
 
     private static func pacerStatus(_ client: DaemonClient) throws(CommandFailure) -> PacerStatus {
-        let reply = try client.request(.status)
-        guard case .status(let status) = reply.message else { throw CommandFailure.unexpected(reply, to: .status) }
-        return status.pacer
+        try client.status().status.pacer
     }
 
     /// The pacer changed under us (`set rate`, `set ratio`): read its settings again, on a

@@ -18,8 +18,7 @@ struct SessionCommand: DaemonCommand {
     var json = false
 
     func run(with client: DaemonClient) throws(CommandFailure) {
-        let reply = try client.request(.session(session))
-        guard case .session(let recorded) = reply.message else { throw .unexpected(reply, to: .session) }
-        StandardOutput.write(json ? reply.line + "\n" : SessionText.render(recorded))
+        let (recorded, line) = try client.session(session)
+        StandardOutput.write(json ? line + "\n" : SessionText.render(recorded))
     }
 }

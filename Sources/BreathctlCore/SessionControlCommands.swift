@@ -11,10 +11,9 @@ protocol SessionControlCommand: DaemonCommand {
 
 extension SessionControlCommand {
     func run(with client: DaemonClient) throws(CommandFailure) {
-        let reply = try client.request(Self.request)
-        guard case .ok(let ok) = reply.message else { throw .unexpected(reply, to: Self.request.command) }
+        let (ok, line) = try client.command(Self.request)
         if json {
-            StandardOutput.write(reply.line + "\n")
+            StandardOutput.write(line + "\n")
         } else if let message = ok.message {
             StandardOutput.write(message + "\n")
         }

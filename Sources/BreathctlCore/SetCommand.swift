@@ -50,10 +50,9 @@ struct SetCommand: DaemonCommand {
     func run(with client: DaemonClient) throws(CommandFailure) {
         let setting: Setting
         do { setting = try self.setting() } catch { throw CommandFailure(message: "\(error)") }
-        let reply = try client.request(.set(setting))
-        guard case .ok(let ok) = reply.message else { throw .unexpected(reply, to: .set) }
+        let (ok, line) = try client.command(.set(setting))
         if json {
-            StandardOutput.write(reply.line + "\n")
+            StandardOutput.write(line + "\n")
         } else if let message = ok.message {
             StandardOutput.write(message + "\n")
         }

@@ -41,9 +41,8 @@ struct StartCommand: DaemonCommand {
         let options = StartOptions(
             minutes: minutes, rateBreathsPerMinute: rate, ratio: ratio.flatMap(BreathRatio.init(parsing:)), voice: voice,
             volume: volume, interactive: isatty(STDIN_FILENO) == 1 ? true : nil)
-        let reply = try client.request(.start(options))
-        guard case .ok(let ok) = reply.message else { throw .unexpected(reply, to: .start) }
-        if json { return StandardOutput.write(reply.line + "\n") }
+        let (ok, line) = try client.command(.start(options))
+        if json { return StandardOutput.write(line + "\n") }
         if let session = ok.session {
             StandardOutput.write("session \(session) started\n")
         } else if let message = ok.message {

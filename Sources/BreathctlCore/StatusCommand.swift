@@ -15,8 +15,7 @@ struct StatusCommand: DaemonCommand {
     var json = false
 
     func run(with client: DaemonClient) throws(CommandFailure) {
-        let reply = try client.request(.status)
-        guard case .status(let status) = reply.message else { throw .unexpected(reply, to: .status) }
-        StandardOutput.write(json ? reply.line + "\n" : StatusText.render(status))
+        let (status, line) = try client.status()
+        StandardOutput.write(json ? line + "\n" : StatusText.render(status))
     }
 }
