@@ -124,14 +124,14 @@ let package = Package(
         .target(name: "BreathTestSupport", path: "Tests/BreathTestSupport"),
         .testTarget(
             name: "HRVTests",
-            dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
+            dependencies: ["HRV", "Sensor", "BreathTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),
         .testTarget(
             name: "SensorTests",
             dependencies: [
-                "Sensor", "HRV", "SystemCalls",
+                "Sensor", "HRV", "SystemCalls", "BreathTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
