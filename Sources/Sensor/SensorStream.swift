@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Logging
 import Synchronization
+import SystemCalls
 
 /// Where and how to read a sensor.
 public struct SensorConfiguration: Sendable, Equatable {
@@ -55,7 +56,7 @@ public struct ArrivalClock: Sendable {
 /// events are dropped and counted (`RejectedInputCounters.droppedEvents`, logged once); a
 /// replayed file is read no faster than the consumer takes its events.
 public struct SensorStream: AsyncSequence, Sendable {
-    public typealias Element = SensorEvent
+    public typealias Element = SensorStreamEvent
     public static let defaultCapacity = 8192
 
     public let configuration: SensorConfiguration
@@ -73,15 +74,15 @@ public struct SensorStream: AsyncSequence, Sendable {
     /// Stops the reader when the consumer drops it (the reader's continuation would otherwise keep
     /// the stream, and so itself, alive).
     public struct Iterator: AsyncIteratorProtocol {
-        var events: AsyncStream<SensorEvent>.Iterator
+        var events: AsyncStream<SensorStreamEvent>.Iterator
         let owner: ReaderOwner
 
-        public mutating func next() async -> SensorEvent? {
+        public mutating func next() async -> SensorStreamEvent? {
             let event = await events.next()
             if let event { owner.gate.taken(event) }
             return event
         }
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorEvent? {
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorStreamEvent? {
             let event = await events.next(isolation: actor)
             if let event { owner.gate.taken(event) }
             return event
@@ -100,7 +101,7 @@ public struct SensorStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator {
         // Unbounded underneath; `EventGate` bounds what waits (see the type's comment).
-        let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .unbounded)
+        let (stream, continuation) = AsyncStream.makeStream(of: SensorStreamEvent.self, bufferingPolicy: .unbounded)
         let gate = EventGate(capacity: capacity)
         var owner = ReaderOwner(nil, gate: gate)
         do {
@@ -109,9 +110,7 @@ public struct SensorStream: AsyncSequence, Sendable {
             let reader = DeviceReader(
                 configuration: configuration, logger: logger, stop: stop, continuation: continuation, gate: gate, clock: clock)
             continuation.onTermination = { _ in stop.raise() }
-            let thread = Thread { reader.run() }
-            thread.name = "sensor \(configuration.devicePath)"
-            thread.start()
+            DedicatedThread.detach(name: "sensor \(configuration.devicePath)") { reader.run() }
         } catch {
             continuation.yield(.unavailable(reason: "\(error)"))
             continuation.finish()
@@ -128,7 +127,7 @@ final class EventGate: Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
-    static func isGated(_ event: SensorEvent) -> Bool {
+    static func isGated(_ event: SensorStreamEvent) -> Bool {
         switch event {
         case .beat, .leadsOff, .formatDetected, .sampleRate: true
         case .connected, .disconnected, .unavailable, .counters: false
@@ -143,7 +142,7 @@ final class EventGate: Sendable {
         return false
     }
 
-    func taken(_ event: SensorEvent) {
+    func taken(_ event: SensorStreamEvent) {
         if Self.isGated(event) { waiting.subtract(1, ordering: .acquiringAndReleasing) }
     }
 }
@@ -202,7 +201,7 @@ private struct DeviceReader: Sendable {
     let configuration: SensorConfiguration
     let logger: Logger
     let stop: StopSignal
-    let continuation: AsyncStream<SensorEvent>.Continuation
+    let continuation: AsyncStream<SensorStreamEvent>.Continuation
     let gate: EventGate
     let clock: ArrivalClock
 
@@ -210,7 +209,7 @@ private struct DeviceReader: Sendable {
 
     /// Hands `event` to the consumer. A file waits for room (back-pressure); a live device cannot,
     /// so its event is dropped and counted. Returns false when the event was dropped.
-    private func deliver(_ event: SensorEvent, waiting: Bool) -> Bool {
+    private func deliver(_ event: SensorStreamEvent, waiting: Bool) -> Bool {
         guard EventGate.isGated(event) else {
             continuation.yield(event)
             return true
@@ -298,7 +297,7 @@ private struct DeviceReader: Sendable {
                 case .bytes(let n):
                     let arrival = isFile ? nil : clock.secondsNow()
                     decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), arrivalSeconds: arrival) { output in
-                        let event: SensorEvent
+                        let event: SensorStreamEvent
                         switch output {
                         case .beat(let beat): event = .beat(beat)
                         case .formatDetected(let format): event = .formatDetected(format)

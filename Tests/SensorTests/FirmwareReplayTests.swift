@@ -41,7 +41,7 @@ struct BeatComparison: CustomStringConvertible {
 /// Writes a rendering into a real pseudo-terminal at its own pace (scaled by `speed`, on an
 /// absolute schedule so delays do not add up) and collects what a `SensorStream` reads; the
 /// stream's arrival clock runs at the same scale, so it judges rates in the sensor's time.
-func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorFormat?, speed: Double) async throws -> (beats: [SensorBeat], events: [SensorEvent]) {
+func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorFormat?, speed: Double) async throws -> (beats: [SensorBeat], events: [SensorStreamEvent]) {
     let box = TerminalBox(try PseudoTerminal())
     let stream = SensorStream(
         configuration: SensorConfiguration(devicePath: box.terminal!.devicePath, format: format, baudRate: 115200),
@@ -71,7 +71,7 @@ func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorF
         }
     }
     var beats: [SensorBeat] = []
-    var seen: [SensorEvent] = []
+    var seen: [SensorStreamEvent] = []
     while let event = await events.next() {
         if case .beat(let b) = event { beats.append(b) } else { seen.append(event) }
         if case .disconnected = event { break }
