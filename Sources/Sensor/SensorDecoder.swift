@@ -26,6 +26,8 @@ public struct SensorDecoder: Sendable {
     static let maximumShapeSeconds = 3 * WaveformShapeClassifier.windowSeconds
     /// Used when no rate is configured and none can be estimated (a file).
     public static let defaultSampleRateHz = 250.0
+    /// What a measured rate is held to (a waveform slower than 10 Hz has no beat shape to find).
+    static let measurableSampleRatesHz: ClosedRange<Double> = 10...5000
 
     public let configuredFormat: SensorFormat?
     /// nil: estimated from arrival times.
@@ -168,7 +170,7 @@ public struct SensorDecoder: Sendable {
     /// Takes the rate from arrival times when none is configured and lines came at a pace.
     private mutating func measureSampleRate() {
         guard configuredSampleRateHz == nil, let timing, !timing.isBurst, let rate = samples.sampleRateHz else { return }
-        sampleRateHz = rate
+        sampleRateHz = min(max(rate, Self.measurableSampleRatesHz.lowerBound), Self.measurableSampleRatesHz.upperBound)
         sampleRateIsEstimated = true
     }
 
@@ -314,7 +316,8 @@ public struct SensorDecoder: Sendable {
 
     /// An estimated rate keeps being measured: the longer the window, the closer it gets.
     private mutating func refineSampleRate(_ emit: (Output) -> Void) {
-        guard let timing, !timing.isBurst, let rate = samples.sampleRateHz else { return }
+        guard let timing, !timing.isBurst, var rate = samples.sampleRateHz else { return }
+        rate = min(max(rate, Self.measurableSampleRatesHz.lowerBound), Self.measurableSampleRatesHz.upperBound)
         sampleRateHz = rate
         if let reported = reportedSampleRateHz, abs(rate - reported) > 0.02 * reported {
             reportedSampleRateHz = rate
@@ -345,8 +348,9 @@ public struct SensorDecoder: Sendable {
         bleHex = BLEHexLine()
         lastBeatSample = nil
         switch newFormat {
-        case .ecg: waveform = QRSDetector(sampleRateHz: sampleRateHz)
-        case .ppg: waveform = PPGPeakDetector(sampleRateHz: sampleRateHz)
+        // A measured rate below what a detector works at (a stalled line) must not stop the reader.
+        case .ecg: waveform = QRSDetector(sampleRateHz: max(50, sampleRateHz))
+        case .ppg: waveform = PPGPeakDetector(sampleRateHz: max(20, sampleRateHz))
         default: waveform = nil
         }
         if newFormat.isWaveform { reportedSampleRateHz = sampleRateHz }

@@ -3,7 +3,7 @@ import Foundation
 /// Writes beats as a sensor of the given format would, for the simulator and for tests. Waveform
 /// formats are not written (the simulator sends beats, not samples).
 public enum SensorLineEncoder {
-    public static let encodableFormats: [SensorFormat] = [.rr, .hr, .json, .pulsesensor, .bleHRM, .hrRR, .hrRR1024, .openhrv]
+    public static let encodableFormats: [SensorFormat] = [.rr, .hr, .json, .pulsesensor, .bleHRM, .hrRR, .openhrv]
 
     public static func line(rrMilliseconds rr: Double, format: SensorFormat) -> String? {
         let bpm = Int((60000 / rr).rounded())

@@ -143,7 +143,7 @@ import Testing
             ("[audio]\nperiod_ms = 2", "breathd.toml: audio.period_ms = 2: must be a whole number between 5 and 1000 milliseconds"),
             ("[sensor]\ndevice = 3", "breathd.toml: sensor.device = 3: must be a string"),
             ("[sensor]\nbaud = 1000000", "breathd.toml: sensor.baud = 1000000: must be a standard rate between 1200 and 921600 (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600)"),
-            ("[sensor]\nformat = \"csv\"", "breathd.toml: sensor.format = \"csv\": must be one of auto, rr, hr, json, pulsesensor, ble-hrm, ecg, ppg"),
+            ("[sensor]\nformat = \"csv\"", "breathd.toml: sensor.format = \"csv\": must be one of auto, rr, hr, json, pulsesensor, ble-hrm, ecg, ppg, max3010x, hr-rr, hr-rr-1024, openhrv"),
             ("[sensor]\nsample_rate = 10", "breathd.toml: sensor.sample_rate = 10: must be \"auto\" or a whole number between 25 and 2000 Hz"),
             ("[coherence]\nwindow = 32", "breathd.toml: coherence.window = 32: must be 64 seconds"),
             ("[coherence]\nchallenge_level = 5", "breathd.toml: coherence.challenge_level = 5: must be a whole number between 1 and 4"),

@@ -95,12 +95,12 @@ final class TerminalBox: @unchecked Sendable {
     }
 
     static let sources: [Source] = [
-        Source(name: "SparkFun AD8232 Heart_Rate_Display", format: .ecg, speed: 2, render: Firmware.ad8232),
+        Source(name: "SparkFun AD8232 Heart_Rate_Display", format: .ecg, speed: 1, render: Firmware.ad8232),
         Source(name: "PulseSensor plotter", format: .pulsesensor, speed: 4, render: Firmware.pulseSensorPlotter),
         Source(name: "PulseSensor two-sensor visualizer", format: .pulsesensor, speed: 4, render: Firmware.pulseSensorTwoSensors),
         Source(name: "PulseSensor Getting_BPM_to_Monitor", format: .hr, speed: 6, render: Firmware.pulseSensorGettingStarted),
         Source(name: "SparkFun MAX3010x Example5_HeartRate", format: .max3010x, speed: 3, render: Firmware.max3010xHeartRate),
-        Source(name: "SparkFun MAX3010x Example4 plotter", format: .ppg, speed: 2, render: { Firmware.max3010xPlotter($0) }),
+        Source(name: "SparkFun MAX3010x Example4 plotter", format: .ppg, speed: 1, render: { Firmware.max3010xPlotter($0) }),
         Source(name: "gatttool --listen", format: .bleHRM, speed: 6, render: Firmware.gatttool),
         Source(name: "bluetoothctl notify", format: .bleHRM, speed: 6, render: Firmware.bluetoothctl),
         Source(name: "nRF Connect SDK central_hr_coded", format: .hrRR, speed: 6, render: Firmware.nrfCentralHR),
