@@ -48,6 +48,12 @@ struct FormatDetector: Sendable {
         return allRR ? .rr : waveformFormat
     }
 
+    /// Lines that came in a burst and then stopped: no waveform pauses, so the content decides.
+    func decideAfterQuiet() -> SensorFormat? {
+        guard numbers >= Self.numericVotes else { return nil }
+        return allRR ? .rr : waveformFormat
+    }
+
     private func decideByRate(_ timing: ArrivalRate) -> SensorFormat? {
         if Self.waveformIsSteady(timing) { return waveformFormat }
         if timing.spanSeconds >= Self.beatDecisionSeconds, numbers >= 3,

@@ -86,6 +86,7 @@ public struct SensorDecoder: Sendable {
         framer.feed(bytes) { items.append($0) }
         if let arrivalSeconds {
             timed = true
+            lastArrivalSeconds = arrivalSeconds
             arrivals.add(lines: items.count, at: arrivalSeconds)
             if format == nil || format?.isWaveform == true { countSamples(items, at: arrivalSeconds) }
         }
@@ -107,6 +108,25 @@ public struct SensorDecoder: Sendable {
     }
 
     private var timing: ArrivalRate? { timed ? arrivals : nil }
+    private var lastArrivalSeconds: Double?
+
+    /// Called when no bytes came for a while: numbers that arrived in a burst and then stopped
+    /// (a backlog, a test writing at once) are no waveform, so after 0.5 s of quiet the content
+    /// decides as for a file.
+    public mutating func idle(nowSeconds: Double, _ emit: (Output) -> Void) {
+        guard format == nil, shapeClassification == nil, awaitingRate == nil, let last = lastArrivalSeconds, nowSeconds - last >= 0.5,
+            let decided = detector.decideAfterQuiet()
+        else { return }
+        let held = pending
+        pending = []
+        if decided.isWaveform {
+            startClassifyingShape(held, alreadyCounted: 0, emit)
+            return
+        }
+        use(decided)
+        emit(.formatDetected(decided))
+        for l in held { read(l, emit) }
+    }
 
     /// Sample lines (and gaps) as they arrive, for the sample rate, whatever is being held.
     private mutating func countSamples(_ items: [LineFramer.Item], at seconds: Double) {

@@ -285,6 +285,18 @@ private struct DeviceReader: Sendable {
             if ready < 0 && errno != EINTR { return ("poll: \(String(cString: strerror(errno)))", current()) }
             if stop.isRaised { break }
             if ready == 0 {
+                if !isFile {
+                    decoder.idle(nowSeconds: clock.secondsNow()) { output in
+                        let event: SensorStreamEvent
+                        switch output {
+                        case .beat(let beat): event = .beat(beat)
+                        case .formatDetected(let format): event = .formatDetected(format)
+                        case .leadsOff: event = .leadsOff
+                        case .sampleRate(let hz, let estimated): event = .sampleRate(hz: hz, estimated: estimated)
+                        }
+                        if !deliver(event, waiting: false) { dropped.droppedEvents += 1 }
+                    }
+                }
                 reportCounters(force: true)
                 // A USB adapter unplugged and replugged can come back under the same name as a
                 // new device while the old descriptor stays silent: follow the path.

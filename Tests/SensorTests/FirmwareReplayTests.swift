@@ -85,7 +85,7 @@ final class TerminalBox: @unchecked Sendable {
     init(_ terminal: PseudoTerminal) { self.terminal = terminal }
 }
 
-@Suite(.timeLimit(.minutes(4))) struct FirmwareReplayTests {
+@Suite(.timeLimit(.minutes(10))) struct FirmwareReplayTests {
     struct Source: Sendable, CustomTestStringConvertible {
         let name: String
         let format: SensorFormat
