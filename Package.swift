@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "HRV", "Pacer", "Audio", "Sensor", "CSystemd",
+                "BreathProtocol", "HRV", "Pacer", "Audio", "Sensor", "CSystemd", "Bluetooth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,12 +71,15 @@ let package = Package(
         ),
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
+        // Bluetooth LE heart-rate straps through bluetoothd (BlueZ) on the system bus, via sd-bus.
+        .target(name: "Bluetooth", dependencies: ["CSystemd", "Sensor", .product(name: "Logging", package: "swift-log")]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "breathctl",
             dependencies: [
                 "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "SessionReport", "DesktopNotifications",
+                "Bluetooth",
                 // For the [notify] table of the configuration file (`breathctl notify`).
                 "BreathDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,6 +110,8 @@ let package = Package(
             dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        // Against a stand-in bluetoothd (scripts/bluez-standin) on a private dbus-daemon.
+        .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer"]),
         .testTarget(
             name: "SensorTests",

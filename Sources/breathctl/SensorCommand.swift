@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bluetooth
 import Foundation
 import HRV
 import Logging
@@ -12,11 +13,13 @@ struct SensorCommand: AsyncParsableCommand {
             Opens DEVICE (a serial port, /dev/serial/by-id link, pseudo-terminal, FIFO or file), \
             detects its format unless --format is given, and prints every beat with its RR interval \
             and whether it is a normal (NN) beat or an artifact, the counts of rejected input, and \
-            unplug/reconnect events. Runs until interrupted.
-            """
+            unplug/reconnect events. Runs until interrupted. DEVICE bluetooth:AA:BB:CC:DD:EE:FF reads \
+            a Bluetooth LE heart-rate strap through bluetoothd (`breathctl sensor scan` finds it).
+            """,
+        subcommands: [SensorScanCommand.self]
     )
 
-    @Argument(help: "The device to read.")
+    @Argument(help: "The device to read, or bluetooth:ADDRESS.")
     var device: String
 
     @Option(help: "Input format: auto, \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -45,13 +48,13 @@ struct SensorCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "breathctl.sensor")
         logger.logLevel = .critical  // the events are printed below
-        let settings = SensorConfiguration(devicePath: device, format: SensorFormat(rawValue: format), baudRate: baud, sampleRateHz: sampleRate)
         var engine = HRVEngine()
         var beats = 0
-        for await event in SensorStream(configuration: settings, logger: logger) {
+        // Returns false once --count beats were printed.
+        func show(_ event: Sensor.SensorEvent) -> Bool {
             switch event {
             case .beat(let beat):
-                guard let update = engine.add(rrMilliseconds: beat.rrMilliseconds) else { continue }
+                guard let update = engine.add(rrMilliseconds: beat.rrMilliseconds) else { return true }
                 beats += 1
                 if json {
                     var o = JSONObject()
@@ -82,7 +85,18 @@ struct SensorCommand: AsyncParsableCommand {
                 }
             }
             fflush(nil)  // all streams: stdout is not concurrency-safe to name
-            if let count, beats >= count { break }
+            if let count, beats >= count { return false }
+            return true
+        }
+        if let address = try BluetoothAddress.fromSensorDevice(device) {
+            for await event in BluetoothHeartRateStream(configuration: BluetoothSensorConfiguration(address: address), logger: logger) {
+                guard show(event) else { break }
+            }
+            return
+        }
+        let settings = SensorConfiguration(devicePath: device, format: SensorFormat(rawValue: format), baudRate: baud, sampleRateHz: sampleRate)
+        for await event in SensorStream(configuration: settings, logger: logger) {
+            guard show(event) else { break }
         }
     }
 
@@ -94,6 +108,56 @@ struct SensorCommand: AsyncParsableCommand {
             print(o.rendered())
         } else {
             print(text)
+        }
+    }
+}
+
+/// `breathctl sensor scan`: nearby Bluetooth LE devices offering the Heart Rate service.
+struct SensorScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "List nearby Bluetooth LE heart-rate straps (through bluetoothd).",
+        discussion: """
+            Runs a BlueZ discovery limited to the Heart Rate service (0x180D) and lists each device \
+            seen advertising: address, name, signal strength and whether it is paired. Use the address \
+            as `[sensor] device = "bluetooth:ADDRESS"`. Wear the strap (a dry strap sleeps).
+            """
+    )
+
+    @Option(help: "Seconds to scan (1 to 120).")
+    var seconds: Double = 10
+
+    @Flag(help: "One JSON object per device.")
+    var json = false
+
+    func validate() throws {
+        guard (1...120).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 120.") }
+    }
+
+    func run() throws {
+        let devices: [ScannedHeartRateDevice]
+        do {
+            devices = try HeartRateScanner.scan(durationSeconds: seconds)
+        } catch {
+            throw CommandFailure(message: "scan failed: \(error.description)")
+        }
+        if json {
+            for d in devices {
+                var o = JSONObject()
+                o.set("address", d.address.text)
+                if let name = d.name { o.set("name", name) }
+                if let rssi = d.rssiDBm { o.set("rssi_dbm", rssi) }
+                o.set("paired", d.paired)
+                print(o.rendered())
+            }
+            return
+        }
+        if devices.isEmpty {
+            print("no heart-rate device seen in \(fixed(seconds, 0)) s (is the strap worn and awake?)")
+            return
+        }
+        for d in devices {
+            print("\(d.address.text)  \(d.rssiDBm.map { "\($0) dBm" } ?? "     ")  \(d.name ?? "(no name)")\(d.paired ? "  paired" : "")")
         }
     }
 }
