@@ -28,6 +28,7 @@ final class PrivateBus {
                 <allow user="*"/>
                 <allow own="*"/>
                 <allow send_destination="*"/>
+                <allow receive_sender="*"/>
               </policy>
             </busconfig>
             """.write(to: config, atomically: true, encoding: .utf8)
