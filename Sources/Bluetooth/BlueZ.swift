@@ -99,6 +99,7 @@ public struct BluetoothAddress: Sendable, Hashable, CustomStringConvertible {
 
 public struct BluetoothAddressError: Error, Sendable, CustomStringConvertible {
     public let text: String
+    public init(text: String) { self.text = text }
     public var description: String {
         "\"\(text)\" is not a Bluetooth address: expected six hex pairs separated by colons, e.g. bluetooth:A0:9E:1A:12:34:56"
     }

@@ -75,7 +75,10 @@ enum ConfigurationSchema {
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string else { throw ValueProblem("must be a string") }
                 // Bluetooth: the address must be well-formed (docs/bluetooth.md).
-                do { _ = try BluetoothAddress.fromSensorDevice(text) } catch { throw ValueProblem(error.description) }
+                if text.hasPrefix(BluetoothAddress.devicePrefix) {
+                    let address = text.dropFirst(BluetoothAddress.devicePrefix.count)
+                    guard BluetoothAddress(address) != nil else { throw ValueProblem(BluetoothAddressError(text: String(address)).description) }
+                }
                 configuration.sensor.device = text
             },
             render: { TOMLText.string($0.sensor.device) }),

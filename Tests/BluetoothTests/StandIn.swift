@@ -6,7 +6,7 @@ import Glibc
 
 /// A private dbus-daemon (a system-type bus on a socket in a temporary directory) and the stand-in
 /// bluetoothd (scripts/bluez-standin) on it. Both are real processes; they end with the test.
-final class PrivateBus {
+final class PrivateBus: @unchecked Sendable {  // immutable after init; the process is only ended in deinit
     let directory: URL
     let address: String
     private let daemon: Process
@@ -38,15 +38,16 @@ final class PrivateBus {
         let out = Pipe()
         daemon.standardOutput = out
         try daemon.run()
-        guard let line = readLine(from: out.fileHandle.fileDescriptor, containing: "unix:", timeoutSeconds: 60) else {
-            daemon.terminate()
+        guard let line = readLine(from: out.fileHandleForReading.fileDescriptor, containing: "unix:", timeoutSeconds: 60) else {
+            kill(daemon.processIdentifier, SIGKILL)
             throw StandInError.notReady("dbus-daemon")
         }
         address = line.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    // SIGKILL: children of the test process inherit its blocked SIGTERM.
     deinit {
-        daemon.terminate()
+        kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -85,14 +86,14 @@ final class StandIn {
         output = Pipe()
         process.standardOutput = output
         try process.run()
-        guard readLine(from: output.fileHandle.fileDescriptor, containing: "ready", timeoutSeconds: 60) != nil else {
-            process.terminate()
+        guard readLine(from: output.fileHandleForReading.fileDescriptor, containing: "ready", timeoutSeconds: 60) != nil else {
+            kill(process.processIdentifier, SIGKILL)
             throw StandInError.notReady("bluez-standin")
         }
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
