@@ -42,7 +42,7 @@ public struct BluetoothSensorConfiguration: Sendable, Equatable {
 ///
 /// The bus is read on a dedicated thread (poll(2)), never blocking the concurrency pool.
 public struct BluetoothHeartRateStream: AsyncSequence, Sendable {
-    public typealias Element = SensorEvent
+    public typealias Element = SensorStreamEvent
 
     public let configuration: BluetoothSensorConfiguration
     private let logger: Logger
@@ -53,11 +53,11 @@ public struct BluetoothHeartRateStream: AsyncSequence, Sendable {
     }
 
     public struct Iterator: AsyncIteratorProtocol {
-        var events: AsyncStream<SensorEvent>.Iterator
+        var events: AsyncStream<SensorStreamEvent>.Iterator
         let owner: WakeupOwner
 
-        public mutating func next() async -> SensorEvent? { await events.next() }
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorEvent? { await events.next(isolation: actor) }
+        public mutating func next() async -> SensorStreamEvent? { await events.next() }
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorStreamEvent? { await events.next(isolation: actor) }
     }
 
     /// Stops the link thread when the consumer drops the iterator.
@@ -68,7 +68,7 @@ public struct BluetoothHeartRateStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
-        let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .bufferingNewest(8192))
+        let (stream, continuation) = AsyncStream.makeStream(of: SensorStreamEvent.self, bufferingPolicy: .bufferingNewest(8192))
         guard let wakeup = Wakeup() else {
             continuation.yield(.unavailable(reason: "pipe: \(String(cString: strerror(errno)))"))
             continuation.finish()
@@ -129,7 +129,7 @@ private final class StrapLink {
     let configuration: BluetoothSensorConfiguration
     let logger: Logger
     let wakeup: Wakeup
-    let continuation: AsyncStream<SensorEvent>.Continuation
+    let continuation: AsyncStream<SensorStreamEvent>.Continuation
 
     private var bus: BusConnection?
     private var phase: Phase = .waiting(until: .now)
@@ -149,7 +149,7 @@ private final class StrapLink {
         case streaming(device: String, characteristic: String, adapter: String)
     }
 
-    init(configuration: BluetoothSensorConfiguration, logger: Logger, wakeup: Wakeup, continuation: AsyncStream<SensorEvent>.Continuation) {
+    init(configuration: BluetoothSensorConfiguration, logger: Logger, wakeup: Wakeup, continuation: AsyncStream<SensorStreamEvent>.Continuation) {
         self.configuration = configuration
         self.logger = logger
         self.wakeup = wakeup

@@ -16,9 +16,9 @@ import Testing
     }
 
     /// Events until `done` says so; the watchdog only guards against a hang, it decides nothing.
-    private func collect(_ stream: BluetoothHeartRateStream, until done: @escaping @Sendable ([SensorEvent]) -> Bool) async -> [SensorEvent] {
+    private func collect(_ stream: BluetoothHeartRateStream, until done: @escaping @Sendable ([SensorStreamEvent]) -> Bool) async -> [SensorStreamEvent] {
         let collector = Task {
-            var events: [SensorEvent] = []
+            var events: [SensorStreamEvent] = []
             for await event in stream {
                 events.append(event)
                 if done(events) { break }
@@ -34,7 +34,7 @@ import Testing
         return events
     }
 
-    private static func beats(_ events: [SensorEvent]) -> [SensorBeat] {
+    private static func beats(_ events: [SensorStreamEvent]) -> [SensorBeat] {
         events.compactMap { if case .beat(let b) = $0 { b } else { nil } }
     }
 

@@ -1,3 +1,4 @@
+import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol
 import Sensor
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func statusCountsReconnectsAndSaysWhyItIsLost() {
-        var configuration = Configuration.Sensor()
+        var configuration = Configuration(environment: ["HOME": "/home/ada"]).sensor
         configuration.device = "bluetooth:A0:9E:1A:C2:44:10"
         var tracker = SensorTracker(configuration: configuration)
         let path = "bluetooth:A0:9E:1A:C2:44:10"
