@@ -14,12 +14,12 @@ struct SensorCommand: AsyncParsableCommand {
             detects its format unless --format is given, and prints every beat with its RR interval \
             and whether it is a normal (NN) beat or an artifact, the counts of rejected input, and \
             unplug/reconnect events. Runs until interrupted. DEVICE bluetooth:AA:BB:CC:DD:EE:FF reads \
-            a Bluetooth LE heart-rate strap through bluetoothd (`breathctl sensor scan` finds it).
-            """,
-        subcommands: [SensorScanCommand.self]
+            a Bluetooth LE heart-rate strap through bluetoothd. `breathctl sensor scan [--seconds N] \
+            [--json]` lists nearby straps offering the Heart Rate service (a file named scan: ./scan).
+            """
     )
 
-    @Argument(help: "The device to read, or bluetooth:ADDRESS.")
+    @Argument(help: "The device to read, bluetooth:ADDRESS, or scan.")
     var device: String
 
     @Option(help: "Input format: auto, \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -37,15 +37,23 @@ struct SensorCommand: AsyncParsableCommand {
     @Option(help: "Exit after this many beats.")
     var count: Int?
 
+    @Option(help: "With scan: seconds to scan for Bluetooth heart-rate straps (1 to 120).")
+    var seconds: Double = 10
+
     func validate() throws {
         guard SensorFormatSetting(rawValue: format) != nil else { throw ValidationError("unknown --format \(format).") }
         guard SerialPort.supportedBaudRates[baud] != nil else {
             throw ValidationError("--baud must be one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", ")).")
         }
         guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        guard (1...120).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 120.") }
     }
 
     func run() async throws {
+        if device == "scan" {
+            try SensorScan(seconds: seconds, json: json).run()
+            return
+        }
         var logger = Logger(label: "breathctl.sensor")
         logger.logLevel = .critical  // the events are printed below
         var engine = HRVEngine()
@@ -113,26 +121,13 @@ struct SensorCommand: AsyncParsableCommand {
 }
 
 /// `breathctl sensor scan`: nearby Bluetooth LE devices offering the Heart Rate service.
-struct SensorScanCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scan",
-        abstract: "List nearby Bluetooth LE heart-rate straps (through bluetoothd).",
-        discussion: """
-            Runs a BlueZ discovery limited to the Heart Rate service (0x180D) and lists each device \
-            seen advertising: address, name, signal strength and whether it is paired. Use the address \
-            as `[sensor] device = "bluetooth:ADDRESS"`. Wear the strap (a dry strap sleeps).
-            """
-    )
-
-    @Option(help: "Seconds to scan (1 to 120).")
-    var seconds: Double = 10
-
-    @Flag(help: "One JSON object per device.")
-    var json = false
-
-    func validate() throws {
-        guard (1...120).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 120.") }
-    }
+///
+/// A BlueZ discovery limited to the Heart Rate service (0x180D): each device seen advertising, with
+/// address, name, signal strength and whether it is paired. The address goes into
+/// `[sensor] device = "bluetooth:ADDRESS"`. Wear the strap: a dry strap sleeps.
+struct SensorScan {
+    let seconds: Double
+    let json: Bool
 
     func run() throws {
         let devices: [ScannedHeartRateDevice]
