@@ -1,7 +1,7 @@
-import Foundation
 import Logging
 import Sensor
 import Synchronization
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -77,11 +77,9 @@ public struct BluetoothHeartRateStream: AsyncSequence, Sendable {
         continuation.onTermination = { _ in wakeup.raise() }
         let configuration = configuration
         let logger = logger
-        let thread = Thread {
+        DedicatedThread.detach(name: "bluetooth \(configuration.address)") {
             StrapLink(configuration: configuration, logger: logger, wakeup: wakeup, continuation: continuation).run()
         }
-        thread.name = "bluetooth \(configuration.address)"
-        thread.start()
         return Iterator(events: stream.makeAsyncIterator(), owner: WakeupOwner(wakeup))
     }
 }
