@@ -4,7 +4,9 @@ import Testing
 
 /// End to end: `breathctl simulate` on a pseudo-terminal read by `breathctl sensor`, and
 /// `analyze` on waveforms.
-@Suite(.timeLimit(.minutes(1))) struct SensorCommandsTests {
+// The limit only ends a hang: analysing 30 minutes of ECG twice in a debug build takes 46 s on
+// two cores shared with a dozen compilers, and no verdict may depend on the machine's speed.
+@Suite(.timeLimit(.minutes(5))) struct SensorCommandsTests {
     static var shared: String { TestPaths.shared.path }
 
     func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
