@@ -12,7 +12,10 @@ extension SessionEngine {
             return .error(
                 "assess: no heart sensor is configured (sensor.device); an assessment measures how the heart follows each rate")
         }
-        if case .ending = state { await waitForAudioToFinish() }
+        if case .ending = state {
+            await waitForAudioToFinish()
+            await finishIfFaded(now: clock.now)
+        }
         guard case .idle = state else {
             return .error("assess: session \(state.session?.id ?? 0) is already running; stop it first")
         }

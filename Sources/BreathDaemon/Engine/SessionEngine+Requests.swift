@@ -21,7 +21,10 @@ extension SessionEngine {
     }
 
     func start(_ options: StartOptions, origin: SessionOrigin) async -> ServerMessage {
-        if case .ending = state { await waitForAudioToFinish() }
+        if case .ending = state {
+            await waitForAudioToFinish()
+            await finishIfFaded(now: clock.now)
+        }
         guard case .idle = state else {
             return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
         }

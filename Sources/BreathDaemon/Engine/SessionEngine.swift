@@ -157,11 +157,19 @@ public actor SessionEngine: ControlRequestHandler, Service {
         case .ending(var session, let reason, let deadline):
             if session.assessment == nil { publishPhaseIfChanged(&session) }
             state = .ending(session, reason: reason, deadline: deadline)
-            // A completed session lasts its full duration even when the device swallowed the fade
-            // faster than real time (or is missing).
-            let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
-            if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
+            await finishIfFaded(now: now)
         }
+    }
+
+    /// Closes an ending session once its tone has faded (or its deadline passed). The tick does it;
+    /// so does a start that waited out the fade, which would otherwise find the session still
+    /// ending and be refused whenever it woke before the next tick.
+    func finishIfFaded(now: EngineClock.Instant) async {
+        guard case .ending(let session, let reason, let deadline) = state else { return }
+        // A completed session lasts its full duration even when the device swallowed the fade
+        // faster than real time (or is missing).
+        let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
+        if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
     }
 
     func nextTickDelay() -> Duration {
