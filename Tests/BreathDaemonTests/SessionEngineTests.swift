@@ -313,6 +313,83 @@ import Testing
         #expect(await h.status().state == .idle && h.output.starts.isEmpty)
     }
 
+    @Test func anAssessmentStoppedEarlyKeepsTheStepsItFinishedWithoutAChoice() async throws {
+        let h = try EngineHarness(configure: { $0.sensor.device = "/dev/ttyTEST" })
+        let options = AssessOptions(rates: [6, 5], minutesPerRate: 0.5, restSeconds: 10)
+        let id = try #require(await h.request(.assess(options)).okSession)
+        // Step 2 paces from 46 s (3 s chime, 30 s, 10 s rest, 3 s chime).
+        await h.advance(toSeconds: 50)
+        #expect(await h.status().assessment?.step == 2)
+        #expect(await h.request(.stop).okMessage == "session \(id) stopping")
+        await h.advance(milliseconds: 5_100)
+        #expect(await h.status().state == .idle)
+        let stored = try #require(try await h.stored(id))
+        #expect(stored.session.endReason == .stopped)
+        #expect(stored.assessment?.steps.map(\.rateBreathsPerMinute) == [6] && stored.assessment?.resonanceRateBPM == nil)
+    }
+
+    // MARK: the resonance rate
+
+    /// An assessment in history that chose `rate`.
+    private func seedAssessment(_ h: EngineHarness, rate: Double) async throws -> Int64 {
+        let settings = SessionSettings(durationSeconds: 60, rateBreathsPerMinute: 6, ratio: .even, voice: .glide, volume: 0.1)
+        let id = try await h.store.beginSession(startedAt: Timestamp(unixSeconds: 1_700_000_000), settings: settings, kind: .assessment)
+        try await h.store.finishSession(
+            id: id, endedAt: Timestamp(unixSeconds: 1_700_000_060), reason: .completed, summary: SessionSummary(),
+            assessment: AssessmentResult(steps: [], resonanceRateBPM: rate, minutesPerRate: 2, restSeconds: 30))
+        return id
+    }
+
+    @Test func setRateResonanceTakesTheNewestAssessmentsRate() async throws {
+        let h = try EngineHarness()
+        #expect(
+            await h.request(.set(.resonanceRate)).errorMessage
+                == "set: rate resonance: no assessment in history has chosen a rate yet; run `breathctl assess` first")
+        let assessment = try await seedAssessment(h, rate: 5.5)
+        #expect(
+            await h.request(.set(.resonanceRate)).okMessage
+                == "rate set for the next session (the resonance rate of assessment \(assessment))")
+        let pacer = await h.status().pacer
+        #expect(pacer.rateBreathsPerMinute == 5.5 && pacer.rateSource == .resonance && pacer.resonanceSession == assessment)
+        _ = await h.request(.start(StartOptions(minutes: 1)))
+        #expect(h.output.starts.first?.settings.pattern.ratePerMinute == 5.5)
+        _ = await h.request(.set(.rate(6)))
+        #expect(await h.status().pacer.rateSource == .set)
+        #expect(await h.request(.set(.resonanceRate)).okMessage == "rate changed from the next breath")
+        #expect(await h.status().pacer.rateSource == .resonance)
+    }
+
+    @Test func theConfiguredResonanceRateIsReadFromHistoryAtStartUp() async throws {
+        let h = try EngineHarness(configure: { $0.pacer.rateFromResonance = true })
+        let assessment = try await seedAssessment(h, rate: 4.5)
+        let engine = h.engine
+        try await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            try await engine.run()
+        }
+        let pacer = await h.status().pacer
+        #expect(pacer.rateBreathsPerMinute == 4.5 && pacer.rateSource == .resonance && pacer.resonanceSession == assessment)
+    }
+
+    // MARK: health
+
+    @Test func theHealthLineAndTheWatchdogCounterFollowTheState() async throws {
+        let h = try EngineHarness()
+        #expect(await h.engine.health().summary == "idle, no sensor")
+        _ = await h.request(.start(StartOptions(minutes: 1)))
+        let before = await h.engine.health().engineProgress
+        await h.advance(milliseconds: 1_000)
+        let health = await h.engine.health()
+        #expect(health.summary == "pacing 6/min, no sensor" && health.audioPlaying && health.engineProgress > before)
+        #expect(abs(health.audioSamples - Int64(EngineHarness.sampleRate)) <= 2)
+        _ = await h.request(.pause)
+        #expect(await h.engine.health().summary == "paused, no sensor")
+        h.output.loseDevice()
+        #expect(await h.engine.health().summary == "paused, no sensor, audio unavailable")
+        _ = await h.request(.stop)
+        #expect(await h.engine.health().summary == "ending session, no sensor")
+    }
+
     // MARK: sensor
 
     @Test func theSensorIsLostAndBackWithoutEndingTheSession() async throws {
