@@ -3,6 +3,7 @@ import Audio
 import BreathProtocol
 import Clocks
 import Foundation
+import HRV
 import Pacer
 import Sensor
 import ServiceLifecycleTestKit
@@ -311,6 +312,46 @@ import Testing
         let refused = try #require(await h.request(.assess(AssessOptions(rates: [6], minutesPerRate: 1, restSeconds: 0))).errorMessage)
         #expect(refused.hasPrefix("assess: no heart sensor is configured"))
         #expect(await h.status().state == .idle && h.output.starts.isEmpty)
+    }
+
+    @Test func anAssessmentOfAHeartThatSwingsMostAtFiveChoosesFiveAndTheNextSessionPacesAtIt() async throws {
+        let h = try EngineHarness(configure: {
+            $0.sensor.device = "/dev/ttyTEST"
+            $0.pacer.rateFromResonance = true
+        })
+        let options = AssessOptions(rates: [6, 5, 4], minutesPerRate: 1, restSeconds: 10)
+        // Each step paces from the end of its 3 s announcement; a step is 3 + 60 + 10 s.
+        let paced = options.rates.enumerated().map { (startSeconds: 3 + Double($0.offset) * 73, rate: $0.element) }
+        var model = BreathFollowingHeart.Configuration()
+        model.resonanceRatePerMinute = 5
+        // The person follows the pacer as the engine starts it (and breathes on at its rate through the rests).
+        var heart = BreathFollowingHeart(configuration: model) { time in
+            paced.last(where: { $0.startSeconds <= time }).map {
+                (BreathPhase.uniformPacer(ratePerMinute: $0.rate, startSeconds: $0.startSeconds)(time), $0.rate)
+            }
+        }
+        let id = try #require(await h.request(.assess(options)).okSession)
+        // Each beat reaches the engine when the clock reaches it.
+        var beatSeconds = 0.0
+        var pacingStarts: [Duration] = []
+        while h.elapsed < .seconds(3 * 63 + 2 * 10 + 5.5) {
+            let rr = heart.nextRRMilliseconds()
+            beatSeconds += rr / 1000
+            await h.advance(toSeconds: beatSeconds)
+            await h.engine.addBeat(rrMilliseconds: rr)
+            if await h.drain().compactMap(\.assessment).contains(where: { $0.stage == .pacing }) { pacingStarts.append(h.elapsed) }
+        }
+        // The steps began where the model heart's pacer did (to a beat).
+        #expect(zip(pacingStarts, paced).allSatisfy { abs($0.0.inSeconds - $0.1.startSeconds) < 1.5 }, "\(pacingStarts)")
+        let stored = try #require(try await h.stored(id))
+        #expect(stored.session.endReason == .completed)
+        let result = try #require(stored.assessment)
+        #expect(result.steps.map(\.rateBreathsPerMinute) == [6, 5, 4] && result.resonanceRateBPM == 5, "\(result)")
+        // pacer.rate = "resonance": the next session paces at the rate just chosen.
+        let pacer = await h.status().pacer
+        #expect(pacer.rateBreathsPerMinute == 5 && pacer.rateSource == .resonance && pacer.resonanceSession == id)
+        _ = await h.request(.start(StartOptions(minutes: 1)))
+        #expect(h.output.starts.last?.settings.pattern.ratePerMinute == 5)
     }
 
     @Test func anAssessmentStoppedEarlyKeepsTheStepsItFinishedWithoutAChoice() async throws {
