@@ -1,6 +1,8 @@
 import Audio
+import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Clocks
 import Foundation
 import Logging

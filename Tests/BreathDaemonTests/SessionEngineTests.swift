@@ -327,7 +327,7 @@ import Testing
         // The person follows the pacer as the engine starts it (and breathes on at its rate through the rests).
         var heart = BreathFollowingHeart(configuration: model) { time in
             paced.last(where: { $0.startSeconds <= time }).map {
-                (BreathPhase.uniformPacer(ratePerMinute: $0.rate, startSeconds: $0.startSeconds)(time), $0.rate)
+                (BreathCyclePosition.uniformPacer(ratePerMinute: $0.rate, startSeconds: $0.startSeconds)(time), $0.rate)
             }
         }
         let id = try #require(await h.request(.assess(options)).okSession)
