@@ -29,6 +29,31 @@ import Testing
         }
     }
 
+    /// Issue 12: connections keep arriving while the server shuts down, round after round. NIO
+    /// traps ("Deinited NIOAsyncWriter without calling finish()") on any accepted connection the
+    /// server drops unfinished, so surviving the rounds is the verdict; every connection it
+    /// accepted is closed once it stops.
+    @Test func connectionsArrivingWhileTheServerStopsAreAllFinished() async throws {
+        for _ in 0..<40 {
+            let fixture = try ServerFixture()
+            defer { fixture.directory.remove() }
+            let flood = ConnectionFlood(path: fixture.path, threads: 4)
+            do {
+                try await fixture.run {
+                    // Stop once connections are flowing; they keep coming during the shutdown.
+                    while flood.greeted < 8 { try await Task.sleep(for: .milliseconds(1)) }
+                }
+            } catch {
+                await flood.stop()
+                throw error
+            }
+            await flood.stop()
+            // Closing completes on the event loops: wait for it (bounded), then judge.
+            for _ in 0..<2000 where fixture.server.openConnectionCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(fixture.server.openConnectionCount == 0, "every accepted connection is closed")
+        }
+    }
+
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
         let fixture = try ServerFixture()
         defer { fixture.directory.remove() }

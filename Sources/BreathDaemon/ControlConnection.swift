@@ -1,0 +1,96 @@
+import BreathProtocol
+import Logging
+import NIOCore
+
+/// The conversation with one client of the control socket: greeting, admission, requests,
+/// authorization and the watch stream. Runs in its own child task of the accept loop
+/// (`ControlSocketServer`) and always finishes its connection through `executeThenClose`.
+struct ControlConnection: Sendable {
+    let settings: ControlSocketServer.Settings
+    let authorization: ControlAuthorization
+    let handler: any ControlRequestHandler
+    let events: EventHub
+    let clientCount: ClientCount
+
+    func serve(_ connection: ControlSocketServer.Connection, logger: Logger) async {
+        var logger = logger
+        logger[metadataKey: "peer_pid"] = "\(connection.peer.processID)"
+        logger[metadataKey: "peer_uid"] = "\(connection.peer.userID)"
+        let admitted = clientCount.admit(limit: settings.maximumClients)
+        defer { if admitted { clientCount.leave() } }
+        let channel = connection.channel.channel
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                guard admitted else {
+                    logger.notice("client refused: too many clients", metadata: ["limit": "\(settings.maximumClients)"])
+                    try await Self.writeLast(.error("too many clients (limit \(settings.maximumClients)); try again later"), outbound, channel)
+                    return
+                }
+                try await outbound.write(Self.line(.version(VersionMessage(release: settings.release))))
+                var frames = inbound.makeAsyncIterator()
+                var watching = false
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    while let frame = try await frames.next() {
+                        let request: Request
+                        switch frame {
+                        case .tooLong(let bytes):
+                            logger.notice("client dropped: request line too long", metadata: ["bytes": "\(bytes)"])
+                            try await Self.writeLast(.error(RequestError.lineTooLong(bytes: bytes).description), outbound, channel)
+                            group.cancelAll()
+                            return
+                        case .line(let line):
+                            do throws(RequestError) {
+                                request = try LineCodec.decodeRequest(line.readableBytesView)
+                            } catch {
+                                try await outbound.write(Self.line(.error(error.description)))
+                                continue
+                            }
+                        }
+                        if request.changesState, !authorization.allowsControl(connection.peer) {
+                            logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)"])
+                            try await outbound.write(
+                                Self.line(.error("\(request.command.rawValue): not permitted for uid \(connection.peer.userID); "
+                                    + "control needs the daemon's user\(authorization.groupName.isEmpty ? " or root" : ", root or group \(authorization.groupName)")")))
+                            continue
+                        }
+                        guard request != .watch else {
+                            try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
+                            if !watching {
+                                watching = true
+                                let stream = events.subscribe { [logger] in
+                                    logger.notice("watcher dropped: it stopped reading")
+                                    channel.close(promise: nil)
+                                }
+                                group.addTask {
+                                    for await event in stream {
+                                        try await outbound.write(Self.line(event))
+                                    }
+                                }
+                            }
+                            continue
+                        }
+                        try await outbound.write(Self.line(await handler.reply(to: request, from: connection.peer)))
+                    }
+                    // The client left: stop its event stream too.
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static func line(_ message: ServerMessage) -> ByteBuffer {
+        ByteBuffer(bytes: LineCodec.encodeLine(message))
+    }
+
+    /// Writes a final message and waits until it reached the socket: `executeThenClose` closes
+    /// without flushing what the writer still holds (swift-nio#2795). The empty write queues on the
+    /// event loop behind the message, so its promise completes once the message is out.
+    static func writeLast(
+        _ message: ServerMessage, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ channel: any Channel
+    ) async throws {
+        try await outbound.write(line(message))
+        try await channel.writeAndFlush(ByteBuffer()).get()
+    }
+}

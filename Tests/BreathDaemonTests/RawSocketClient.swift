@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Sensor
+import Synchronization
+
+/// A blocking Unix stream socket client made of plain syscalls, as a script, socat or a hostile
+/// local user would talk to the daemon: no NIO, so it can half-close, stop reading, or connect
+/// from a thread while the server shuts down.
+final class RawSocketClient {
+    let descriptor: Int32
+    private var pending: [UInt8] = []
+
+    /// Connects; a receive timeout keeps a broken server from hanging a test forever (it is a
+    /// safety net, never a verdict).
+    init(connectingTo path: String, receiveTimeoutSeconds: Int = 30) throws {
+        // `descriptor` is set last: a class whose init throws once fully initialized runs deinit,
+        // which would close the number a second time (maybe NIO's next socket by then).
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw SystemCallError(call: "socket", subject: path, errno: errno) }
+        var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 {
+            let code = errno
+            close(descriptor)
+            throw SystemCallError(call: "connect", subject: path, errno: code)
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) throws {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SystemCallError(call: "send", subject: "socket", errno: errno)
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
+    /// shutdown(SHUT_WR): end of input as `echo ... | socat` sends it, the socket still readable.
+    func shutdownWrite() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// The next line without its newline; nil at end of stream (or on the safety timeout).
+    func readLine() -> String? {
+        while true {
+            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                return line
+            }
+            guard fill() else { return nil }
+        }
+    }
+
+    /// Every line until the server closes.
+    func readLinesToEnd() -> [String] {
+        var lines: [String] = []
+        while let line = readLine() { lines.append(line) }
+        return lines
+    }
+
+    private func fill() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return false }
+            pending.append(contentsOf: buffer[..<count])
+            return true
+        }
+    }
+}
+
+/// Threads connecting to a socket in a tight loop until stopped, each reading the greeting and
+/// sending a request: connections arriving at any moment, also while the server shuts down.
+final class ConnectionFlood: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let greetedCount = Atomic<Int>(0)
+    private let running = Atomic<Int>(0)
+
+    init(path: String, threads: Int) {
+        for _ in 0..<threads {
+            running.add(1, ordering: .sequentiallyConsistent)
+            let thread = Thread { [self] in
+                while !stopping.load(ordering: .relaxed) {
+                    guard let client = try? RawSocketClient(connectingTo: path, receiveTimeoutSeconds: 5) else { continue }
+                    if client.readLine()?.hasPrefix("{\"class\":\"VERSION\"") == true {
+                        greetedCount.add(1, ordering: .relaxed)
+                    }
+                    try? client.send("{\"cmd\":\"status\"}\n")
+                }
+                running.subtract(1, ordering: .sequentiallyConsistent)
+            }
+            thread.start()
+        }
+    }
+
+    var greeted: Int { greetedCount.load(ordering: .relaxed) }
+
+    /// Stops the threads and waits until each has left its loop.
+    func stop() async {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        while running.load(ordering: .sequentiallyConsistent) > 0 { try? await Task.sleep(for: .milliseconds(2)) }
+    }
+}
