@@ -71,9 +71,13 @@ struct ControlConnection: Sendable {
                         }
                         try await outbound.write(Self.line(await handler.reply(to: request, from: connection.peer)))
                     }
-                    // The client left: stop its event stream too.
+                    // The client's input ended. Everything it sent is answered; a watcher goes on
+                    // watching until it closes, drops behind or the server stops (each closes the channel).
+                    if watching { try await channel.closeFuture.get() }
                     group.cancelAll()
                 }
+                // `executeThenClose` closes without flushing what the writer holds (swift-nio#2795).
+                try? await channel.writeAndFlush(ByteBuffer()).get()
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])

@@ -74,7 +74,9 @@ public struct ControlSocketServer: Service {
         var ownedInode: UInt?
         defer { if let ownedInode { SocketFile.remove(path, inode: ownedInode) } }
         let registry = registry
-        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+        // A client's end of input (shutdown(SHUT_WR), as `echo ... | socat` sends) must not close
+        // the connection before its requests are answered.
+        let bootstrap = ServerBootstrap(group: eventLoopGroup).childChannelOption(.allowRemoteHalfClosure, value: true)
         if let descriptor = settings.inheritedDescriptor {
             server = try await bootstrap.bind(descriptor) { channel in
                 Self.makeConnection(channel, registry: registry)

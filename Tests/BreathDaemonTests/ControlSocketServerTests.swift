@@ -54,6 +54,75 @@ import Testing
         }
     }
 
+    /// Issue 15: a client that sends its requests and then ends its input (shutdown(SHUT_WR), as
+    /// `echo ... | socat` does) gets every complete request answered, the last one even without
+    /// its newline, and then the server closes.
+    @Test func requestsBeforeAHalfCloseAreAnswered() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        let lines = try await fixture.run {
+            try await onOwnThread {
+                let client = try RawSocketClient(connectingTo: path)
+                try client.send("{\"cmd\":\"history\",\"limit\":1}\n{\"cmd\":\"session\",\"id\":99}\n{\"cmd\":\"dance\"}")
+                client.shutdownWrite()
+                return client.readLinesToEnd()
+            }
+        }
+        let messages = try lines.map(LineCodec.decodeServerMessage)
+        #expect(messages == [
+            .version(VersionMessage(release: "test")),
+            .history(HistoryReply(sessions: [])),
+            .error("no session 99 in history"),
+            .error(RequestError.unknownCommand("dance").description),
+        ])
+    }
+
+    /// A watcher that ends its input keeps getting events until it closes or the server stops.
+    @Test func aHalfClosedWatcherKeepsWatching() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        let events = fixture.events
+        let beat = ServerMessage.beat(BeatEvent(beat: 1, timeSeconds: 0.8, rrMilliseconds: 800, isNN: true))
+        let lines = try await fixture.run {
+            let client = try RawSocketClient(connectingTo: path)
+            try client.send("{\"cmd\":\"watch\"}\n")
+            client.shutdownWrite()
+            for _ in 0..<2000 where events.watcherCount < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            events.publish(beat)
+            return try await onOwnThread { [client] in
+                (0..<3).compactMap { _ in client.readLine() }
+            }
+        }
+        #expect(try lines.map(LineCodec.decodeServerMessage) == [
+            .version(VersionMessage(release: "test")), .ok(OKReply(message: "watching")), beat,
+        ])
+    }
+
+    /// README's habit, with the real socat: `echo REQUEST | socat - UNIX-CONNECT:$SOCK`.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/socat"), "needs socat"))
+    func socatPipedRequestIsAnswered() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        let output = try await fixture.run {
+            try await onOwnThread {
+                let socat = Process()
+                socat.executableURL = URL(fileURLWithPath: "/bin/sh")
+                socat.arguments = ["-c", "echo '{\"cmd\":\"history\",\"limit\":1}' | socat - UNIX-CONNECT:\"$0\"", path]
+                let pipe = Pipe()
+                socat.standardOutput = pipe
+                try socat.run()
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                socat.waitUntilExit()
+                return String(decoding: data, as: UTF8.self)
+            }
+        }
+        let messages = try output.split(separator: "\n").map { try LineCodec.decodeServerMessage(String($0)) }
+        #expect(messages == [.version(VersionMessage(release: "test")), .history(HistoryReply(sessions: []))])
+    }
+
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
         let fixture = try ServerFixture()
         defer { fixture.directory.remove() }

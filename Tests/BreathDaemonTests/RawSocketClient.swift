@@ -8,7 +8,7 @@ import Synchronization
 /// A blocking Unix stream socket client made of plain syscalls, as a script, socat or a hostile
 /// local user would talk to the daemon: no NIO, so it can half-close, stop reading, or connect
 /// from a thread while the server shuts down.
-final class RawSocketClient {
+final class RawSocketClient: @unchecked Sendable {  // used by one task at a time
     let descriptor: Int32
     private var pending: [UInt8] = []
 
@@ -115,5 +115,13 @@ final class ConnectionFlood: Sendable {
     func stop() async {
         stopping.store(true, ordering: .sequentiallyConsistent)
         while running.load(ordering: .sequentiallyConsistent) > 0 { try? await Task.sleep(for: .milliseconds(2)) }
+    }
+}
+
+/// Runs blocking work (a socket read, a child process) on a thread of its own: on the
+/// cooperative pool, whose threads are as many as the cores, it could starve the server under test.
+func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
     }
 }
