@@ -10,20 +10,21 @@ struct ControlConnection: Sendable {
     let authorization: ControlAuthorization
     let handler: any ControlRequestHandler
     let events: EventHub
-    let clientCount: ClientCount
+    let clientCount: ClientSlots
 
     func serve(_ connection: ControlSocketServer.Connection, logger: Logger) async {
         var logger = logger
         logger[metadataKey: "peer_pid"] = "\(connection.peer.processID)"
         logger[metadataKey: "peer_uid"] = "\(connection.peer.userID)"
-        let admitted = clientCount.admit(limit: settings.maximumClients)
-        defer { if admitted { clientCount.leave() } }
+        let mayControl = authorization.allowsControl(connection.peer)
+        let refusal = clientCount.admit(userID: connection.peer.userID, mayControl: mayControl)
+        defer { if refusal == nil { clientCount.leave(userID: connection.peer.userID) } }
         let channel = connection.channel.channel
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
-                guard admitted else {
-                    logger.notice("client refused: too many clients", metadata: ["limit": "\(settings.maximumClients)"])
-                    try await Self.writeLast(.error("too many clients (limit \(settings.maximumClients)); try again later"), outbound, channel)
+                if let refusal {
+                    logger.notice("client refused", metadata: ["reason": "\(refusal.message)"])
+                    try await Self.writeLast(.error(refusal.message), outbound, channel)
                     return
                 }
                 try await outbound.write(Self.line(.version(VersionMessage(release: settings.release))))
@@ -46,7 +47,7 @@ struct ControlConnection: Sendable {
                                 continue
                             }
                         }
-                        if request.changesState, !authorization.allowsControl(connection.peer) {
+                        if request.changesState, !mayControl {
                             logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)"])
                             try await outbound.write(
                                 Self.line(.error("\(request.command.rawValue): not permitted for uid \(connection.peer.userID); "
@@ -57,6 +58,9 @@ struct ControlConnection: Sendable {
                             try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
                             if !watching {
                                 watching = true
+                                // Watchers are quiet by nature: no idle timeout for them.
+                                try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.timerName).get()
+                                try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.name).get()
                                 let stream = events.subscribe { [logger] in
                                     logger.notice("watcher dropped: it stopped reading")
                                     channel.close(promise: nil)

@@ -21,17 +21,32 @@ public struct ControlSocketServer: Service {
     public struct Settings: Sendable {
         public var path: String
         public var mode: Int
+        /// Connections at once, watchers included.
         public var maximumClients: Int
+        /// Of `maximumClients`, the slots only peers who may control the daemon (its user, root,
+        /// the group) may take: whoever else fills the socket, `breathctl stop` still gets in.
+        public var reservedControlClients: Int
+        /// Connections one user without control rights may hold at once.
+        public var maximumClientsPerUser: Int
+        /// A connection that is not watching is closed after this long without a request.
+        public var idleTimeout: Duration
         public var release: String
         /// The listening socket systemd passed (`SocketActivation`); nil: bind `path` ourselves.
         /// systemd owns an inherited socket: its mode and file are left alone.
         public var inheritedDescriptor: Int32?
 
-        public init(path: String, mode: Int = 0o660, maximumClients: Int = 64, release: String, inheritedDescriptor: Int32? = nil) {
+        public init(
+            path: String, mode: Int = 0o660, maximumClients: Int = 64, reservedControlClients: Int = 8,
+            maximumClientsPerUser: Int = 16, release: String, idleTimeout: Duration = .seconds(60),
+            inheritedDescriptor: Int32? = nil
+        ) {
             self.path = path
             self.inheritedDescriptor = inheritedDescriptor
             self.mode = mode
             self.maximumClients = maximumClients
+            self.reservedControlClients = min(reservedControlClients, maximumClients)
+            self.maximumClientsPerUser = maximumClientsPerUser
+            self.idleTimeout = idleTimeout
             self.release = release
         }
     }
@@ -44,7 +59,7 @@ public struct ControlSocketServer: Service {
     let eventLoopGroup: any EventLoopGroup
     /// Called once the socket accepts connections with its permissions set (for sd_notify READY=1).
     let onListening: @Sendable () -> Void
-    let clientCount = ClientCount()
+    let clientCount: ClientSlots
     private let registry = ConnectionRegistry()
 
     public init(
@@ -59,6 +74,9 @@ public struct ControlSocketServer: Service {
         self.events = events
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
+        self.clientCount = ClientSlots(
+            total: settings.maximumClients, reservedForControl: settings.reservedControlClients,
+            perUserWithoutControl: settings.maximumClientsPerUser)
     }
 
     /// Connections set up and not yet closed, counted from their channels' close futures.
@@ -74,12 +92,13 @@ public struct ControlSocketServer: Service {
         var ownedInode: UInt?
         defer { if let ownedInode { SocketFile.remove(path, inode: ownedInode) } }
         let registry = registry
+        let idleTimeout = TimeAmount(settings.idleTimeout)
         // A client's end of input (shutdown(SHUT_WR), as `echo ... | socat` sends) must not close
         // the connection before its requests are answered.
         let bootstrap = ServerBootstrap(group: eventLoopGroup).childChannelOption(.allowRemoteHalfClosure, value: true)
         if let descriptor = settings.inheritedDescriptor {
             server = try await bootstrap.bind(descriptor) { channel in
-                Self.makeConnection(channel, registry: registry)
+                Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
             }
             logger.info("control socket inherited from systemd", metadata: ["fd": "\(descriptor)"])
         } else {
@@ -87,7 +106,7 @@ public struct ControlSocketServer: Service {
             server = try await bootstrap
                 .serverChannelOption(.backlog, value: 256)
                 .bind(unixDomainSocketPath: path) { channel in
-                    Self.makeConnection(channel, registry: registry)
+                    Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
                 }
             ownedInode = SocketFile.inode(path)
             try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
@@ -136,13 +155,17 @@ public struct ControlSocketServer: Service {
 
     /// Runs on the channel's event loop: reads the peer's credentials, sets up line framing and
     /// enters the connection in the registry before NIO hands it anywhere.
-    private static func makeConnection(_ channel: any Channel, registry: ConnectionRegistry) -> EventLoopFuture<Connection> {
+    private static func makeConnection(
+        _ channel: any Channel, registry: ConnectionRegistry, idleTimeout: TimeAmount
+    ) -> EventLoopFuture<Connection> {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
         let credentials: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
         return credentials.flatMapThrowing { credentials in
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestLineDecoder()))
             let asyncChannel = try NIOAsyncChannel<RequestFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
             let connection = Connection(
@@ -255,19 +278,85 @@ final class ConnectionRegistry: Sendable {
     }
 }
 
-/// Connected clients, counted so that the limit holds however fast clients come and go.
-final class ClientCount: Sendable {
-    private let count = Mutex(0)
+/// Connected clients by user, so that no one user and no crowd of users without control rights
+/// can take the slots the daemon's own user, root and the group need.
+final class ClientSlots: Sendable {
+    enum Refusal: Error, Equatable {
+        case full(limit: Int)
+        case userFull(userID: UInt32, limit: Int)
 
-    func admit(limit: Int) -> Bool {
-        count.withLock { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
+        var message: String {
+            switch self {
+            case .full(let limit): "too many clients (limit \(limit)); try again later"
+            case .userFull(let userID, let limit): "too many connections from uid \(userID) (limit \(limit)); close some and try again"
+            }
         }
     }
 
-    func leave() { count.withLock { $0 -= 1 } }
+    let total: Int
+    let reservedForControl: Int
+    let perUserWithoutControl: Int
+    private let state = Mutex<(count: Int, perUser: [UInt32: Int])>((0, [:]))
 
-    var current: Int { count.withLock { $0 } }
+    init(total: Int, reservedForControl: Int, perUserWithoutControl: Int) {
+        self.total = total
+        self.reservedForControl = reservedForControl
+        self.perUserWithoutControl = perUserWithoutControl
+    }
+
+    /// Takes a slot, or says why not; a taken slot is given back with `leave`.
+    func admit(userID: UInt32, mayControl: Bool) -> Refusal? {
+        state.withLock { state in
+            guard state.count < (mayControl ? total : total - reservedForControl) else { return .full(limit: total) }
+            let mine = state.perUser[userID, default: 0]
+            if !mayControl, mine >= perUserWithoutControl { return .userFull(userID: userID, limit: perUserWithoutControl) }
+            state.count += 1
+            state.perUser[userID] = mine + 1
+            return nil
+        }
+    }
+
+    func leave(userID: UInt32) {
+        state.withLock { state in
+            state.count -= 1
+            let mine = state.perUser[userID, default: 1] - 1
+            state.perUser[userID] = mine > 0 ? mine : nil
+        }
+    }
+
+    var current: Int { state.withLock { $0.count } }
+}
+
+/// Closes a connection idle past its timeout with an ERROR saying why. `ControlConnection`
+/// removes it (and the IdleStateHandler before it) when the client starts watching.
+final class IdleConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    typealias OutboundOut = ByteBuffer
+    static let name = "idle-closer"
+    static let timerName = "idle-timer"
+
+    let timeout: TimeAmount
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case IdleStateHandler.IdleStateEvent.read = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let milliseconds = timeout.nanoseconds / 1_000_000
+        let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
+        let message = ServerMessage.error("idle for \(seconds) s without a request; closing (send requests, or watch)")
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: LineCodec.encodeLine(message)))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

@@ -123,6 +123,63 @@ import Testing
         #expect(messages == [.version(VersionMessage(release: "test")), .history(HistoryReply(sessions: []))])
     }
 
+    /// Issue 16.1: another user holding every slot with idle connections must not lock the
+    /// daemon's own user out: control capacity is reserved, and one user gets only so many slots.
+    @Test(.enabled(if: geteuid() == 0, "switching to nobody needs root"))
+    func anIdleCrowdOfAnotherUserCannotLockTheOwnerOut() async throws {
+        let fixture = try ServerFixture(mode: 0o666)
+        defer { fixture.directory.remove() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.directory.path)
+        let path = fixture.path
+        try await fixture.run {
+            // As nobody: open 64 connections, count the greetings, hold them until stdin closes.
+            let crowd = try PythonPeer(asNobody: true, path: path, script: """
+                connections, greetings = [], {}
+                for _ in range(64):
+                    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); connections.append(c)
+                    kind = json.loads(c.makefile("rb").readline())["class"]
+                    greetings[kind] = greetings.get(kind, 0) + 1
+                print(json.dumps(greetings), flush=True)
+                sys.stdin.read()
+                """)
+            defer { crowd.finish() }
+            let greetings = try #require(try await onOwnThread { crowd.readLine() })
+            try await LineClient.with(path) { (client: inout LineClient.Session) async throws in
+                #expect(try await client.next() == .version(VersionMessage(release: "test")), "the owner gets in")
+                try await client.send(.history(limit: 1))
+                #expect(try await client.next() == .history(HistoryReply(sessions: [])))
+            }
+            let counts = try JSONDecoder().decode([String: Int].self, from: Data(greetings.utf8))
+            #expect(counts["VERSION"] == 16, "one user gets at most 16 of the 64 slots")
+            #expect(counts["ERROR"] == 48)
+        }
+    }
+
+    /// Issue 16.1: a connection that neither asks nor watches is closed after the idle timeout
+    /// (injected: 200 ms); a watcher, idle as long, stays.
+    @Test func idleConnectionsAreClosedButWatchersStay() async throws {
+        let fixture = try ServerFixture(idleTimeout: .milliseconds(200))
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        let events = fixture.events
+        try await fixture.run {
+            try await LineClient.with(path) { (watcher: inout LineClient.Session) async throws in
+                _ = try await watcher.next()
+                try await watcher.send(.watch)
+                #expect(try await watcher.next() == .ok(OKReply(message: "watching")))
+                // Connected after the watcher began watching: closed first if watchers were idle too.
+                let lines = try await onOwnThread {
+                    try RawSocketClient(connectingTo: path, receiveTimeoutSeconds: 20).readLinesToEnd()
+                }
+                #expect(lines.count == 2)
+                #expect(try lines.last.map(LineCodec.decodeServerMessage) == .error("idle for 0.2 s without a request; closing (send requests, or watch)"))
+                let beat = ServerMessage.beat(BeatEvent(beat: 1, timeSeconds: 0.8, rrMilliseconds: 800, isNN: true))
+                events.publish(beat)
+                #expect(try await watcher.next() == beat)
+            }
+        }
+    }
+
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
         let fixture = try ServerFixture()
         defer { fixture.directory.remove() }

@@ -125,3 +125,57 @@ func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value
         Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
     }
 }
+
+/// A python3 peer process, optionally switched to the user nobody (65534, no groups) before
+/// it runs `script` (which may use os, socket, sys and json; argv[1] is `path`). Its stdout
+/// is read line by line; closing its stdin (`finish`) tells it to end.
+final class PythonPeer: @unchecked Sendable {  // used by one task at a time
+    private let process = Process()
+    private let input = Pipe()
+    private let outputPipe = Pipe()
+    private let output: RawFileLines
+
+    init(asNobody: Bool, groups: [UInt32] = [], path: String, script: String) throws {
+        let prologue = "import os, socket, sys, json\n"
+            + (asNobody ? "os.setgroups([\(groups.map(String.init).joined(separator: ","))]); os.setgid(65534); os.setuid(65534)\n" : "")
+        let body = script.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
+        let indent = body.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", prologue + body.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n"), path]
+        process.standardOutput = outputPipe
+        process.standardInput = input
+        output = RawFileLines(outputPipe.fileHandleForReading.fileDescriptor)
+        try process.run()
+    }
+
+    func readLine() -> String? { output.readLine() }
+
+    func finish() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// Lines from a file descriptor, blocking.
+final class RawFileLines: @unchecked Sendable {
+    private let descriptor: Int32
+    private var pending: [UInt8] = []
+
+    init(_ descriptor: Int32) { self.descriptor = descriptor }
+
+    func readLine() -> String? {
+        while true {
+            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                return line
+            }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            pending.append(contentsOf: buffer[..<count])
+        }
+    }
+}

@@ -25,7 +25,9 @@ struct ServerFixture {
     let server: ControlSocketServer
     let listening: AsyncStream<Void>
 
-    init(maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660) throws {
+    init(
+        maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60)
+    ) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
         let logger = Logger(label: "breathd-tests")
@@ -34,7 +36,7 @@ struct ServerFixture {
         let (listening, signal) = AsyncStream<Void>.makeStream()
         self.listening = listening
         server = ControlSocketServer(
-            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test"),
+            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test", idleTimeout: idleTimeout),
             authorization: try ControlAuthorization(group: ""), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
             events: events, logger: logger, onListening: { signal.yield() })
     }
