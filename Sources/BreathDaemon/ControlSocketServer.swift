@@ -163,14 +163,18 @@ public struct ControlSocketServer: Service {
         }
         let credentials: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return credentials.flatMapThrowing { credentials in
+        let groups: EventLoopFuture<[UInt32]?> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerGroups.socketOption)
+        ).map { (list: PeerGroups.KernelList) in list.groupIDs }.recover { _ in nil }
+        return credentials.and(groups).flatMapThrowing { credentials, groups in
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
             try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestLineDecoder()))
             let asyncChannel = try NIOAsyncChannel<RequestFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
             let connection = Connection(
                 channel: asyncChannel,
-                peer: PeerCredentials(processID: credentials.pid, userID: credentials.uid, groupID: credentials.gid))
+                peer: PeerCredentials(
+                    processID: credentials.pid, userID: credentials.uid, groupID: credentials.gid, supplementaryGroupIDs: groups))
             registry.countOpen(channel)
             // Set up after the server stopped: NIO will drop it, so finish it here.
             if !registry.admit(connection) { connection.abandon() }

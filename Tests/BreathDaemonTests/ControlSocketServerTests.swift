@@ -180,6 +180,46 @@ import Testing
         }
     }
 
+    /// Issue 16.9: group rights follow the groups the peer process holds (the kernel's
+    /// SO_PEERGROUPS), not /etc/group: nobody holding `audio` through setgroups may control;
+    /// `pulse`, listed in `audio` by /etc/group but having dropped its groups, may not.
+    @Test(.enabled(if: geteuid() == 0 && UserDatabase.groupID(named: "audio") != nil && getpwnam("pulse") != nil,
+                   "needs root, group audio and user pulse (listed in audio), as on the CI image"))
+    func controlFollowsTheGroupsThePeerProcessHolds() async throws {
+        let audio = try #require(UserDatabase.groupID(named: "audio"))
+        let entry = try #require(getpwnam("pulse")).pointee
+        let pulse = (pw_uid: entry.pw_uid, pw_gid: entry.pw_gid)
+        #expect(UserDatabase.groups(ofUserID: pulse.pw_uid, primaryGroupID: pulse.pw_gid).contains(audio), "/etc/group lists pulse in audio")
+        let fixture = try ServerFixture(mode: 0o666, group: "audio")
+        defer { fixture.directory.remove() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.directory.path)
+        let path = fixture.path
+        let script = """
+            c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); lines = c.makefile("rwb")
+            lines.readline(); lines.write(b'{"cmd":"stop"}\\n'); lines.flush()
+            print(lines.readline().decode().strip(), flush=True)
+            """
+        let replies = try await fixture.run {
+            try await onOwnThread {
+                let holder = try PythonPeer(user: (65534, 65534, [audio]), path: path, script: script)
+                let dropped = try PythonPeer(user: (pulse.pw_uid, pulse.pw_gid, []), path: path, script: script)
+                defer { holder.finish(); dropped.finish() }
+                return [holder.readLine(), dropped.readLine()]
+            }
+        }
+        #expect(try replies[0].map(LineCodec.decodeServerMessage) == .error("stop: the session engine is not part of this server"),
+                "nobody with audio among its groups passes the check")
+        #expect(try replies[1].map(LineCodec.decodeServerMessage)
+            == .error("stop: not permitted for uid \(pulse.pw_uid); control needs the daemon's user, root or group audio"))
+    }
+
+    @Test func kernelGroupListIsReadUpToItsLastEntry() {
+        #expect(PeerGroups.groupIDs(fromKernelList: [0, 4, 29, 0, 0]) == [0, 4, 29])
+        #expect(PeerGroups.groupIDs(fromKernelList: [29, 100, 0, 0]) == [29, 100])
+        // All zero: no groups, or only group 0; read as none (root's group is then judged by the primary gid).
+        #expect(PeerGroups.groupIDs(fromKernelList: [0, 0, 0]) == [])
+    }
+
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
         let fixture = try ServerFixture()
         defer { fixture.directory.remove() }

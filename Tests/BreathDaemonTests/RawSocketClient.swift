@@ -135,9 +135,14 @@ final class PythonPeer: @unchecked Sendable {  // used by one task at a time
     private let outputPipe = Pipe()
     private let output: RawFileLines
 
-    init(asNobody: Bool, groups: [UInt32] = [], path: String, script: String) throws {
+    convenience init(asNobody: Bool, path: String, script: String) throws {
+        try self.init(user: asNobody ? (65534, 65534, []) : nil, path: path, script: script)
+    }
+
+    /// `user`: the uid, gid and supplementary groups to switch to first (needs root).
+    init(user: (userID: UInt32, groupID: UInt32, groups: [UInt32])?, path: String, script: String) throws {
         let prologue = "import os, socket, sys, json\n"
-            + (asNobody ? "os.setgroups([\(groups.map(String.init).joined(separator: ","))]); os.setgid(65534); os.setuid(65534)\n" : "")
+            + (user.map { "os.setgroups([\($0.groups.map(String.init).joined(separator: ","))]); os.setgid(\($0.groupID)); os.setuid(\($0.userID))\n" } ?? "")
         let body = script.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
         let indent = body.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             .map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0

@@ -26,7 +26,8 @@ struct ServerFixture {
     let listening: AsyncStream<Void>
 
     init(
-        maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60)
+        maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60),
+        group: String = ""
     ) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
@@ -37,7 +38,7 @@ struct ServerFixture {
         self.listening = listening
         server = ControlSocketServer(
             settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test", idleTimeout: idleTimeout),
-            authorization: try ControlAuthorization(group: ""), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
+            authorization: try ControlAuthorization(group: group), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
             events: events, logger: logger, onListening: { signal.yield() })
     }
 
