@@ -11,6 +11,7 @@ struct ControlConnection: Sendable {
     let handler: any ControlRequestHandler
     let events: EventHub
     let clientCount: ClientSlots
+    let notices: PeerNoticeThrottle
 
     func serve(_ connection: ControlSocketServer.Connection, logger: Logger) async {
         var logger = logger
@@ -23,7 +24,9 @@ struct ControlConnection: Sendable {
         do {
             try await connection.channel.executeThenClose { inbound, outbound in
                 if let refusal {
-                    logger.notice("client refused", metadata: ["reason": "\(refusal.message)"])
+                    if let count = notices.count(.clientRefused, userID: connection.peer.userID) {
+                        logger.notice("client refused", metadata: ["reason": "\(refusal.message)", "refused": "\(count)"])
+                    }
                     try await Self.writeLast(.error(refusal.message), outbound, channel)
                     return
                 }
@@ -35,7 +38,9 @@ struct ControlConnection: Sendable {
                         let request: Request
                         switch frame {
                         case .tooLong(let bytes):
-                            logger.notice("client dropped: request line too long", metadata: ["bytes": "\(bytes)"])
+                            if let count = notices.count(.lineTooLong, userID: connection.peer.userID) {
+                                logger.notice("client dropped: request line too long", metadata: ["bytes": "\(bytes)", "dropped": "\(count)"])
+                            }
                             try await Self.writeLast(.error(RequestError.lineTooLong(bytes: bytes).description), outbound, channel)
                             group.cancelAll()
                             return
@@ -48,7 +53,9 @@ struct ControlConnection: Sendable {
                             }
                         }
                         if request.changesState, !mayControl {
-                            logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)"])
+                            if let count = notices.count(.controlRefused, userID: connection.peer.userID) {
+                                logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)", "refused": "\(count)"])
+                            }
                             try await outbound.write(
                                 Self.line(.error("\(request.command.rawValue): not permitted for uid \(connection.peer.userID); "
                                     + "control needs the daemon's user\(authorization.groupName.isEmpty ? " or root" : ", root or group \(authorization.groupName)")")))

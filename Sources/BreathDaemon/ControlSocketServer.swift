@@ -60,6 +60,8 @@ public struct ControlSocketServer: Service {
     /// Called once the socket accepts connections with its permissions set (for sd_notify READY=1).
     let onListening: @Sendable () -> Void
     let clientCount: ClientSlots
+    /// Notices clients can provoke, counted per user and logged sparingly.
+    let notices = PeerNoticeThrottle()
     private let registry = ConnectionRegistry()
 
     public init(
@@ -117,7 +119,7 @@ public struct ControlSocketServer: Service {
         onListening()
 
         let conversation = ControlConnection(
-            settings: settings, authorization: authorization, handler: handler, events: events, clientCount: clientCount)
+            settings: settings, authorization: authorization, handler: handler, events: events, clientCount: clientCount, notices: notices)
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in

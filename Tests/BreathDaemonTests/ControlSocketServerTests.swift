@@ -220,6 +220,37 @@ import Testing
         #expect(PeerGroups.groupIDs(fromKernelList: [0, 0, 0]) == [])
     }
 
+    /// Issue 16.11: 10,000 refused `stop` requests from a user without control rights are all
+    /// answered, but logged as a handful of lines that carry the count.
+    @Test(.enabled(if: geteuid() == 0, "switching to nobody needs root"))
+    func refusedRequestsDoNotFloodTheLog() async throws {
+        let log = CapturedLog()
+        let fixture = try ServerFixture(mode: 0o666, log: log)
+        defer { fixture.directory.remove() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.directory.path)
+        let path = fixture.path
+        let refusals = try await fixture.run {
+            try await onOwnThread {
+                let peer = try PythonPeer(asNobody: true, path: path, script: """
+                    import threading
+                    c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1]); replies = c.makefile("rb")
+                    replies.readline()
+                    threading.Thread(target=lambda: c.sendall(b'{"cmd":"stop"}\\n' * 10000)).start()
+                    refused = sum(1 for _ in range(10000) if b"not permitted" in replies.readline())
+                    print(refused, flush=True)
+                    """)
+                defer { peer.finish() }
+                return peer.readLine()
+            }
+        }
+        #expect(refusals == "10000", "every request is still answered")
+        let lines = log.messages(containing: "control refused")
+        #expect(lines.count <= 5, "10,000 refusals make \(lines.count) log lines")
+        #expect(lines.last?.metadata["refused"] == "10000", "the count reaches the log")
+        #expect(fixture.server.notices.total(.controlRefused, userID: 65534) == 10000)
+        #expect((1...100_000).filter(PeerNoticeThrottle.isPowerOfTen) == [1, 10, 100, 1000, 10_000, 100_000])
+    }
+
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
         let fixture = try ServerFixture()
         defer { fixture.directory.remove() }

@@ -27,11 +27,11 @@ struct ServerFixture {
 
     init(
         maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60),
-        group: String = ""
+        group: String = "", log: CapturedLog? = nil
     ) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
-        let logger = Logger(label: "breathd-tests")
+        let logger = log.map { log in Logger(label: "breathd-tests") { _ in log } } ?? Logger(label: "breathd-tests")
         store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
         events = EventHub(capacityPerWatcher: eventCapacity)
         let (listening, signal) = AsyncStream<Void>.makeStream()
@@ -110,5 +110,35 @@ struct LineClient {
         mutating func next() async throws -> ServerMessage? {
             try await nextLine().map { try LineCodec.decodeServerMessage($0) }
         }
+    }
+}
+
+/// Keeps every log record at notice level or above, to count what a client can make the daemon log.
+final class CapturedLog: LogHandler, @unchecked Sendable {  // records guarded by `lock`
+    struct Record: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let lock = NSLock()
+    private var records: [Record] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .notice
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let record = Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+        lock.withLock { records.append(record) }
+    }
+
+    func messages(containing text: String) -> [Record] {
+        lock.withLock { records.filter { $0.message.contains(text) } }
     }
 }
