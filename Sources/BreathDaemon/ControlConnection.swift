@@ -12,6 +12,7 @@ struct ControlConnection: Sendable {
     let events: EventHub
     let clientCount: ClientSlots
     let notices: PeerNoticeThrottle
+    let outputPauses: OutputPauses
 
     func serve(_ connection: ControlSocketServer.Connection, logger: Logger) async {
         var logger = logger
@@ -34,7 +35,16 @@ struct ControlConnection: Sendable {
                 var frames = inbound.makeAsyncIterator()
                 var watching = false
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    while let frame = try await frames.next() {
+                    while true {
+                        // Over the output bound, read no further request (NIO then stops reading
+                        // the socket) until the client has taken its replies: an empty write
+                        // suspends while the channel is not writable. Asked on the event loop, so
+                        // that the reply just written is counted.
+                        if try await !channel.eventLoop.submit({ channel.isWritable }).get() {
+                            outputPauses.record()
+                            try await outbound.write(ByteBuffer())
+                        }
+                        guard let frame = try await frames.next() else { break }
                         let request: Request
                         switch frame {
                         case .tooLong(let bytes):
@@ -62,12 +72,13 @@ struct ControlConnection: Sendable {
                             continue
                         }
                         guard request != .watch else {
-                            try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
                             if !watching {
                                 watching = true
-                                // Watchers are quiet by nature: no idle timeout for them.
+                                // Watchers are quiet by nature: no idle timeout for them. Removed
+                                // before the reply, while this request still holds the timer off.
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.timerName).get()
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.name).get()
+                                try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
                                 let stream = events.subscribe { [logger] in
                                     logger.notice("watcher dropped: it stopped reading")
                                     channel.close(promise: nil)
@@ -77,6 +88,8 @@ struct ControlConnection: Sendable {
                                         try await outbound.write(Self.line(event))
                                     }
                                 }
+                            } else {
+                                try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
                             }
                             continue
                         }

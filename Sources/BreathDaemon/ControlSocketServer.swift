@@ -30,6 +30,9 @@ public struct ControlSocketServer: Service {
         public var maximumClientsPerUser: Int
         /// A connection that is not watching is closed after this long without a request.
         public var idleTimeout: Duration
+        /// Unsent output one client may have queued: past it, the server reads no more of the
+        /// client's requests (and makes no more replies) until the client has read its replies.
+        public var maximumQueuedOutputBytes: Int
         public var release: String
         /// The listening socket systemd passed (`SocketActivation`); nil: bind `path` ourselves.
         /// systemd owns an inherited socket: its mode and file are left alone.
@@ -38,7 +41,7 @@ public struct ControlSocketServer: Service {
         public init(
             path: String, mode: Int = 0o660, maximumClients: Int = 64, reservedControlClients: Int = 8,
             maximumClientsPerUser: Int = 16, release: String, idleTimeout: Duration = .seconds(60),
-            inheritedDescriptor: Int32? = nil
+            maximumQueuedOutputBytes: Int = 256 * 1024, inheritedDescriptor: Int32? = nil
         ) {
             self.path = path
             self.inheritedDescriptor = inheritedDescriptor
@@ -47,6 +50,7 @@ public struct ControlSocketServer: Service {
             self.reservedControlClients = min(reservedControlClients, maximumClients)
             self.maximumClientsPerUser = maximumClientsPerUser
             self.idleTimeout = idleTimeout
+            self.maximumQueuedOutputBytes = max(maximumQueuedOutputBytes, 2)
             self.release = release
         }
     }
@@ -62,6 +66,10 @@ public struct ControlSocketServer: Service {
     let clientCount: ClientSlots
     /// Notices clients can provoke, counted per user and logged sparingly.
     let notices = PeerNoticeThrottle()
+    private let outputPauses = OutputPauses()
+
+    /// Times a client's unsent output made the server stop reading its requests.
+    var readsPausedForOutput: Int { outputPauses.count }
     private let registry = ConnectionRegistry()
 
     public init(
@@ -97,7 +105,11 @@ public struct ControlSocketServer: Service {
         let idleTimeout = TimeAmount(settings.idleTimeout)
         // A client's end of input (shutdown(SHUT_WR), as `echo ... | socat` sends) must not close
         // the connection before its requests are answered.
-        let bootstrap = ServerBootstrap(group: eventLoopGroup).childChannelOption(.allowRemoteHalfClosure, value: true)
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Writability, which `ControlConnection` waits for before reading the next request.
+            .childChannelOption(.writeBufferWaterMark, value: .init(
+                low: settings.maximumQueuedOutputBytes / 2, high: settings.maximumQueuedOutputBytes))
         if let descriptor = settings.inheritedDescriptor {
             server = try await bootstrap.bind(descriptor) { channel in
                 Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
@@ -119,7 +131,8 @@ public struct ControlSocketServer: Service {
         onListening()
 
         let conversation = ControlConnection(
-            settings: settings, authorization: authorization, handler: handler, events: events, clientCount: clientCount, notices: notices)
+            settings: settings, authorization: authorization, handler: handler, events: events, clientCount: clientCount, notices: notices,
+            outputPauses: outputPauses)
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
@@ -170,8 +183,8 @@ public struct ControlSocketServer: Service {
         ).map { (list: PeerGroups.KernelList) in list.groupIDs }.recover { _ in nil }
         return credentials.and(groups).flatMapThrowing { credentials, groups in
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
-            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestLineDecoder()))
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             let asyncChannel = try NIOAsyncChannel<RequestFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
             let connection = Connection(
                 channel: asyncChannel,
@@ -333,23 +346,45 @@ final class ClientSlots: Sendable {
     var current: Int { state.withLock { $0.count } }
 }
 
-/// Closes a connection idle past its timeout with an ERROR saying why. `ControlConnection`
-/// removes it (and the IdleStateHandler before it) when the client starts watching.
-final class IdleConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
+/// Closes a connection idle past its timeout with an ERROR saying why. Idle means: no bytes
+/// read for the timeout (IdleStateHandler) and no request waiting for its reply, so a slow
+/// reply never counts against the client. `ControlConnection` removes it (and the timer) before
+/// it answers `watch`. Sits after the line decoder: it counts request frames in and replies out.
+final class IdleConnectionCloser: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = RequestFrame
+    typealias InboundOut = RequestFrame
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     static let name = "idle-closer"
     static let timerName = "idle-timer"
 
     let timeout: TimeAmount
+    /// Requests read and not yet answered.
+    private var outstanding = 0
+    /// The first message out is the greeting (or the refusal), not a reply.
+    private var greeted = false
 
     init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        outstanding += 1
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Empty writes are flush markers and the output gate, not replies.
+        if unwrapOutboundIn(data).readableBytes > 0 {
+            if greeted { outstanding = max(0, outstanding - 1) } else { greeted = true }
+        }
+        context.write(data, promise: promise)
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case IdleStateHandler.IdleStateEvent.read = event else {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        guard outstanding == 0 else { return }
         let milliseconds = timeout.nanoseconds / 1_000_000
         let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
         let message = ServerMessage.error("idle for \(seconds) s without a request; closing (send requests, or watch)")
@@ -365,4 +400,11 @@ extension TimeAmount {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
+}
+
+/// Counts the times a client's unsent output paused the reading of its requests.
+final class OutputPauses: Sendable {
+    private let value = Atomic<Int>(0)
+    func record() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }

@@ -156,23 +156,23 @@ import Testing
     }
 
     /// Issue 16.1: a connection that neither asks nor watches is closed after the idle timeout
-    /// (injected: 200 ms); a watcher, idle as long, stays.
+    /// (injected: 1 s); a watcher, idle as long, stays.
     @Test func idleConnectionsAreClosedButWatchersStay() async throws {
-        let fixture = try ServerFixture(idleTimeout: .milliseconds(200))
+        let fixture = try ServerFixture(idleTimeout: .seconds(1))
         defer { fixture.directory.remove() }
         let path = fixture.path
         let events = fixture.events
         try await fixture.run {
             try await LineClient.with(path) { (watcher: inout LineClient.Session) async throws in
-                _ = try await watcher.next()
                 try await watcher.send(.watch)
+                _ = try await watcher.next()
                 #expect(try await watcher.next() == .ok(OKReply(message: "watching")))
                 // Connected after the watcher began watching: closed first if watchers were idle too.
                 let lines = try await onOwnThread {
                     try RawSocketClient(connectingTo: path, receiveTimeoutSeconds: 20).readLinesToEnd()
                 }
                 #expect(lines.count == 2)
-                #expect(try lines.last.map(LineCodec.decodeServerMessage) == .error("idle for 0.2 s without a request; closing (send requests, or watch)"))
+                #expect(try lines.last.map(LineCodec.decodeServerMessage) == .error("idle for 1 s without a request; closing (send requests, or watch)"))
                 let beat = ServerMessage.beat(BeatEvent(beat: 1, timeSeconds: 0.8, rrMilliseconds: 800, isNN: true))
                 events.publish(beat)
                 #expect(try await watcher.next() == beat)
@@ -249,6 +249,37 @@ import Testing
         #expect(lines.last?.metadata["refused"] == "10000", "the count reaches the log")
         #expect(fixture.server.notices.total(.controlRefused, userID: 65534) == 10000)
         #expect((1...100_000).filter(PeerNoticeThrottle.isPowerOfTen) == [1, 10, 100, 1000, 10_000, 100_000])
+    }
+
+    /// Issue 16.6: a client pipelining requests for a large session without reading its replies
+    /// (about 500 KB each) makes the server stop reading its requests once its unsent output is
+    /// over the bound (64 KiB here): one reply is made, not the next, until the client drains;
+    /// then every reply arrives whole.
+    @Test func aClientThatDoesNotReadHoldsOneReplyAtMost() async throws {
+        let fixture = try ServerFixture(maximumQueuedOutputBytes: 64 * 1024)
+        defer { fixture.directory.remove() }
+        let settings = SessionSettings(durationSeconds: 600, rateBreathsPerMinute: 5.5, ratio: .even, voice: .glide, volume: 0.5)
+        let id = try await fixture.store.beginSession(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+        try await fixture.store.appendBeats((0..<3000).map { beat in
+            BeatRecord(
+                offsetSeconds: Double(beat) * 0.8, rrMilliseconds: 800, isNN: true, meanHeartRateBPM: 75, rmssdMilliseconds: 41.2,
+                sdnnMilliseconds: 57.2, coherenceScore: 1.35, coherenceLevel: .medium, synchrony: 0.91, synchronyPhaseDegrees: 14.5)
+        }, to: id)
+        let path = fixture.path
+        let server = fixture.server
+        let handler = try #require(server.handler as? HistoryOnlyHandler)
+        try await fixture.run {
+            let client = try RawSocketClient(connectingTo: path)
+            try client.send(String(repeating: "{\"cmd\":\"session\",\"id\":\(id)}\n", count: 10))
+            // The server says when it stopped reading for this client; then count its replies.
+            for _ in 0..<4000 where server.readsPausedForOutput == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(server.readsPausedForOutput >= 1)
+            #expect(handler.replies.current == 1, "no second reply while the first is unsent")
+            let lines = try await onOwnThread { [client] in (0..<11).compactMap { _ in client.readLine() } }
+            #expect(lines.count == 11)
+            #expect(lines.dropFirst().allSatisfy { $0.utf8.count > 250_000 && $0.hasPrefix("{\"class\":\"SESSION\"") })
+            #expect(handler.replies.current == 10)
+        }
     }
 
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {

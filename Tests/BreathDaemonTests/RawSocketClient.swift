@@ -11,6 +11,8 @@ import Synchronization
 final class RawSocketClient: @unchecked Sendable {  // used by one task at a time
     let descriptor: Int32
     private var pending: [UInt8] = []
+    /// Bytes of `pending` already searched for a newline.
+    private var searched = 0
 
     /// Connects; a receive timeout keeps a broken server from hanging a test forever (it is a
     /// safety net, never a verdict).
@@ -57,11 +59,13 @@ final class RawSocketClient: @unchecked Sendable {  // used by one task at a tim
     /// The next line without its newline; nil at end of stream (or on the safety timeout).
     func readLine() -> String? {
         while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
+                searched = 0
                 return line
             }
+            searched = pending.count
             guard fill() else { return nil }
         }
     }

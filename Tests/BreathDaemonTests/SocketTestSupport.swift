@@ -5,14 +5,24 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Serves `history` and `session` from a real store; every other request is answered as the daemon
 /// without its session engine would.
 struct HistoryOnlyHandler: ControlRequestHandler {
     let queries: HistoryQueries
+    /// Replies made so far, to see how far the server runs ahead of a client.
+    let replies = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func increment() { value.withLock { $0 += 1 } }
+        var current: Int { value.withLock { $0 } }
+    }
 
     func reply(to request: Request, from peer: PeerCredentials) async -> ServerMessage {
-        await queries.reply(to: request) ?? .error("\(request.command.rawValue): the session engine is not part of this server")
+        replies.increment()
+        return await queries.reply(to: request) ?? .error("\(request.command.rawValue): the session engine is not part of this server")
     }
 }
 
@@ -27,7 +37,7 @@ struct ServerFixture {
 
     init(
         maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60),
-        group: String = "", log: CapturedLog? = nil
+        group: String = "", log: CapturedLog? = nil, maximumQueuedOutputBytes: Int = 256 * 1024
     ) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
@@ -37,7 +47,8 @@ struct ServerFixture {
         let (listening, signal) = AsyncStream<Void>.makeStream()
         self.listening = listening
         server = ControlSocketServer(
-            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test", idleTimeout: idleTimeout),
+            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test", idleTimeout: idleTimeout,
+                            maximumQueuedOutputBytes: maximumQueuedOutputBytes),
             authorization: try ControlAuthorization(group: group), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
             events: events, logger: logger, onListening: { signal.yield() })
     }
