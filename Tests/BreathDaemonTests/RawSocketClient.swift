@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import Sensor
+import SystemCalls
 import Synchronization
 
 /// A blocking Unix stream socket client made of plain syscalls, as a script, socat or a hostile
