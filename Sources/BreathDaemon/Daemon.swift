@@ -35,6 +35,7 @@ public enum Daemon {
         let server = ControlSocketServer(
             settings: .init(
                 path: configuration.socket.path, mode: configuration.socket.mode, release: release,
+                idleTimeout: .milliseconds(Int((configuration.socket.idleTimeoutSeconds * 1000).rounded())),
                 inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
             authorization: authorization, handler: engine, events: events, logger: logger,
             onListening: {
