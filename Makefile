@@ -56,6 +56,7 @@ test:
 	$(TEST_ENV) $(SWIFT) test --skip-build --filter "DaemonEndToEndTests|DeviceTests"
 	$(MAKE) check-units
 	scripts/check-demo "$$($(SWIFT) build --show-bin-path)"
+	scripts/check-watch "$$($(SWIFT) build --show-bin-path)"
 	$(MAKE) fuzz
 
 # systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).
