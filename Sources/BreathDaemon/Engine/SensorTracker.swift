@@ -15,7 +15,7 @@ struct SensorTracker {
     private var connections = 0
     /// Why the sensor is lost, while it is.
     private var problem: String?
-    private var lastBeatAt: ContinuousClock.Instant?
+    private var lastBeatAt: EngineClock.Instant?
 
     init(configuration: Configuration.Sensor) {
         device = configuration.device
@@ -51,7 +51,7 @@ struct SensorTracker {
     }
 
     /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
-    mutating func countBeat(isNN: Bool, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
+    mutating func countBeat(isNN: Bool, at now: EngineClock.Instant) -> BreathProtocol.SensorEvent? {
         beats += 1
         if !isNN { artifacts += 1 }
         lastBeatAt = now
@@ -66,7 +66,7 @@ struct SensorTracker {
         return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message, reconnects: reconnects > 0 ? reconnects : nil)
     }
 
-    func status(now: ContinuousClock.Instant) -> SensorStatus {
+    func status(now: EngineClock.Instant) -> SensorStatus {
         let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         return SensorStatus(
             device: device, format: format, state: state, beats: beats, artifacts: artifacts,
