@@ -80,6 +80,9 @@ enum ConfigurationSchema {
                 if text.hasPrefix(BluetoothAddress.devicePrefix) {
                     let address = text.dropFirst(BluetoothAddress.devicePrefix.count)
                     guard BluetoothAddress(address) != nil else { throw ValueProblem(BluetoothAddressError(text: String(address)).description) }
+                } else if !text.isEmpty, !text.hasPrefix("/") {
+                    // A daemon's working directory is not the user's: "ttyUSB0" would be looked for in /.
+                    throw ValueProblem("must be an absolute device path such as \"/dev/ttyUSB0\", \"bluetooth:ADDRESS\", or empty for no sensor")
                 }
                 configuration.sensor.device = text
             },
@@ -256,6 +259,7 @@ enum ConfigurationSchema {
 
 /// termios speeds between 1200 and 921600 baud.
 enum TOMLRead {
+
     /// Integers are accepted where a number is expected: `rate = 6` means 6.0.
     static func number(_ value: any TOMLValueConvertible, in range: ClosedRange<Double>, unit: String?) throws(ValueProblem) -> Double {
         let number = value.double ?? value.int.map(Double.init)
