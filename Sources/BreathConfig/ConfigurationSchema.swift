@@ -259,7 +259,6 @@ enum ConfigurationSchema {
 
 /// termios speeds between 1200 and 921600 baud.
 enum TOMLRead {
-
     /// Integers are accepted where a number is expected: `rate = 6` means 6.0.
     static func number(_ value: any TOMLValueConvertible, in range: ClosedRange<Double>, unit: String?) throws(ValueProblem) -> Double {
         let number = value.double ?? value.int.map(Double.init)
