@@ -1,10 +1,11 @@
+import BreathTestSupport
 import Foundation
 import Testing
 
 /// `breathctl analyze` on waveform files, which it streams (`WaveformText`): the same beats and
 /// figures whatever the line endings, format given or detected; clear errors otherwise.
 @Suite struct AnalyzeWaveformTests {
-    private let mitbih = Command.shared.appendingPathComponent("data/ecg/mitdb100_mlii_360hz.txt").path
+    private let mitbih = TestPaths.shared.appendingPathComponent("data/ecg/mitdb100_mlii_360hz.txt").path
 
     private func temporaryFile(_ bytes: [UInt8]) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("breathctl-waveform-\(UUID().uuidString).txt")
@@ -21,26 +22,26 @@ import Testing
             try temporaryFile(Array(lines.joined(separator: "\r").utf8) + [0x0D]),
         ]
         defer { for f in [lf] + variants { try? FileManager.default.removeItem(atPath: f) } }
-        let beats = try Command.run("breathctl", ["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", lf])
+        let beats = try ClientProcess.runBlocking(["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", lf])
         #expect(beats.status == 0, "\(beats.stderr)")
         // 371 annotated beats in these 108,000 samples: 370 intervals, the last beat may come too late.
         #expect((369...370).contains(beats.stdout.split(separator: "\n").count))
-        let summary = try Command.run("breathctl", ["analyze", "--format", "ecg", "--sample-rate", "360", "--json", lf])
+        let summary = try ClientProcess.runBlocking(["analyze", "--format", "ecg", "--sample-rate", "360", "--json", lf])
         #expect(summary.status == 0)
         for file in variants {
-            #expect(try Command.run("breathctl", ["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", file]).stdout == beats.stdout)
+            #expect(try ClientProcess.runBlocking(["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", file]).stdout == beats.stdout)
             // Not told the format: detected from the file's start, then streamed the same way.
-            #expect(try Command.run("breathctl", ["analyze", "--sample-rate", "360", "--json", file]).stdout == summary.stdout)
+            #expect(try ClientProcess.runBlocking(["analyze", "--sample-rate", "360", "--json", file]).stdout == summary.stdout)
         }
     }
 
     @Test func aWaveformWithoutBeatsIsAClearError() throws {
         let flat = try temporaryFile(Array(String(repeating: "512\n", count: 20 * 100).utf8))
         defer { try? FileManager.default.removeItem(atPath: flat) }
-        let result = try Command.run("breathctl", ["analyze", "--format", "ppg", "--sample-rate", "100", flat])
+        let result = try ClientProcess.runBlocking(["analyze", "--format", "ppg", "--sample-rate", "100", flat])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no heart beats found in the ppg waveform"), "\(result.stderr)")
-        let missing = try Command.run("breathctl", ["analyze", "--format", "ecg", "/nonexistent/ecg.txt"])
+        let missing = try ClientProcess.runBlocking(["analyze", "--format", "ecg", "/nonexistent/ecg.txt"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/ecg.txt: No such file or directory"), "\(missing.stderr)")
     }
