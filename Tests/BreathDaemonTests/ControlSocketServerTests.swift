@@ -113,7 +113,9 @@ import Testing
             try await onOwnThread {
                 let socat = Process()
                 socat.executableURL = URL(fileURLWithPath: "/bin/sh")
-                socat.arguments = ["-c", "echo '{\"cmd\":\"history\",\"limit\":1}' | socat - UNIX-CONNECT:\"$0\"", path]
+                // -t 30: socat gives the reply 0.5 s after its end of input by default, which a
+                // loaded machine can exceed; the server closes once it answered, so no wait.
+                socat.arguments = ["-c", "echo '{\"cmd\":\"history\",\"limit\":1}' | socat -t 30 - UNIX-CONNECT:\"$0\"", path]
                 let pipe = Pipe()
                 socat.standardOutput = pipe
                 try socat.run()
@@ -283,6 +285,24 @@ import Testing
             #expect(lines.dropFirst().allSatisfy { $0.utf8.count > 250_000 && $0.hasPrefix("{\"class\":\"SESSION\"") })
             #expect(handler.replies.current == 10)
         }
+    }
+
+    /// Issue 16.7: while this daemon runs, its socket file is replaced by another daemon's (its
+    /// own was removed, as an admin or a second instance does). Stopping must not delete the
+    /// other daemon's socket, even when the file system gave the new file the same inode number.
+    @Test func stoppingLeavesAnotherDaemonsSocketAlone() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        let (other, sameInode) = try await fixture.run {
+            let ours = try #require(SocketFile.inode(path))
+            unlink(path)
+            let other = try bindAndAbandon(path, listening: true)
+            return (other, SocketFile.inode(path) == ours)
+        }
+        defer { close(other) }
+        #expect(FileManager.default.fileExists(atPath: path), "the other daemon's socket is still there (same inode number: \(sameInode))")
+        #expect(try SocketFile.answers(path), "and still answers")
     }
 
     @Test func socketFileHasTheConfiguredModeAndIsRemovedOnShutdown() async throws {
