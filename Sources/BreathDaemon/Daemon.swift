@@ -23,7 +23,7 @@ public enum Daemon {
         let player = AudioPlayer(logger: logger)
         let engine = SessionEngine(
             configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
-            events: events, logger: logger)
+            events: events, clock: .system, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
