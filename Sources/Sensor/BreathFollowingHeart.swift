@@ -46,7 +46,7 @@ public struct BreathFollowingHeart: Sendable {
         /// amplitude far from resonance tends to it.
         public var vagalAmplitudeBPM = 2.0
         /// Quality factor Q of the resonance: the resonant part falls to 1/√2 at f/f0 - f0/f = ±1/Q.
-        public var resonanceQuality = 3.0
+        public var resonanceQuality = 4.0
         /// A fixed extra lag of HR behind the breath, degrees (the resonance adds its own away from f0).
         public var lagDegrees = 0.0
         /// Share of pacer cycles followed (0-1); in the others the person breathes on their own.
