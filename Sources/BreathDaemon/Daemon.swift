@@ -1,9 +1,11 @@
 import Audio
 import Foundation
+import BreathConfig
 import Logging
 import NIOPosix
 import Sensor
 import ServiceLifecycle
+import Systemd
 
 /// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
 /// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
@@ -21,7 +23,7 @@ public enum Daemon {
         let player = AudioPlayer(logger: logger)
         let engine = SessionEngine(
             configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
-            events: events, logger: logger)
+            events: events, clock: .system, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
@@ -33,6 +35,7 @@ public enum Daemon {
         let server = ControlSocketServer(
             settings: .init(
                 path: configuration.socket.path, mode: configuration.socket.mode, release: release,
+                idleTimeout: .milliseconds(Int((configuration.socket.idleTimeoutSeconds * 1000).rounded())),
                 inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
             authorization: authorization, handler: engine, events: events, logger: logger,
             onListening: {
@@ -43,7 +46,7 @@ public enum Daemon {
         if !configuration.sensor.device.isEmpty {
             let sensor = SensorConfiguration(
                 devicePath: configuration.sensor.device,
-                format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
+                format: configuration.sensor.format.format,
                 baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
             // A replayed file ends; the daemon carries on without it.
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))

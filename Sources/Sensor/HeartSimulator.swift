@@ -44,10 +44,10 @@ public struct HeartSimulator: Sendable {
         return person
     }
 
-    private static func pacer(_ c: Configuration) -> @Sendable (Double) -> (phase: BreathPhase, ratePerMinute: Double)? {
+    private static func pacer(_ c: Configuration) -> @Sendable (Double) -> (phase: BreathCyclePosition, ratePerMinute: Double)? {
         guard c.coherence != .low else { return { _ in nil } }
         let rate = c.breathingRatePerMinute
-        let pacer = BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0)
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0)
         return { (pacer($0), rate) }
     }
 

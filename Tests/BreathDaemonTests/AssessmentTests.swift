@@ -1,5 +1,7 @@
+import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import HRV
 import Logging
@@ -20,7 +22,7 @@ import Testing
         settings.resonanceAmplitudeBPM = 8
         settings.noiseMilliseconds = 5
         settings.resonanceRatePerMinute = 5
-        var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
+        var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0))
         var updates: [BeatUpdate] = []
         var elapsed = 0.0
         while elapsed < seconds {
@@ -32,7 +34,7 @@ import Testing
     }
 
     @Test func stagesFollowTheProtocolAndTheLargestSwingIsChosen() throws {
-        let clock = ContinuousClock()
+        let clock = EngineClock.system
         var now = clock.now
         var run = AssessmentRun(options: options, now: now)
         #expect(run.stage == .announcing && run.step == 0 && run.rateBreathsPerMinute == 6)
@@ -78,7 +80,7 @@ import Testing
     }
 
     @Test func beatsOutsideThePacedPartAreNotCounted() {
-        var run = AssessmentRun(options: options, now: ContinuousClock().now)
+        var run = AssessmentRun(options: options, now: EngineClock.system.now)
         var engine = HRVEngine()
         let update = engine.add(rrMilliseconds: 900)!
         run.add(update, pacerSeconds: 0)
@@ -86,7 +88,7 @@ import Testing
     }
 
     @Test func anAssessmentStoppedEarlyKeepsItsStepsButChoosesNothing() {
-        let clock = ContinuousClock()
+        let clock = EngineClock.system
         var run = AssessmentRun(options: options, now: clock.now)
         run.beginPacing(at: clock.now)
         var engine = HRVEngine()

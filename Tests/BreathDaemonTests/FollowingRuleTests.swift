@@ -15,8 +15,8 @@ import Testing
     ) -> [(verdict: PacerFollowing, synchrony: Double, phase: Double?)] {
         var settings = BreathFollowingHeart.Configuration()
         configure(&settings)
-        let breathed = BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: breathedStartSeconds)
-        let pacer = BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: pacerStartSeconds)
+        let breathed = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: breathedStartSeconds)
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: pacerStartSeconds)
         var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: breathed)
         var engine = HRVEngine()
         var times: [Double] = [], rrs: [Double] = []

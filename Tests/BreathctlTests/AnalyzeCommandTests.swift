@@ -1,11 +1,12 @@
+import BreathTestSupport
 import Foundation
 import Numerics
 import Testing
 
 /// `breathctl analyze` end to end: the real binary on real recordings.
 @Suite struct AnalyzeCommandTests {
-    private func rrFile(_ name: String) -> String { Command.shared.appendingPathComponent("data/rr/\(name)").path }
-    private func expected(_ name: String) -> URL { Command.shared.appendingPathComponent("data/expected/\(name)") }
+    private func rrFile(_ name: String) -> String { TestPaths.shared.appendingPathComponent("data/rr/\(name)").path }
+    private func expected(_ name: String) -> URL { TestPaths.shared.appendingPathComponent("data/expected/\(name)") }
 
     private func temporaryFile(_ contents: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("breathctl-\(UUID().uuidString).txt")
@@ -25,8 +26,8 @@ import Testing
         }
     }
 
-    @Test func jsonSummaryHasTheReferenceKeysAndFigures() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_slow_breathing_600s.csv"), "--json"])
+    @Test func jsonSummaryHasTheReferenceKeysAndFigures() async throws {
+        let result = try await ClientProcess.run(["analyze", rrFile("polar_h10_slow_breathing_600s.csv"), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let actual = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let reference = try JSONSerialization.jsonObject(
@@ -34,8 +35,8 @@ import Testing
         expectSameFigures(actual, reference, "summary")
     }
 
-    @Test func perBeatJSONFollowsTheReferenceStream() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_pvc_600s.txt"), "--per-beat", "--json"])
+    @Test func perBeatJSONFollowsTheReferenceStream() async throws {
+        let result = try await ClientProcess.run(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--per-beat", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         let reference = try String(contentsOf: expected("polar_h10_pvc_600s.stream.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -48,8 +49,8 @@ import Testing
         }
     }
 
-    @Test func readableSummaryNamesEveryFigure() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_slow_breathing_600s.csv")])
+    @Test func readableSummaryNamesEveryFigure() async throws {
+        let result = try await ClientProcess.run(["analyze", rrFile("polar_h10_slow_breathing_600s.csv")])
         #expect(result.status == 0)
         for label in ["beats", "artifacts", "mean HR", "SDNN", "RMSSD", "pNN50", "VLF / LF / HF", "LF/HF", "coherence", "time in level"] {
             #expect(result.stdout.contains(label), "summary shows \(label)")
@@ -57,13 +58,13 @@ import Testing
         #expect(result.stdout.contains("RMSSD            36.8 ms"))
     }
 
-    @Test func secondsAndCSVGiveTheSameAnswerAsMilliseconds() throws {
+    @Test func secondsAndCSVGiveTheSameAnswerAsMilliseconds() async throws {
         let ms = try String(contentsOfFile: rrFile("nsr_5min.txt"), encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
         let seconds = try temporaryFile(ms.map { "\($0 / 1000)" }.joined(separator: "\n"))
         let csv = try temporaryFile("# comment\ntime,rr\n" + ms.enumerated().map { "\($0.offset),\($0.element)" }.joined(separator: "\n"))
-        let reference = try Command.run("breathctl", ["analyze", rrFile("nsr_5min.txt"), "--json"]).stdout
-        let fromSeconds = try Command.run("breathctl", ["analyze", seconds, "--json"]).stdout
-        let fromCSV = try Command.run("breathctl", ["analyze", csv, "--json"]).stdout
+        let reference = try await ClientProcess.run(["analyze", rrFile("nsr_5min.txt"), "--json"]).stdout
+        let fromSeconds = try await ClientProcess.run(["analyze", seconds, "--json"]).stdout
+        let fromCSV = try await ClientProcess.run(["analyze", csv, "--json"]).stdout
         #expect(fromCSV == reference)
         let a = try JSONSerialization.jsonObject(with: Data(fromSeconds.utf8)) as! [String: Any]
         let r = try JSONSerialization.jsonObject(with: Data(reference.utf8)) as! [String: Any]
@@ -76,17 +77,17 @@ import Testing
         ("time,rr\n# only a header\n", "no RR intervals"),
         ("0\n-5\n0\n", "no usable RR intervals"),
     ])
-    func badFilesGiveOneLineNamingTheFile(contents: String, message: String) throws {
+    func badFilesGiveOneLineNamingTheFile(contents: String, message: String) async throws {
         let path = contents.hasPrefix("/") ? contents : try temporaryFile(contents)
-        let result = try Command.run("breathctl", ["analyze", path])
+        let result = try await ClientProcess.run(["analyze", path])
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "one line: \(result.stderr)")
         #expect(result.stderr.contains(path) && result.stderr.contains(message), "\(result.stderr)")
     }
 
-    @Test func levelOutOfRangeNamesTheAcceptedRange() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("nsr_5min.txt"), "--level", "5"])
+    @Test func levelOutOfRangeNamesTheAcceptedRange() async throws {
+        let result = try await ClientProcess.run(["analyze", rrFile("nsr_5min.txt"), "--level", "5"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--level must be between 1 and 4"))
     }

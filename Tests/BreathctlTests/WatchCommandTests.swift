@@ -27,7 +27,7 @@ import Testing
     /// output, then shuts the server down.
     func watch(_ arguments: [String], until last: String) async throws -> ClientProcess.Result {
         try await ServedSocket().serve { socket in
-            let client = try ClientProcess(["watch", "--socket", socket.path] + arguments)
+            let client = try ClientProcess.start(["watch", "--socket", socket.path] + arguments)
             try await socket.waitForWatchers(1)
             for event in Self.events { socket.events.publish(event) }
             try await client.waitForOutput(containing: last)
@@ -38,8 +38,8 @@ import Testing
 
     @Test func plainLinesIntoAPipe() async throws {
         let result = try await watch([], until: "session 12 finished")
-        #expect(result.status == 0)
-        #expect(result.stderr.isEmpty)
+        #expect(result.status == 69, "breathd went away: EX_UNAVAILABLE")
+        #expect(result.stderr == "breathd closed the connection\n")
         let lines = result.stdout.split(separator: "\n").map { String($0.dropFirst(9)) }
         #expect(result.stdout.split(separator: "\n").allSatisfy { $0.wholeMatch(of: /\d\d:\d\d:\d\d .*/) != nil })
         #expect(lines == [
@@ -61,7 +61,7 @@ import Testing
 
     @Test func jsonStreamsTheEventLinesUnchanged() async throws {
         let result = try await watch(["--json"], until: "\"finished\"")
-        #expect(result.status == 0)
+        #expect(result.status == 69, "breathd went away: EX_UNAVAILABLE")
         #expect(result.stdout == Self.events.map { String(decoding: LineCodec.encodeLine($0), as: UTF8.self) }.joined())
     }
 }

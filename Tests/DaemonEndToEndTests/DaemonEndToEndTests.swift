@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -195,14 +196,8 @@ import Glibc
             for cmd in ("status", "stop", "start"):
                 f.write(json.dumps({"cmd": cmd}) + "\\n"); f.flush(); print(json.loads(f.readline())["class"])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        process.arguments = ["-u", "nobody", "--", "/usr/bin/env", "python3", "-c", script, daemon.socketPath]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let peer = try ChildProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/env", "python3", "-c", script, daemon.socketPath])
+        let lines = peer.stdout.split(separator: "\n")
         #expect(lines == ["STATUS", "ERROR", "ERROR"])
         #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "idle", "nothing started")
         #expect(daemon.terminate() == 0)
@@ -239,14 +234,9 @@ import Glibc
         let kept = try #require((try daemon.request(#"{"cmd":"session","id":\#(id)}"#)["beats"] as? [[String: Any]]))
         #expect(kept.count >= committed && kept.count >= 50, "beats committed before the kill: \(committed); kept: \(kept.count)")
         #expect(daemon.terminate() == 0)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", daemon.historyPath]
-        let output = Pipe()
-        check.standardOutput = output
-        try check.run()
-        check.waitUntilExit()
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "ok\n")
+        let check = try ChildProcess.run(
+            "python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", daemon.historyPath])
+        #expect(check.stdout == "ok\n")
     }
 
     @Test(arguments: [
@@ -261,15 +251,9 @@ import Glibc
         let path = directory.appendingPathComponent("breathd.toml").path
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         for arguments in [["--config", path], ["--check-config", "--config", path]] {
-            let process = Process()
-            process.executableURL = DaemonHarness.binDirectory.appendingPathComponent("breathd")
-            process.arguments = arguments
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            process.waitUntilExit()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 78, "\(arguments): \(text)")
+            let result = try ChildProcess.run(TestPaths.binary("breathd"), arguments)
+            let text = result.stderr
+            #expect(result.status == 78, "\(arguments): \(text)")
             #expect(text.contains(path) && text.contains(message), "\(text)")
         }
     }

@@ -7,7 +7,7 @@ import Testing
     static let rates = [6.5, 6.0, 5.5, 5.0, 4.5]
 
     static func step(rate: Double, settings: BreathFollowingHeart.Configuration, seconds: Double = 120) -> ResonanceFigures {
-        let pacer = BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0)
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0)
         var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: pacer)
         var engine = HRVEngine()
         var updates: [BeatUpdate] = []

@@ -33,7 +33,7 @@ import Testing
         var heart: BreathFollowingHeart
         if let rate = c.pacerRate {
             heart = BreathFollowingHeart(
-                configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
+                configuration: settings, pacerRatePerMinute: rate, pacer: BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0))
         } else {
             heart = BreathFollowingHeart(configuration: settings)
         }

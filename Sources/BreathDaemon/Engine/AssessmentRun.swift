@@ -1,5 +1,6 @@
 import BreathProtocol
 import HRV
+import SessionAnalysis
 
 /// A resonance-frequency assessment in progress: each rate is announced by a chime, paced for
 /// `minutesPerRate`, and followed by a rest; the beats of the paced part of each step give that
@@ -15,7 +16,7 @@ struct AssessmentRun: Sendable {
     /// 0-based.
     private(set) var step = 0
     private(set) var stage = AssessmentStage.announcing
-    private(set) var stageStarted: ContinuousClock.Instant
+    private(set) var stageStarted: EngineClock.Instant
     /// The step's beats while it is paced.
     private(set) var updates: [BeatUpdate] = []
     /// Beat-clock seconds at which the step's pacer began (its first sample): each beat's time
@@ -25,7 +26,7 @@ struct AssessmentRun: Sendable {
     private(set) var cycleStartSeconds: Double?
     private(set) var figures: [ResonanceFigures] = []
 
-    init(options: AssessOptions, now: ContinuousClock.Instant) {
+    init(options: AssessOptions, now: EngineClock.Instant) {
         self.options = options
         stageStarted = now
     }
@@ -42,14 +43,14 @@ struct AssessmentRun: Sendable {
         }
     }
 
-    func stageRemainingSeconds(now: ContinuousClock.Instant) -> Double {
+    func stageRemainingSeconds(now: EngineClock.Instant) -> Double {
         max(0, stageSeconds - (now - stageStarted).inSeconds)
     }
 
-    func isStageOver(now: ContinuousClock.Instant) -> Bool { stageRemainingSeconds(now: now) <= 0 }
+    func isStageOver(now: EngineClock.Instant) -> Bool { stageRemainingSeconds(now: now) <= 0 }
 
     /// Seconds still to go in the whole protocol (announcements included).
-    func remainingSeconds(now: ContinuousClock.Instant) -> Double {
+    func remainingSeconds(now: EngineClock.Instant) -> Double {
         let pacingSeconds = options.minutesPerRate * 60
         let stepsAfter = Double(options.rates.count - 1 - step)
         let current: Double
@@ -63,7 +64,7 @@ struct AssessmentRun: Sendable {
         return max(0, current + stepsAfter * (options.restSeconds + Self.announceSeconds + pacingSeconds))
     }
 
-    mutating func beginPacing(at now: ContinuousClock.Instant) {
+    mutating func beginPacing(at now: EngineClock.Instant) {
         stage = .pacing
         stageStarted = now
         updates = []
@@ -80,7 +81,7 @@ struct AssessmentRun: Sendable {
     }
 
     /// Closes the paced part of the step with its figures; then a rest, or the end.
-    mutating func endPacing(at now: ContinuousClock.Instant, inhaleShare: Double) {
+    mutating func endPacing(at now: EngineClock.Instant, inhaleShare: Double) {
         figures.append(
             ResonanceFigures(
                 updates: updates, breathingRatePerMinute: rateBreathsPerMinute, cycleStartSeconds: cycleStartSeconds,
@@ -90,7 +91,7 @@ struct AssessmentRun: Sendable {
         stageStarted = now
     }
 
-    mutating func beginNextStep(at now: ContinuousClock.Instant) {
+    mutating func beginNextStep(at now: EngineClock.Instant) {
         step += 1
         stage = .announcing
         stageStarted = now
@@ -105,20 +106,10 @@ struct AssessmentRun: Sendable {
             minutesPerRate: options.minutesPerRate, restSeconds: options.restSeconds)
     }
 
-    func progress(session: Int64, now: ContinuousClock.Instant) -> AssessmentProgress {
+    func progress(session: Int64, now: EngineClock.Instant) -> AssessmentProgress {
         AssessmentProgress(
             session: session, stage: stage, step: step + 1, steps: options.rates.count, rateBreathsPerMinute: rateBreathsPerMinute,
             stageRemainingSeconds: stageRemainingSeconds(now: now), result: stage == .finished ? result : nil)
-    }
-}
-
-extension AssessmentStep {
-    /// The protocol's form of one step's figures (also used by `breathctl analyze --assess`).
-    public init(_ figures: ResonanceFigures) {
-        self.init(
-            rateBreathsPerMinute: figures.breathingRatePerMinute, peakToTroughBPM: figures.peakToTroughBPM,
-            breathCycles: figures.cycleCount, lfPowerAtPacerMs2: figures.lfPowerAtPacerMs2,
-            meanCoherenceScore: figures.meanCoherenceScore, synchrony: figures.synchrony, phaseDegrees: figures.phaseDegrees)
     }
 }
 

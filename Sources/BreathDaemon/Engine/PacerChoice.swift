@@ -1,3 +1,4 @@
+import BreathConfig
 import BreathProtocol
 import Pacer
 
@@ -30,7 +31,7 @@ struct PacerChoice: Sendable, Equatable {
         let pattern = try BreathPattern(
             ratePerMinute: rateBreathsPerMinute, inhaleShare: share,
             holdAfterInhaleSeconds: holdInSeconds, holdAfterExhaleSeconds: holdOutSeconds)
-        let tone = try ToneSettings(voice: Pacer.Voice(rawValue: voice.rawValue) ?? .glide, volume: volume)
+        let tone = try ToneSettings(voice: voice, volume: volume)
         return PacerSettings(pattern: pattern, tone: tone)
     }
 
@@ -83,15 +84,15 @@ struct PacerClock: Sendable {
     /// While no device plays (none attached, unplugged), the pacer runs on the wall clock from
     /// `wallOrigin`, so the rhythm still reaches watchers and the person can follow it on screen.
     private var wallSchedule: PacerSchedule
-    private var wallOrigin: ContinuousClock.Instant
+    private var wallOrigin: EngineClock.Instant
 
-    init(pattern: BreathPattern, sampleRate: Int, now: ContinuousClock.Instant) {
+    init(pattern: BreathPattern, sampleRate: Int, now: EngineClock.Instant) {
         self.sampleRate = sampleRate
         wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
         wallOrigin = now
     }
 
-    private func wallSample(_ now: ContinuousClock.Instant) -> Int64 {
+    private func wallSample(_ now: EngineClock.Instant) -> Int64 {
         let elapsed = now - wallOrigin
         // Through nanoseconds: attoseconds times a sample rate would overflow Int64.
         let nanoseconds = elapsed.components.attoseconds / 1_000_000_000
@@ -99,23 +100,23 @@ struct PacerClock: Sendable {
     }
 
     /// The wall-clock schedule and the sample it is at now.
-    func wallClock(_ now: ContinuousClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
+    func wallClock(_ now: EngineClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
         (wallSchedule, max(0, wallSample(now)))
     }
 
     /// The wall-clock position, for when the player is not playing.
-    func wallPosition(_ now: ContinuousClock.Instant) -> Position? {
+    func wallPosition(_ now: EngineClock.Instant) -> Position? {
         position(wallSchedule.position(at: max(0, wallSample(now))))
     }
 
     /// A playback (re)starts: the wall clock starts a fresh schedule with it.
-    mutating func restartWallClock(pattern: BreathPattern, at now: ContinuousClock.Instant) {
+    mutating func restartWallClock(pattern: BreathPattern, at now: EngineClock.Instant) {
         wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
         wallOrigin = now
     }
 
     /// A live change, on the wall clock as the renderer does it: from the next cycle boundary.
-    mutating func changeWallClock(to pattern: BreathPattern, at now: ContinuousClock.Instant) {
+    mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) {
         wallSchedule = wallSchedule.changing(to: pattern, atBoundaryAtOrAfter: max(0, wallSample(now)))
     }
 
@@ -132,7 +133,7 @@ struct PacerClock: Sendable {
     func position(_ played: PhasePosition?) -> Position? {
         played.map {
             Position(
-                phase: BreathProtocol.BreathPhase($0.phase), progress: $0.progress, cycle: $0.cycle + earlierCycles,
+                phase: $0.phase, progress: $0.progress, cycle: $0.cycle + earlierCycles,
                 phaseSeconds: Double($0.phaseLength) / Double(sampleRate))
         }
     }
@@ -140,16 +141,5 @@ struct PacerClock: Sendable {
     /// At a pause: the cycle it paused in counts as heard; the next playback starts a new one.
     mutating func pause(at position: Position?) {
         if let position { earlierCycles = position.cycle + 1 }
-    }
-}
-
-extension BreathProtocol.BreathPhase {
-    init(_ phase: Pacer.BreathPhase) {
-        switch phase {
-        case .inhale: self = .inhale
-        case .holdIn: self = .holdIn
-        case .exhale: self = .exhale
-        case .holdOut: self = .holdOut
-        }
     }
 }

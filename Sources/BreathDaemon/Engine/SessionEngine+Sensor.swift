@@ -6,7 +6,7 @@ import Sensor
 extension SessionEngine {
     /// One event from the sensor stream: beats go through the heart monitor to watchers and, in a
     /// session, to history.
-    public func handle(_ event: Sensor.SensorEvent) async {
+    public func handle(_ event: SensorStreamEvent) async {
         progressCounter &+= 1
         guard case .beat(let beat) = event else {
             if let change = sensor.apply(event) { events.publish(.sensor(change)) }
@@ -40,7 +40,7 @@ extension SessionEngine {
     }
 
     /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
-    private func updateSynchrony(latestBeatSeconds: Double, now: ContinuousClock.Instant) {
+    private func updateSynchrony(latestBeatSeconds: Double, now: EngineClock.Instant) {
         guard case .running(let session) = state, isPacing(session),
             let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now)
         else {
@@ -52,7 +52,7 @@ extension SessionEngine {
 
     /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
     /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
-    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathPhase)? {
+    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: EngineClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
         let sampleRate = Double(configuration.audio.sampleRateHz)
         let schedule: PacerSchedule
         let nowSample: Int64
@@ -67,14 +67,14 @@ extension SessionEngine {
         return { time in
             let sample = max(schedule.originSample, nowSample - Int64(((latestBeatSeconds - time) * sampleRate).rounded()))
             let position = schedule.position(at: sample)
-            return HRV.BreathPhase(
+            return HRV.BreathCyclePosition(
                 cycle: Int(position.cycle), fraction: Double(sample - position.cycleStart) / Double(position.cycleLength))
         }
     }
 
     /// Beats belong to the session while its tone plays (fade-out included), not while paused.
     /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: ContinuousClock.Instant) -> BeatRecord? {
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: EngineClock.Instant) -> BeatRecord? {
         switch state {
         case .running(var session):
             let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
