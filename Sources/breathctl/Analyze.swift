@@ -10,8 +10,8 @@ struct Analyze: ParsableCommand {
         discussion: """
             FILE holds one RR interval per line (milliseconds, or seconds when every value is \
             below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
-            header lines are skipped. The figures are those of docs/hrv-spec.md: causal artifact \
-            rejection, time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
+            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
 
             --pacer-rate R gives the resonance figures of a recording made breathing with a pacer \
@@ -39,6 +39,9 @@ struct Analyze: ParsableCommand {
 
     @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
     var beats = false
+
+    @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
+    var live = false
 
     @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
     var level: Int = 1
@@ -74,6 +77,7 @@ struct Analyze: ParsableCommand {
             return
         }
         guard file != nil else { throw ValidationError("Missing expected argument '<file>'") }
+        guard !live || beats else { throw ValidationError("--live goes with --beats.") }
         guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
         if let pacerRate {
             guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
@@ -108,10 +112,10 @@ struct Analyze: ParsableCommand {
         var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
         var summary = RecordingSummary()
         var rejected = 0
-        for rr in parsed.rrMilliseconds {
-            guard let update = engine.add(rrMilliseconds: rr) else {
+        engine.addRecording(rrMilliseconds: parsed.rrMilliseconds) { update in
+            guard let update else {
                 rejected += 1
-                continue
+                return
             }
             summary.add(update)
             if perBeat, update.window != nil { printBeat(update) }
@@ -145,14 +149,19 @@ struct Analyze: ParsableCommand {
     }
 
     private func printBeats(_ recording: RecordingInput) {
-        for (t, rr) in recording.beatTimes {
+        let kinds = HRVEngine.classifyRecording(rrMilliseconds: recording.beatTimes.map(\.1), live: live)
+        for ((t, rr), kind) in zip(recording.beatTimes, kinds) {
             if json {
                 var o = JSONObject()
                 o.set("t", (t * 1e6).rounded() / 1e6)
                 o.set("rr_ms", rr)
+                // Not a beat at all (zero, negative, beyond 600 s): nn false, artifact "rejected".
+                o.set("nn", kind.map { $0 == nil } ?? false)
+                if let kind, let kind { o.set("artifact", kind.rawValue) } else if kind == nil { o.set("artifact", "rejected") }
                 print(o.rendered())
             } else {
-                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
+                let note = kind.map { $0.map { "  artifact (\($0.rawValue))" } ?? "" } ?? "  rejected"
+                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms\(note)")
             }
         }
     }

@@ -26,5 +26,7 @@ func readTextFile(_ path: String) throws(FileReadError) -> String {
             break
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    // A UTF-8 byte-order mark (Windows tools write one) marks the encoding; it is not content.
+    let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+    return String(decoding: body, as: UTF8.self)
 }

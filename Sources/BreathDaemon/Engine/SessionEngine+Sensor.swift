@@ -9,6 +9,8 @@ extension SessionEngine {
     public func handle(_ event: Sensor.SensorEvent) async {
         progressCounter &+= 1
         guard case .beat(let beat) = event else {
+            // The stream has ended: the beats held for the classifier's look-ahead are decided now.
+            if case .disconnected = event { await finishHeldBeats() }
             if let change = sensor.apply(event) { events.publish(.sensor(change)) }
             return
         }
@@ -18,23 +20,37 @@ extension SessionEngine {
     /// Also the entry point for beats that do not come from a serial device (tests, replay).
     public func addBeat(rrMilliseconds: Double) async {
         let now = clock.now
-        guard let (update, levelChange) = heart.add(rrMilliseconds: rrMilliseconds) else {
+        guard let decided = heart.add(rrMilliseconds: rrMilliseconds, at: now) else {
             sensor.countRejected()
             return
         }
+        // A beat held for the classifier's look-ahead: nothing is known about it yet, so nothing is said.
+        guard let decided else { return }
+        await report(decided, now: now)
+    }
+
+    /// Decides and reports the beats still held for the look-ahead (end of a sensor's stream).
+    func finishHeldBeats() async {
+        let now = clock.now
+        for decided in heart.finish() { await report(decided, now: now) }
+    }
+
+    /// A decided beat to watchers, the assessment and, in a session, history.
+    private func report(_ decided: HeartMonitor.DecidedBeat, now: ContinuousClock.Instant) async {
+        let update = decided.update
         if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
-        updateSynchrony(latestBeatSeconds: update.timeSeconds, now: now)
-        addToAssessment(update, now: now)
+        updateSynchrony(latestBeatSeconds: heart.receivedSeconds, now: now)
+        addToAssessment(update, lagSeconds: (now - decided.arrival).inSeconds, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))
         let snapshot = heart.snapshot
         if update.window != nil { events.publish(.metrics(MetricsEvent(beat: update.beatIndex, hrv: snapshot))) }
-        if let levelChange {
+        if let levelChange = decided.levelChange {
             events.publish(.level(LevelEvent(
                 level: CoherenceLevelName(levelChange.level), previous: levelChange.previous.map(CoherenceLevelName.init),
                 coherenceScore: levelChange.score)))
         }
         // State is updated before this await, so a request served meanwhile sees the beat.
-        if let record = recordInSession(update.rrMilliseconds, isNN: update.isNN, snapshot: snapshot, now: now) {
+        if let record = recordInSession(update.rrMilliseconds, isNN: update.isNN, snapshot: snapshot, arrival: decided.arrival) {
             await recorder.record(record)
         }
     }
@@ -74,15 +90,21 @@ extension SessionEngine {
 
     /// Beats belong to the session while its tone plays (fade-out included), not while paused.
     /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: ContinuousClock.Instant) -> BeatRecord? {
+    /// A beat is the session's by when it arrived (it is decided a few beats later): one that
+    /// arrived before the session started is not.
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: ContinuousClock.Instant) -> BeatRecord? {
         switch state {
         case .running(var session):
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
+            let offset = session.elapsedSeconds(now: arrival)
+            guard offset >= 0 else { return nil }
+            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: offset)
             session.beats.append(record)
             state = .running(session)
             return record
         case .ending(var session, let reason, let deadline):
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
+            let offset = session.elapsedSeconds(now: arrival)
+            guard offset >= 0 else { return nil }
+            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: offset)
             session.beats.append(record)
             state = .ending(session, reason: reason, deadline: deadline)
             return record
