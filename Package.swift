@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module boundaries follow docs/design.md: libraries hold the logic, executables only wire it.
+// Module boundaries, what each module owns and what may import what: docs/architecture.md.
+// Libraries hold the logic; the executables are a page each (@main, subcommands, wiring).
 let package = Package(
     name: "breathd",
     platforms: [.macOS(.v15)],
@@ -13,12 +14,13 @@ let package = Package(
         .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Sensor", targets: ["Sensor"]),
         .library(name: "BreathProtocol", targets: ["BreathProtocol"]),
+        .library(name: "BreathConfig", targets: ["BreathConfig"]),
+        .library(name: "BreathClient", targets: ["BreathClient"]),
         .library(name: "BreathDaemon", targets: ["BreathDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -34,37 +36,46 @@ let package = Package(
         // System libraries: libasound and libsystemd.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // The one syscall error type and EINTR retry, and the one way to start a thread. Atomics
+        // come from the standard library's Synchronization, everywhere.
+        .target(name: "SystemCalls"),
         .target(
             name: "Audio",
-            dependencies: [
-                "Pacer", "CALSA",
-                .product(name: "Atomics", package: "swift-atomics"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["Pacer", "CALSA", "SystemCalls", .product(name: "Logging", package: "swift-log")]
         ),
         // Serial devices, line formats and the simulator; logs through the caller's Logger.
-        .target(name: "Sensor", dependencies: ["HRV", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Sensor", dependencies: ["HRV", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // The socket protocol's messages, shared by daemon and client.
-        .target(name: "BreathProtocol"),
-        // A blocking client of the daemon's socket, for breathctl and the benchmarks.
-        .target(name: "BreathClient"),
+        .target(name: "BreathProtocol", dependencies: ["Pacer"]),
+        // The conversation with breathd: socket path, greeting and version check, typed requests
+        // and replies, the watch stream. Blocking, for breathctl and the benchmarks.
+        .target(name: "BreathClient", dependencies: ["BreathProtocol", "SystemCalls"]),
+        // breathd.toml: schema, loader, parser, renderer, quiet hours. Read by the daemon and by
+        // `breathctl notify` (the [notify] table), so it depends on no daemon module.
+        .target(
+            name: "BreathConfig",
+            dependencies: ["BreathProtocol", "Sensor", "SystemCalls", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // Figures of recorded sessions and recordings: summaries, assessment steps, recording input.
+        .target(name: "SessionAnalysis", dependencies: ["BreathProtocol", "HRV", "Sensor"]),
+        // The only importer of CSystemd: sd_notify, the journal's stderr, socket activation, sd-bus.
+        .target(name: "Systemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "HRV", "Pacer", "Audio", "Sensor", "CSystemd",
+                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(
             name: "breathd",
             dependencies: [
-                "BreathDaemon", "Sensor",
+                "BreathDaemon", "BreathConfig", "Systemd", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,22 +83,27 @@ let package = Package(
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
-        .target(name: "DesktopNotifications", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
-        .executableTarget(
-            name: "breathctl",
+        .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
+        // Everything breathctl does: its commands, their text, watch, the notification agent, the
+        // simulator's pacer follower, terminal views, PNG rendering. No daemon module.
+        .target(
+            name: "BreathctlCore",
             dependencies: [
-                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "SessionReport", "DesktopNotifications",
-                // For the [notify] table of the configuration file (`breathctl notify`).
-                "BreathDaemon",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "BreathConfig", "SessionAnalysis",
+                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .executableTarget(
+            name: "breathctl",
+            dependencies: ["BreathctlCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Benchmarks: `make bench`, always a release build.
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor", "BreathClient",
+                "HRV", "Sensor", "BreathClient", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,21 +113,25 @@ let package = Package(
             name: "breathbench-grdb-floor",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Test helper: writes history in a loop until it is killed (crash-safety test).
+        // Test helper: writes history in a loop until it is killed (crash-safety test); the test
+        // finds it in $BREATHD_BIN_DIR, since no test target depends on an executable.
         .executableTarget(
             name: "breathd-history-writer",
             dependencies: ["BreathDaemon", .product(name: "Logging", package: "swift-log")]
         ),
+        // What several test targets share: locating binaries and shared data, running processes,
+        // temporary directories.
+        .target(name: "BreathTestSupport", path: "Tests/BreathTestSupport"),
         .testTarget(
             name: "HRVTests",
-            dependencies: ["HRV", "Sensor", .product(name: "Numerics", package: "swift-numerics")]
+            dependencies: ["HRV", "Sensor", "BreathTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
-        .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),
         .testTarget(
             name: "SensorTests",
             dependencies: [
-                "Sensor", "HRV",
+                "Sensor", "HRV", "SystemCalls", "BreathTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
@@ -120,7 +140,7 @@ let package = Package(
             name: "BreathctlTests",
             dependencies: [
                 // BreathDaemon serves a real control socket to the client commands' tests.
-                "BreathDaemon", "BreathProtocol", "HRV", "Sensor",
+                "BreathDaemon", "BreathConfig", "BreathProtocol", "HRV", "Sensor", "BreathTestSupport",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,13 +148,16 @@ let package = Package(
         ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
-        .testTarget(name: "DaemonEndToEndTests"),
+        .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
-        .testTarget(name: "NotifyAgentTests", dependencies: ["breathctl", "BreathProtocol"]),
+        .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
+        .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
+        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [
-                "BreathDaemon", "BreathProtocol", "HRV", "Sensor", "breathd-history-writer",
+                "BreathDaemon", "BreathConfig", "BreathProtocol", "HRV", "SessionAnalysis", "Sensor", "Systemd", "SystemCalls",
+                "BreathTestSupport",
                 // To build a database with only the older migrations, as an older breathd left it.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

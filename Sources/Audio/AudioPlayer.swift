@@ -1,10 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Atomics
 import Logging
 import Pacer
 import Synchronization
+import SystemCalls
 
 /// What a session plays and where.
 public struct PlaybackSession: Sendable {
@@ -59,19 +59,19 @@ public final class AudioPlayer: Sendable {
     static let maximumBackoffSeconds = 5.0
 
     private let logger: Logger
-    private let state = ManagedAtomic<Int>(PlaybackState.idle.rawValue)
-    private let played = ManagedAtomic<Int64>(0)
-    private let underruns = ManagedAtomic<Int>(0)
-    private let suspends = ManagedAtomic<Int>(0)
-    private let opened = ManagedAtomic<Bool>(false)
-    private let stopRequested = ManagedAtomic<Bool>(false)
-    private let changePending = ManagedAtomic<Bool>(false)
+    private let state = Atomic<Int>(PlaybackState.idle.rawValue)
+    private let played = Atomic<Int64>(0)
+    private let underruns = Atomic<Int>(0)
+    private let suspends = Atomic<Int>(0)
+    private let opened = Atomic<Bool>(false)
+    private let stopRequested = Atomic<Bool>(false)
+    private let changePending = Atomic<Bool>(false)
     private let pendingChange = Mutex<PacerSettings?>(nil)
     private let lastError = Mutex<AudioError?>(nil)
     /// The schedule in force and the one before it (a change lands in the render ahead of what
     /// has been heard, so samples just played may still belong to the previous one).
     private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
-    private let thread = Mutex<AudioThread?>(nil)
+    private let thread = Mutex<DedicatedThread?>(nil)
 
     public init(logger: Logger) {
         self.logger = logger
@@ -117,7 +117,10 @@ public final class AudioPlayer: Sendable {
         let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
         schedules.withLock { $0 = (initial, initial) }
         state.store(PlaybackState.opening.rawValue, ordering: .releasing)
-        let audioThread = try AudioThread { [self] in run(session) }
+        let audioThread: DedicatedThread
+        do { audioThread = try DedicatedThread(name: "breathd audio") { [self] in run(session) } } catch {
+            throw .system("start the audio thread", error.errno)
+        }
         thread.withLock { $0 = audioThread }
     }
 
@@ -134,7 +137,7 @@ public final class AudioPlayer: Sendable {
 
     /// Blocks until the session has ended and the device is closed.
     public func wait() {
-        let running = thread.withLock { current -> AudioThread? in
+        let running = thread.withLock { current -> DedicatedThread? in
             defer { current = nil }
             return current
         }
@@ -232,7 +235,7 @@ public final class AudioPlayer: Sendable {
                 case .written(let n):
                     offset += n
                 case .recovered(let suspended):
-                    _ = (suspended ? suspends : underruns).wrappingIncrementThenLoad(ordering: .relaxed)
+                    if suspended { suspends.wrappingAdd(1, ordering: .relaxed) } else { underruns.wrappingAdd(1, ordering: .relaxed) }
                 }
             }
             framesWritten += Int64(count)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// A client connection to breathd's Unix socket: one JSON object per line each way.
 ///
@@ -114,15 +115,6 @@ public final class DaemonConnection {
             if n == 0 { return buffer.isEmpty ? nil : String(decoding: buffer.splice(), as: UTF8.self) }
             buffer.append(contentsOf: chunk[0..<n])
         }
-    }
-}
-
-/// Retries a system call interrupted by a signal (EINTR), as swift-system does.
-func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result < 0 && errno == EINTR { continue }
-        return result
     }
 }
 

@@ -1,9 +1,11 @@
 import Audio
 import Foundation
+import BreathConfig
 import Logging
 import NIOPosix
 import Sensor
 import ServiceLifecycle
+import Systemd
 
 /// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
 /// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
@@ -43,7 +45,7 @@ public enum Daemon {
         if !configuration.sensor.device.isEmpty {
             let sensor = SensorConfiguration(
                 devicePath: configuration.sensor.device,
-                format: Sensor.SensorFormat(rawValue: configuration.sensor.format.rawValue),
+                format: configuration.sensor.format.format,
                 baudRate: configuration.sensor.baud, sampleRateHz: Double(configuration.sensor.sampleRateHz))
             // A replayed file ends; the daemon carries on without it.
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))

@@ -2,6 +2,7 @@ import BreathProtocol
 import Foundation
 import GRDB
 import Logging
+import SessionAnalysis
 
 /// Session history in SQLite (WAL mode): sessions with their settings and summary, and every beat.
 ///

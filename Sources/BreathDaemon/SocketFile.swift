@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import Sensor
+import SystemCalls
 
 public enum SocketServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another daemon answers on the path.

@@ -1,3 +1,5 @@
+import Pacer
+
 /// What the daemon is doing.
 public enum DaemonState: String, Sendable, Codable, CaseIterable {
     case idle, running, paused
@@ -7,12 +9,8 @@ public enum DaemonState: String, Sendable, Codable, CaseIterable {
     case assessing
 }
 
-public enum BreathPhase: String, Sendable, Codable, CaseIterable {
-    case inhale
-    case holdIn = "hold-in"
-    case exhale
-    case holdOut = "hold-out"
-}
+/// The pacer's phase: `Pacer`'s type, so that a phase crosses the wire without conversion.
+public typealias BreathPhase = Pacer.BreathPhase
 
 public enum AudioState: String, Sendable, Codable, CaseIterable {
     case idle, playing

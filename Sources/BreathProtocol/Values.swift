@@ -1,19 +1,13 @@
+import Pacer
+
 /// Protocol version spoken by this module; clients compare `proto_major` to refuse incompatible servers.
 public enum ProtocolVersion {
     public static let major = 1
     public static let minor = 0
 }
 
-/// The pacer's sound.
-public enum Voice: String, Sendable, Codable, CaseIterable {
-    /// Pitch rises on the in-breath and falls on the out-breath.
-    case glide
-    /// A soft chime at each turn of the breath.
-    case bowl
-    /// An ocean-like swell.
-    case noise
-    case off
-}
+/// The pacer's sound: `Pacer`'s type, so that a voice crosses the wire without conversion.
+public typealias Voice = Pacer.Voice
 
 /// Inhale to exhale proportion, written `INHALE:EXHALE` ("1:1", "4:6") on the wire and in the config.
 public struct BreathRatio: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,33 +1,25 @@
-import CSystemd
 import Logging
+import Systemd
 
 /// A connection to the user's session bus that sends `org.freedesktop.Notifications.Notify`.
 ///
-/// sd-bus's variadic helpers (`sd_bus_call_method`, `sd_bus_message_append`) cannot be called from
-/// Swift, so the message is built argument by argument; each C call is wrapped here once and its
-/// negative errno becomes a `NotificationBusError`. Blocking, and used from one thread at a time:
-/// an sd-bus connection is not thread-safe, hence not `Sendable`.
+/// Blocking, and used from one thread at a time (see `SessionBus`), hence not `Sendable`.
 public final class NotificationBus {
-    private let bus: OpaquePointer
+    private let bus: SessionBus
     private let logger: Logger
     /// How long a call waits for the server's reply.
     public static let callTimeoutMicroseconds: UInt64 = 5_000_000
 
     /// Connects to the session bus (`DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`).
-    public init(logger: Logger) throws(NotificationBusError) {
-        var bus: OpaquePointer?
-        let result = sd_bus_open_user(&bus)
-        guard result >= 0, let bus else { throw NotificationBusError(operation: "sd_bus_open_user", errno: -result) }
-        self.bus = bus
+    public init(logger: Logger) throws(BusError) {
+        bus = try SessionBus()
         self.logger = logger
     }
 
-    deinit { sd_bus_flush_close_unref(bus) }
-
     /// Shows the notification; returns the id the server gave it (pass it as `replacesID` to replace it).
-    public func notify(_ notification: DesktopNotification) throws(NotificationBusError) -> UInt32 {
-        let message = try MethodCall(
-            bus: bus, destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
+    public func notify(_ notification: DesktopNotification) throws(BusError) -> UInt32 {
+        let message = try bus.methodCall(
+            destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
             interface: "org.freedesktop.Notifications", member: "Notify")
         // Signature susssasa{sv}i.
         try message.appendString(notification.appName)
@@ -46,7 +38,7 @@ public final class NotificationBus {
         try message.closeContainer()
         try message.closeContainer()
         try message.appendInt32(notification.expireTimeoutMilliseconds)
-        let id = try message.call(on: bus, timeoutMicroseconds: Self.callTimeoutMicroseconds).readUInt32()
+        let id = try bus.call(message, timeoutMicroseconds: Self.callTimeoutMicroseconds).readUInt32()
         logger.debug("notification shown", metadata: ["id": "\(id)", "summary": "\(notification.summary)"])
         return id
     }

@@ -54,7 +54,7 @@ public struct BreathHeartSynchrony: Sendable {
     /// than 4 NN beats in that span.
     public mutating func measure(
         timesSeconds: [Double], rrMilliseconds: [Double], endSeconds: Double, pacerFrequencyHz: Double,
-        breathPhase: (Double) -> BreathPhase
+        breathPhase: (Double) -> BreathCyclePosition
     ) -> SynchronyMeasure? {
         var knotTimes: [Double] = []
         var knotHR: [Double] = []

@@ -50,7 +50,7 @@ public struct ResonanceFigures: Sendable, Equatable {
     /// clock for the synchrony; without it, cycles of 60/R s from `cycleStartSeconds`.
     public init(
         updates: [BeatUpdate], breathingRatePerMinute rate: Double, cycleStartSeconds: Double? = nil,
-        breathPhase: (@Sendable (Double) -> BreathPhase)? = nil, inhaleShare: Double = 0.5
+        breathPhase: (@Sendable (Double) -> BreathCyclePosition)? = nil, inhaleShare: Double = 0.5
     ) {
         precondition(rate > 0, "a breathing rate is positive")
         let start = cycleStartSeconds ?? updates.first?.timeSeconds ?? 0
@@ -97,7 +97,7 @@ public struct ResonanceFigures: Sendable, Equatable {
         let scores = kept.compactMap { $0.coherence?.score }
         let sync = Self.meanSynchrony(
             updates: updates, from: max(start + BreathHeartSynchrony.windowSeconds, settled), pacerFrequencyHz: rate / 60,
-            breathPhase: breathPhase ?? BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: start), inhaleShare: inhaleShare)
+            breathPhase: breathPhase ?? BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: start), inhaleShare: inhaleShare)
         self.init(
             breathingRatePerMinute: rate, peakToTroughBPM: cycles > 0 ? swings / Double(cycles) : nil, cycleCount: cycles,
             lfPowerAtPacerMs2: power, meanCoherenceScore: scores.isEmpty ? nil : scores.reduce(0, +) / Double(scores.count),
@@ -106,7 +106,7 @@ public struct ResonanceFigures: Sendable, Equatable {
 
     /// Mean MSC and circular mean phase over the windows ending at each beat from `from` on.
     private static func meanSynchrony(
-        updates: [BeatUpdate], from: Double, pacerFrequencyHz: Double, breathPhase: (Double) -> BreathPhase,
+        updates: [BeatUpdate], from: Double, pacerFrequencyHz: Double, breathPhase: (Double) -> BreathCyclePosition,
         inhaleShare: Double
     ) -> SynchronyMeasure? {
         let nn = updates.filter(\.isNN)

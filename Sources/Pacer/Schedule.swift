@@ -1,5 +1,5 @@
-/// The four phases of one breathing cycle, in order.
-public enum BreathPhase: String, Sendable, CaseIterable {
+/// The four phases of one breathing cycle, in order. Also the protocol's phase: encoded by its name.
+public enum BreathPhase: String, Sendable, CaseIterable, Codable {
     case inhale
     case holdIn = "hold-in"
     case exhale

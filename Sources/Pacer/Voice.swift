@@ -1,5 +1,5 @@
-/// How the breath sounds.
-public enum Voice: String, Sendable, CaseIterable {
+/// How the breath sounds. Also the protocol's and the configuration's voice: encoded by its name.
+public enum Voice: String, Sendable, CaseIterable, Codable {
     /// A soft tone whose pitch rises through the in-breath and falls through the out-breath.
     case glide
     /// A bell-like chime at each turn of the breath over a quiet drone.

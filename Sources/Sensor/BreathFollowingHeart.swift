@@ -35,7 +35,7 @@ public struct BreathFollowingHeart: Sendable {
 
     public let configuration: Configuration
     /// The pacer's breath phase and rate at a time, or nil while no pacer runs.
-    private let pacer: @Sendable (Double) -> (phase: BreathPhase, ratePerMinute: Double)?
+    private let pacer: @Sendable (Double) -> (phase: BreathCyclePosition, ratePerMinute: Double)?
     private var random: SplitMix64
     private var timeSeconds = 0.0
     private var ownPhase = 0.0
@@ -43,12 +43,12 @@ public struct BreathFollowingHeart: Sendable {
     /// `pacer` gives the pacer's breath phase at a time (seconds from the first beat's origin), or
     /// nil while no pacer runs (the person breathes on their own); `pacerRatePerMinute` is its
     /// rate, which sets the RSA amplitude in the followed cycles.
-    public init(configuration: Configuration, pacerRatePerMinute: Double, pacer: @escaping @Sendable (Double) -> BreathPhase?) {
+    public init(configuration: Configuration, pacerRatePerMinute: Double, pacer: @escaping @Sendable (Double) -> BreathCyclePosition?) {
         self.init(configuration: configuration) { time in pacer(time).map { ($0, pacerRatePerMinute) } }
     }
 
     /// A pacer whose rate changes (the steps of an assessment): `pacer` gives phase and rate.
-    public init(configuration: Configuration, pacer: @escaping @Sendable (Double) -> (phase: BreathPhase, ratePerMinute: Double)?) {
+    public init(configuration: Configuration, pacer: @escaping @Sendable (Double) -> (phase: BreathCyclePosition, ratePerMinute: Double)?) {
         self.configuration = configuration
         self.pacer = pacer
         random = SplitMix64(seed: configuration.seed)

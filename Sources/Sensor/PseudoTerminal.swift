@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// A pseudo-terminal pair: the simulator writes to the controller side, readers open
 /// `devicePath` as they would a USB serial adapter. Closing it is an unplug.

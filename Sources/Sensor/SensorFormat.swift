@@ -8,6 +8,40 @@ public enum SensorFormat: String, Sendable, CaseIterable, Equatable {
     public var isWaveform: Bool { self == .ecg || self == .ppg }
 }
 
+/// A format as the configuration or a command line asks for it: one of the formats, or `auto`
+/// (detected from the first lines). Its text form is the format's name, or "auto".
+public enum SensorFormatSetting: Sendable, Hashable, CaseIterable, RawRepresentable {
+    case auto
+    case fixed(SensorFormat)
+
+    public init?(rawValue: String) {
+        if rawValue == "auto" {
+            self = .auto
+        } else if let format = SensorFormat(rawValue: rawValue) {
+            self = .fixed(format)
+        } else {
+            return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .auto: "auto"
+        case .fixed(let format): format.rawValue
+        }
+    }
+
+    public static var allCases: [SensorFormatSetting] { [.auto] + SensorFormat.allCases.map(Self.fixed) }
+
+    /// The format to decode with; nil: detect it.
+    public var format: SensorFormat? {
+        switch self {
+        case .auto: nil
+        case .fixed(let format): format
+        }
+    }
+}
+
 /// One heart beat read from a sensor.
 public struct SensorBeat: Sendable, Equatable {
     public var rrMilliseconds: Double

@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import Logging
 import Synchronization
+import SystemCalls
 
 /// Where and how to read a sensor.
 public struct SensorConfiguration: Sendable, Equatable {
@@ -31,7 +32,7 @@ public struct SensorConfiguration: Sendable, Equatable {
 /// pool); it stops and closes the device when iteration ends or its task is cancelled. A regular
 /// file is replayed once and then the sequence finishes.
 public struct SensorStream: AsyncSequence, Sendable {
-    public typealias Element = SensorEvent
+    public typealias Element = SensorStreamEvent
 
     public let configuration: SensorConfiguration
     private let logger: Logger
@@ -44,11 +45,11 @@ public struct SensorStream: AsyncSequence, Sendable {
     /// Stops the reader when the consumer drops it (the reader's continuation would otherwise keep
     /// the stream, and so itself, alive).
     public struct Iterator: AsyncIteratorProtocol {
-        var events: AsyncStream<SensorEvent>.Iterator
+        var events: AsyncStream<SensorStreamEvent>.Iterator
         let owner: ReaderOwner
 
-        public mutating func next() async -> SensorEvent? { await events.next() }
-        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorEvent? { await events.next(isolation: actor) }
+        public mutating func next() async -> SensorStreamEvent? { await events.next() }
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> SensorStreamEvent? { await events.next(isolation: actor) }
     }
 
     final class ReaderOwner: Sendable {
@@ -59,16 +60,14 @@ public struct SensorStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator {
         // Bounded: a consumer stalled for minutes loses the oldest events, the reader never blocks.
-        let (stream, continuation) = AsyncStream.makeStream(of: SensorEvent.self, bufferingPolicy: .bufferingNewest(8192))
+        let (stream, continuation) = AsyncStream.makeStream(of: SensorStreamEvent.self, bufferingPolicy: .bufferingNewest(8192))
         var owner = ReaderOwner(nil)
         do {
             let stop = try StopSignal()
             owner = ReaderOwner(stop)
             let reader = DeviceReader(configuration: configuration, logger: logger, stop: stop, continuation: continuation)
             continuation.onTermination = { _ in stop.raise() }
-            let thread = Thread { reader.run() }
-            thread.name = "sensor \(configuration.devicePath)"
-            thread.start()
+            DedicatedThread.detach(name: "sensor \(configuration.devicePath)") { reader.run() }
         } catch {
             continuation.yield(.unavailable(reason: "\(error)"))
             continuation.finish()
@@ -131,7 +130,7 @@ private struct DeviceReader: Sendable {
     let configuration: SensorConfiguration
     let logger: Logger
     let stop: StopSignal
-    let continuation: AsyncStream<SensorEvent>.Continuation
+    let continuation: AsyncStream<SensorStreamEvent>.Continuation
 
     private static let identityCheckMilliseconds: Int32 = 250
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 /// An open serial device (or pseudo-terminal, FIFO, regular file) configured for raw input.
 ///

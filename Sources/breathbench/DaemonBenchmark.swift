@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreathClient
 import Foundation
+import SystemCalls
 
 /// The daemon as a user meets it: start-up time, status round trip over the socket, and the cost
 /// of a real-time session with a simulated sensor and 64 watchers attached.
@@ -46,20 +47,19 @@ struct DaemonBenchmark: ParsableCommand {
         let launched = DispatchTime.now().uptimeNanoseconds
         let daemon = try launch(binaries.appendingPathComponent("breathd"), ["--config", configPath])
         defer { stop(daemon) }
-        var connection: DaemonConnection?
+        var connection: DaemonClient?
         while connection == nil {
-            connection = try? DaemonConnection(path: socketPath)
+            connection = try? DaemonClient(path: socketPath)
             if connection == nil {
                 guard daemon.isRunning else { throw ValidationError("breathd exited during start-up.") }
                 usleep(500)
             }
         }
         let startupMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - launched) / 1e6
-        print("start-up: \(format(startupMilliseconds)) ms from exec to an accepted connection")
+        print("start-up: \(format(startupMilliseconds)) ms from exec to an accepted connection and its greeting")
 
-        // Status round trips on one connection.
-        let client = connection!
-        _ = try client.readLine()
+        // Status round trips on one connection, as raw lines: the socket's cost, not decoding's.
+        let client = connection!.connection
         var roundTrips: [Double] = []
         roundTrips.reserveCapacity(requests)
         for _ in 0..<requests {
@@ -75,26 +75,24 @@ struct DaemonBenchmark: ParsableCommand {
         try client.send(#"{"cmd":"start","minutes":\#(sessionSeconds / 60 + 1)}"#)
         _ = try client.readLine()
         try client.send(#"{"cmd":"watch"}"#)
-        let others = try (1..<max(watchers, 1)).map { _ in try DaemonConnection(path: socketPath) }
+        let others = try (1..<max(watchers, 1)).map { _ in try DaemonClient(path: socketPath) }
         for watcher in others {
-            _ = try watcher.readLine()
-            try watcher.send(#"{"cmd":"watch"}"#)
+            try watcher.watch()
             // Each watcher is drained by a thread of its own, like a client that keeps up.
-            let owned = OwnedByOneThread(watcher)
-            Thread { while (try? owned.value.readLine()) != nil {} }.start()
+            let owned = OwnedByOneThread(watcher.connection)
+            DedicatedThread.detach(name: "watcher") { while (try? owned.value.readLine()) != nil {} }
         }
         let mainDrain = OwnedByOneThread(client)
         sleep(3)  // past the audio device's start-up
         let cpuBefore = processorSeconds(daemon.processIdentifier)
         let wallBefore = DispatchTime.now().uptimeNanoseconds
-        let draining = Thread { while (try? mainDrain.value.readLine()) != nil {} }
-        draining.start()
+        DedicatedThread.detach(name: "watcher") { while (try? mainDrain.value.readLine()) != nil {} }
         Thread.sleep(forTimeInterval: sessionSeconds)
         let cpu = processorSeconds(daemon.processIdentifier) - cpuBefore
         let wall = Double(DispatchTime.now().uptimeNanoseconds - wallBefore) / 1e9
         let watching = others.count + 1
         // A fresh connection is refused while all slots watch: close one watcher to ask for status.
-        let status = try statusAfterFreeingASlot(others.last, socketPath: socketPath)
+        let status = try statusAfterFreeingASlot(others.last?.connection, socketPath: socketPath)
         let audio = status["audio"] as? [String: Any]
         let xruns = audio?["xruns"] as? Int ?? -1
         let audioState = audio?["state"] as? String ?? "?"
@@ -132,11 +130,10 @@ struct DaemonBenchmark: ParsableCommand {
     private func statusAfterFreeingASlot(_ watcher: DaemonConnection?, socketPath: String) throws -> [String: Any] {
         watcher?.shutdown()
         for _ in 0..<100 {
-            if let connection = try? DaemonConnection(path: socketPath), let greeting = try connection.readLine(), greeting.contains("VERSION") {
-                try connection.send(#"{"cmd":"status"}"#)
-                if let line = try connection.readLine(), let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
-                    return object
-                }
+            if let client = try? DaemonClient(path: socketPath), let line = try? client.status().line,
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            {
+                return object
             }
             usleep(20_000)
         }

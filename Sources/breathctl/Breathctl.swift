@@ -1,4 +1,5 @@
 import ArgumentParser
+import BreathctlCore
 
 @main
 struct Breathctl: AsyncParsableCommand {
@@ -11,10 +12,6 @@ struct Breathctl: AsyncParsableCommand {
             HRV and coherence for a recording of RR intervals, `sensor` and `simulate` read and fake \
             a heart-rate sensor.
             """,
-        subcommands: [
-            StatusCommand.self, WatchCommand.self, StartCommand.self, StopCommand.self, PauseCommand.self,
-            ResumeCommand.self, SetCommand.self, AssessCommand.self, HistoryCommand.self, SessionCommand.self, ExportCommand.self, Report.self, Notify.self,
-            Analyze.self, SensorCommand.self, Simulate.self, Render.self, Play.self,
-        ]
+        subcommands: BreathctlSubcommands.daemon + BreathctlSubcommands.offline
     )
 }

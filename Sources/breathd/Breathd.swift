@@ -1,8 +1,10 @@
 import ArgumentParser
+import BreathConfig
 import BreathDaemon
 import Foundation
 import Logging
-import Sensor
+import SystemCalls
+import Systemd
 
 @main
 struct Breathd: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
         let dir = try temporaryDirectory("render-8h")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("eight-hours.wav")
-        let result = try run(breathctlPath(), ["render", "--output", wav.path, "--minutes", "480", "--sample-rate", "\(sampleRate)", "--events"])
+        let result = try ChildProcess.run(breathctlPath(), ["render", "--output", wav.path, "--minutes", "480", "--sample-rate", "\(sampleRate)", "--events"])
         #expect(result.status == 0, "\(result.stderr)")
 
         // Length exact.

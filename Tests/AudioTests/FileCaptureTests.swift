@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
         let dir = try temporaryDirectory("alsa-file")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("captured.wav")
-        let result = try run(
+        let result = try ChildProcess.run(
             breathctlPath(),
             ["play", "--minutes", "0.6", "--rate", "7", "--ratio", "4:6", "--fade-in", "3", "--fade-out", "3"],
             environment: try fileCaptureEnvironment(in: dir, wav: wav))
@@ -47,7 +48,7 @@ import Testing
         let dir = try temporaryDirectory("alsa-float")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("captured.wav")
-        let result = try run(
+        let result = try ChildProcess.run(
             breathctlPath(), ["play", "--minutes", "0.1", "--format", "float", "--voice", "bowl"],
             environment: try fileCaptureEnvironment(in: dir, wav: wav))
         #expect(result.status == 0, "\(result.stderr)")
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func unknownDeviceIsAClearError() throws {
-        let result = try run(breathctlPath(), ["play", "--device", "no_such_device_xyz"])
+        let result = try ChildProcess.run(breathctlPath(), ["play", "--device", "no_such_device_xyz"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("cannot play on ALSA device 'no_such_device_xyz'"), "\(result.stderr)")
     }
@@ -71,7 +72,7 @@ import Testing
         (["--hold-in", "11"], "--hold-in must be between 0 and 10"),
     ])
     func outOfRangeOptionsNameTheOptionAndRange(arguments: [String], message: String) throws {
-        let result = try run(breathctlPath(), ["render", "--output", "/dev/null"] + arguments)
+        let result = try ChildProcess.run(breathctlPath(), ["render", "--output", "/dev/null"] + arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 
@@ -5,7 +6,7 @@ import Testing
 /// Root may run it outside system mode; it warns and carries on, which is what a CI box needs.
 final class PulseServer {
     let directory: URL
-    let server: Child
+    let server: ChildProcess
     var socket: String { "unix:" + directory.appendingPathComponent("native").path }
     static let sinkName = "breathtest"
 
@@ -15,7 +16,7 @@ final class PulseServer {
     init(directory given: URL? = nil) throws {
         directory = try given ?? temporaryDirectory("pulse")
         ownsDirectory = given == nil
-        server = try Child("/usr/bin/pulseaudio", [
+        server = try ChildProcess("/usr/bin/pulseaudio", [
             "--daemonize=no", "--exit-idle-time=-1", "-n", "--use-pid-file=no", "--disallow-exit",
             "--disable-shm=yes", "--log-target=stderr",
             "-L", "module-native-protocol-unix socket=\(directory.appendingPathComponent("native").path) auth-anonymous=1",
@@ -23,7 +24,7 @@ final class PulseServer {
         ], environment: ["HOME": directory.path, "XDG_RUNTIME_DIR": directory.path])
         // Ready once a client can talk to it.
         for _ in 0..<100 {
-            if try run("/usr/bin/pactl", ["-s", socket, "info"]).status == 0 { return }
+            if try ChildProcess.run("/usr/bin/pactl", ["-s", socket, "info"]).status == 0 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw CocoaError(.featureUnsupported)
@@ -51,13 +52,13 @@ final class PulseServer {
     @Test func realTimePeriodMatchesTheRate() throws {
         let server = try PulseServer()
         let wav = server.directory.appendingPathComponent("recorded.wav")
-        let recorder = try Child("/usr/bin/parec", [
+        let recorder = try ChildProcess("/usr/bin/parec", [
             "-s", server.socket, "-d", "\(PulseServer.sinkName).monitor", "--rate=48000", "--channels=1",
             "--format=s16le", "--file-format=wav", wav.path,
         ])
         let started = Date()
         // 21.6 s at 7/min: three rises of the pitch through its middle, two whole periods.
-        let result = try run(
+        let result = try ChildProcess.run(
             breathctlPath(), ["play", "--minutes", "0.36", "--rate", "7", "--fade-in", "1", "--fade-out", "1"],
             environment: try server.alsaEnvironment())
         let elapsed = Date().timeIntervalSince(started)
@@ -86,7 +87,7 @@ final class PulseServer {
         let environment = try server!.alsaEnvironment()
         let errors = dir.appendingPathComponent("play.err").path
         let started = Date()
-        let player = try Child(breathctlPath(), ["play", "--minutes", "0.2", "--fade-in", "1", "--fade-out", "1"], environment: environment, stderr: errors)
+        let player = try ChildProcess(breathctlPath(), ["play", "--minutes", "0.2", "--fade-in", "1", "--fade-out", "1"], environment: environment, stderr: .file(errors))
         Thread.sleep(forTimeInterval: 3)
         server = nil  // the sound server goes away mid-session
         Thread.sleep(forTimeInterval: 2)

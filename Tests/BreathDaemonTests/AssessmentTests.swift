@@ -1,5 +1,7 @@
+import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import HRV
 import Logging
@@ -17,7 +19,7 @@ import Testing
     private func beats(rate: Double, seconds: Double, engine: inout HRVEngine) -> [BeatUpdate] {
         var settings = BreathFollowingHeart.Configuration()
         settings.resonanceRatePerMinute = 5
-        var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
+        var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0))
         var updates: [BeatUpdate] = []
         var elapsed = 0.0
         while elapsed < seconds {

@@ -1,9 +1,12 @@
-import Sensor
+import SystemCalls
+import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import NIOCore
 import ServiceLifecycle
+import Systemd
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ControlSocketServerTests {

@@ -1,7 +1,9 @@
 import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Logging
 import ServiceLifecycle
+import SessionAnalysis
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct HistoryRecorderTests {

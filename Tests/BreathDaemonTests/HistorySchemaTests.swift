@@ -1,7 +1,9 @@
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import GRDB
 import Logging
+import SessionAnalysis
 import Testing
 
 @testable import BreathDaemon

@@ -1,7 +1,9 @@
 import BreathDaemon
+import BreathTestSupport
 import BreathProtocol
 import Foundation
 import Logging
+import SessionAnalysis
 import Testing
 
 @Suite struct HistoryStoreTests {
@@ -134,30 +136,23 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = "\(directory.path)/history.sqlite"
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: "\(try binaryDirectory())/breathd-history-writer")
-        writer.arguments = [path]
-        let output = Pipe()
-        writer.standardOutput = output
-        try writer.run()
+        // An executable, so no test target depends on it: found where the build put it.
+        let writer = try ChildProcess(TestPaths.binary("breathd-history-writer"), [path])
 
-        // Read reports until enough batches are committed, then kill without warning.
-        var reported = ""
+        // Follow its reports until enough batches are committed, then kill without warning.
         var lastCommitted = 0
         var sessionID: Int64?
         while lastCommitted < 2_000 {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            reported += String(decoding: chunk, as: UTF8.self)
-            for line in reported.split(separator: "\n") {
+            let running = writer.isRunning
+            for line in writer.stdout.split(separator: "\n") {
                 if line.hasPrefix("session "), let id = Int64(line.dropFirst(8)) { sessionID = id }
                 if line.hasPrefix("committed "), let count = Int(line.dropFirst(10)) { lastCommitted = max(lastCommitted, count) }
             }
+            guard running else { break }
+            if lastCommitted < 2_000 { usleep(2_000) }
         }
-        kill(writer.processIdentifier, SIGKILL)
-        writer.waitUntilExit()
-        #expect(writer.terminationReason == .uncaughtSignal)
-        #expect(writer.terminationStatus == SIGKILL)
+        writer.signal(SIGKILL)
+        #expect(writer.wait() == 128 + SIGKILL)
         let id = try #require(sessionID)
         #expect(lastCommitted >= 2_000)
 
@@ -174,12 +169,5 @@ import Testing
         #expect(session.beats.allSatisfy { $0.synchrony == 0.85 && $0.synchronyPhaseDegrees == 12 })
         #expect(abs((session.session.summary?.meanSynchrony ?? 0) - 0.85) < 1e-9)
         #expect(session.session.summary?.followingShare == 1)
-    }
-
-    private func binaryDirectory() throws -> String {
-        if let directory = ProcessInfo.processInfo.environment["BREATHD_BIN_DIR"], !directory.isEmpty { return directory }
-        // `swift test` runs the test bundle from the build's bin directory.
-        return URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            .deletingLastPathComponent().path
     }
 }

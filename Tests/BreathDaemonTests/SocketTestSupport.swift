@@ -1,5 +1,6 @@
 @testable import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Logging
 import NIOCore

@@ -1,12 +1,13 @@
+import BreathTestSupport
 import Foundation
 import Numerics
 import Testing
 
 /// `breathctl analyze` end to end: the real binary on real recordings.
 @Suite struct AnalyzeCommandTests {
-    private func rrFile(_ name: String) -> String { Command.shared.appendingPathComponent("data/rr/\(name)").path }
+    private func rrFile(_ name: String) -> String { TestPaths.shared.appendingPathComponent("data/rr/\(name)").path }
     /// `hrv_reference.py summary FILE --nn FLAGS` with the flags of the classifier (scripts/artifact_figures.py).
-    private func expected(_ name: String) -> URL { Command.repositoryRoot.appendingPathComponent("Tests/Fixtures/artifacts/\(name)") }
+    private func expected(_ name: String) -> URL { TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/artifacts/\(name)") }
 
     private func temporaryFile(_ contents: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("breathctl-\(UUID().uuidString).txt")
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func jsonSummaryHasTheReferenceKeysAndFigures() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_slow_breathing_600s.csv"), "--json"])
+        let result = try ClientProcess.runBlocking(["analyze", rrFile("polar_h10_slow_breathing_600s.csv"), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let actual = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let reference = try JSONSerialization.jsonObject(
@@ -37,11 +38,11 @@ import Testing
 
     @Test func perBeatJSONFollowsTheReferenceStream() throws {
         let file = rrFile("polar_h10_pvc_600s.txt")
-        let result = try Command.run("breathctl", ["analyze", file, "--per-beat", "--json"])
+        let result = try ClientProcess.runBlocking(["analyze", file, "--per-beat", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         // The reference fed analyze's own flags (every beat's, from --beats).
-        let beats = try Command.run("breathctl", ["analyze", file, "--beats", "--json"]).stdout.split(separator: "\n")
+        let beats = try ClientProcess.runBlocking(["analyze", file, "--beats", "--json"]).stdout.split(separator: "\n")
         let flags = try beats.map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["nn"] as! Bool }
         let reference = try referenceStream(file, flags: flags)
         try #require(lines.count == reference.count)
@@ -58,7 +59,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: mask) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Command.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask]
+        process.arguments = ["python3", TestPaths.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -71,7 +72,7 @@ import Testing
     /// `--beats --json`: every beat with its NN flag and, for artifacts, the kind; the flags are the
     /// classifier's (systole's kinds, both halves of an extra beat), offline with centred windows.
     @Test func beatsJSONGivesEveryBeatItsFlagAndKind() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json"])
+        let result = try ClientProcess.runBlocking(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let beats = try result.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         let flags = try String(contentsOf: expected("polar_h10_pvc_600s.flags.txt"), encoding: .utf8).split(separator: "\n").map { $0 == "1" }
@@ -81,12 +82,12 @@ import Testing
             #expect(beat["nn"] as? Bool == flag)
             if flag { #expect(beat["artifact"] == nil) } else { #expect(kinds.contains(beat["artifact"] as? String ?? "none")) }
         }
-        let live = try Command.run("breathctl", ["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json", "--live"])
+        let live = try ClientProcess.runBlocking(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json", "--live"])
         #expect(live.status == 0 && live.stdout.split(separator: "\n").count == flags.count)
     }
 
     @Test func readableSummaryNamesEveryFigure() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("polar_h10_slow_breathing_600s.csv")])
+        let result = try ClientProcess.runBlocking(["analyze", rrFile("polar_h10_slow_breathing_600s.csv")])
         #expect(result.status == 0)
         for label in ["beats", "artifacts", "mean HR", "SDNN", "RMSSD", "pNN50", "VLF / LF / HF", "LF/HF", "coherence", "time in level"] {
             #expect(result.stdout.contains(label), "summary shows \(label)")
@@ -98,9 +99,9 @@ import Testing
         let ms = try String(contentsOfFile: rrFile("nsr_5min.txt"), encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
         let seconds = try temporaryFile(ms.map { "\($0 / 1000)" }.joined(separator: "\n"))
         let csv = try temporaryFile("# comment\ntime,rr\n" + ms.enumerated().map { "\($0.offset),\($0.element)" }.joined(separator: "\n"))
-        let reference = try Command.run("breathctl", ["analyze", rrFile("nsr_5min.txt"), "--json"]).stdout
-        let fromSeconds = try Command.run("breathctl", ["analyze", seconds, "--json"]).stdout
-        let fromCSV = try Command.run("breathctl", ["analyze", csv, "--json"]).stdout
+        let reference = try ClientProcess.runBlocking(["analyze", rrFile("nsr_5min.txt"), "--json"]).stdout
+        let fromSeconds = try ClientProcess.runBlocking(["analyze", seconds, "--json"]).stdout
+        let fromCSV = try ClientProcess.runBlocking(["analyze", csv, "--json"]).stdout
         #expect(fromCSV == reference)
         let a = try JSONSerialization.jsonObject(with: Data(fromSeconds.utf8)) as! [String: Any]
         let r = try JSONSerialization.jsonObject(with: Data(reference.utf8)) as! [String: Any]
@@ -115,7 +116,7 @@ import Testing
     ])
     func badFilesGiveOneLineNamingTheFile(contents: String, message: String) throws {
         let path = contents.hasPrefix("/") ? contents : try temporaryFile(contents)
-        let result = try Command.run("breathctl", ["analyze", path])
+        let result = try ClientProcess.runBlocking(["analyze", path])
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "one line: \(result.stderr)")
@@ -129,9 +130,9 @@ import Testing
         for (source, arguments) in [
             (rrFile("nsr_5min.txt"), ["--json"]),
             (rrFile("polar_h10_slow_breathing_600s.csv"), ["--beats", "--json"]),
-            (Command.shared.appendingPathComponent("data/ecg/biosppy_ecg_1000hz.txt").path, ["--format", "ecg", "--sample-rate", "1000", "--beats", "--json"]),
+            (TestPaths.shared.appendingPathComponent("data/ecg/biosppy_ecg_1000hz.txt").path, ["--format", "ecg", "--sample-rate", "1000", "--beats", "--json"]),
         ] {
-            let plain = try Command.run("breathctl", ["analyze", source] + arguments)
+            let plain = try ClientProcess.runBlocking(["analyze", source] + arguments)
             #expect(plain.status == 0, "\(plain.stderr)")
             let lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
@@ -141,7 +142,7 @@ import Testing
                 if bom { text = "\u{FEFF}" + text }
                 let converted = try temporaryFile(text)
                 defer { try? FileManager.default.removeItem(atPath: converted) }
-                let result = try Command.run("breathctl", ["analyze", converted] + arguments)
+                let result = try ClientProcess.runBlocking(["analyze", converted] + arguments)
                 let what = "\(source) with \(ending.debugDescription) endings, BOM \(bom), final newline \(finalNewline)"
                 #expect(result.status == 0, "\(what): \(result.stderr)")
                 #expect(result.stdout == plain.stdout, "\(what): not the same output")
@@ -150,7 +151,7 @@ import Testing
     }
 
     @Test func levelOutOfRangeNamesTheAcceptedRange() throws {
-        let result = try Command.run("breathctl", ["analyze", rrFile("nsr_5min.txt"), "--level", "5"])
+        let result = try ClientProcess.runBlocking(["analyze", rrFile("nsr_5min.txt"), "--level", "5"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--level must be between 1 and 4"))
     }

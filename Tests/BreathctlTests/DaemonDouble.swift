@@ -1,5 +1,6 @@
 import BreathDaemon
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -87,11 +88,6 @@ final class ServedSocket: Sendable {
     /// Waits until `count` clients watch, so that events published next reach them.
     func waitForWatchers(_ count: Int) async throws {
         for _ in 0..<1000 where events.watcherCount < count { try await Task.sleep(for: .milliseconds(5)) }
-        guard events.watcherCount >= count else { throw ClientTimeout(what: "\(count) watchers") }
+        guard events.watcherCount >= count else { throw TestTimeout(what: "\(count) watchers") }
     }
-}
-
-struct ClientTimeout: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting for \(what)" }
 }

@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import HRV
 import Numerics
@@ -6,7 +7,7 @@ import Testing
 
 /// `breathctl analyze --pacer-rate` and `--assess`, end to end through the binary.
 @Suite struct ResonanceCommandTests {
-    static let slowBreathing = Command.shared.appendingPathComponent("data/rr/polar_h10_slow_breathing_600s.csv").path
+    static let slowBreathing = TestPaths.shared.appendingPathComponent("data/rr/polar_h10_slow_breathing_600s.csv").path
     static let rates = [6.5, 6.0, 5.5, 5.0, 4.5]
 
     private func object(_ text: String) throws -> [String: Any] {
@@ -22,7 +23,7 @@ import Testing
         // The offline pacer starts at the first beat, about 0.9 s after this one: the analysed
         // phase reads some 30° earlier than the simulated lag, which the choice of rate ignores.
         var heart = BreathFollowingHeart(
-            configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
+            configuration: settings, pacerRatePerMinute: rate, pacer: BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0))
         var t = 0.0
         var lines = ["# simulated, pacer \(rate)/min"]
         while t < 120 {
@@ -47,7 +48,7 @@ import Testing
     /// The real recording breathes at about 4/min (its LF peak is 0.0625 Hz): the figures must be
     /// finite and physiologically plausible. The values printed are those in the README.
     @Test func pacerRateOnTheRealSlowBreathingRecording() throws {
-        let result = try Command.run("breathctl", ["analyze", Self.slowBreathing, "--pacer-rate", "4", "--json"])
+        let result = try ClientProcess.runBlocking(["analyze", Self.slowBreathing, "--pacer-rate", "4", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         print(result.stdout)
         let o = try object(result.stdout)
@@ -67,13 +68,13 @@ import Testing
         #expect(phase > -180 && phase <= 180)
 
         // Breathing near 4/min: the figure at 4/min beats that at 6/min.
-        let six = try object(try Command.run("breathctl", ["analyze", Self.slowBreathing, "--pacer-rate", "6", "--json"]).stdout)
+        let six = try object(try ClientProcess.runBlocking(["analyze", Self.slowBreathing, "--pacer-rate", "6", "--json"]).stdout)
         #expect(try #require(six["lf_power_at_pacer_ms2"] as? Double) < power)
         #expect(try #require(six["synchrony"] as? Double) < synchrony)
     }
 
     @Test func pacerRateTextNamesEveryFigure() throws {
-        let result = try Command.run("breathctl", ["analyze", Self.slowBreathing, "--pacer-rate", "4"])
+        let result = try ClientProcess.runBlocking(["analyze", Self.slowBreathing, "--pacer-rate", "4"])
         #expect(result.status == 0, "\(result.stderr)")
         for label in ["4.0 breaths/min", "breath cycles", "peak-to-trough HR", "LF power at pacer", "mean coherence", "synchrony"] {
             #expect(result.stdout.contains(label), "shows \(label)")
@@ -85,7 +86,7 @@ import Testing
         let dir = try Self.assessmentDirectory(resonance: resonance)
         defer { try? FileManager.default.removeItem(at: dir) }
         let rates = Self.rates.map { "\($0)" }.joined(separator: ",")
-        let json = try Command.run("breathctl", ["analyze", "--assess", dir.path, "--rates", rates, "--json"])
+        let json = try ClientProcess.runBlocking(["analyze", "--assess", dir.path, "--rates", rates, "--json"])
         #expect(json.status == 0, "\(json.stderr)")
         let o = try object(json.stdout)
         #expect(o["resonance_rate_bpm"] as? Double == resonance)
@@ -98,7 +99,7 @@ import Testing
             }
         }
 
-        let table = try Command.run("breathctl", ["analyze", "--assess", dir.path, "--rates", rates])
+        let table = try ClientProcess.runBlocking(["analyze", "--assess", dir.path, "--rates", rates])
         #expect(table.status == 0)
         print(table.stdout)
         #expect(table.stdout.contains("resonance rate: \(resonance) breaths/min"))
@@ -111,7 +112,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         // Step 1 (6.5/min) named last: its rate must be the last one too.
         let files = (2...5).map { dir.appendingPathComponent("step\($0).txt").path } + [dir.appendingPathComponent("step1.txt").path]
-        let result = try Command.run("breathctl", ["analyze", "--assess"] + files + ["--rates", "6.0,5.5,5.0,4.5,6.5", "--json"])
+        let result = try ClientProcess.runBlocking(["analyze", "--assess"] + files + ["--rates", "6.0,5.5,5.0,4.5,6.5", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try object(result.stdout)["resonance_rate_bpm"] as? Double == 6.5)
     }
@@ -124,13 +125,13 @@ import Testing
         (["analyze", "x.txt", "--rates", "6"], "--rates goes with --assess"),
     ])
     func badOptionsAreRefused(arguments: [String], message: String) throws {
-        let result = try Command.run("breathctl", arguments)
+        let result = try ClientProcess.runBlocking(arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
     @Test func ratesMustMatchTheRecordings() throws {
-        let result = try Command.run("breathctl", ["analyze", "--assess", Self.slowBreathing, "--rates", "6,5"])
+        let result = try ClientProcess.runBlocking(["analyze", "--assess", Self.slowBreathing, "--rates", "6,5"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("1 recordings but --rates 2 rates"), "\(result.stderr)")
     }

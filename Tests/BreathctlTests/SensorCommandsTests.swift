@@ -1,44 +1,24 @@
+import BreathTestSupport
 import Foundation
 import Testing
 
 /// End to end: `breathctl simulate` on a pseudo-terminal read by `breathctl sensor`, and
 /// `analyze` on waveforms.
 @Suite(.timeLimit(.minutes(1))) struct SensorCommandsTests {
-    static var binary: String {
-        let directory = ProcessInfo.processInfo.environment["BREATHD_BIN_DIR"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug"
-        return directory + "/breathctl"
-    }
-
-    static var shared: String {
-        ProcessInfo.processInfo.environment["BREATHD_SHARED"]
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/shared"
-    }
+    static var shared: String { TestPaths.shared.path }
 
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ClientProcess.runBlocking(arguments)
+        return (result.status, result.stdout)
     }
 
     @Test(arguments: ["rr", "hr", "json", "pulsesensor", "ble-hrm", "ecg", "ppg"])
     func simulateThenSensor(format: String) throws {
         let link = NSTemporaryDirectory() + "breathctl-sim-\(getpid())-\(format)"
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: Self.binary)
-        simulator.arguments = ["simulate", "--format", format, "--speed", "50", "--count", "400", "--link", link]
-        simulator.standardOutput = Pipe()
-        try simulator.run()
+        let simulator = try ClientProcess.start(["simulate", "--format", format, "--speed", "50", "--count", "400", "--link", link])
         defer {
-            simulator.terminate()
-            simulator.waitUntilExit()
+            simulator.signal(SIGTERM)
+            simulator.wait()
             try? FileManager.default.removeItem(atPath: link)
         }
         for _ in 0..<100 where (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil { usleep(20_000) }
@@ -60,14 +40,10 @@ import Testing
         let file = NSTemporaryDirectory() + "breathctl-replay-\(getpid())-\(ending.utf8.count).txt"
         try ("\u{FEFF}rr_ms" + ending + rr.map { String(Int($0)) }.joined(separator: ending)).write(toFile: file, atomically: true, encoding: .utf8)
         let link = NSTemporaryDirectory() + "breathctl-replay-link-\(getpid())-\(ending.utf8.count)"
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: Self.binary)
-        simulator.arguments = ["simulate", "--replay", file, "--speed", "50", "--count", "40", "--link", link]
-        simulator.standardOutput = Pipe()
-        try simulator.run()
+        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "50", "--count", "40", "--link", link])
         defer {
-            simulator.terminate()
-            simulator.waitUntilExit()
+            simulator.signal(SIGTERM)
+            simulator.wait()
             try? FileManager.default.removeItem(atPath: link)
             try? FileManager.default.removeItem(atPath: file)
         }

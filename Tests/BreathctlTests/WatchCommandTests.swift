@@ -27,7 +27,7 @@ import Testing
     /// output, then shuts the server down.
     func watch(_ arguments: [String], until last: String) async throws -> ClientProcess.Result {
         try await ServedSocket().serve { socket in
-            let client = try ClientProcess(["watch", "--socket", socket.path] + arguments)
+            let client = try ClientProcess.start(["watch", "--socket", socket.path] + arguments)
             try await socket.waitForWatchers(1)
             for event in Self.events { socket.events.publish(event) }
             try await client.waitForOutput(containing: last)

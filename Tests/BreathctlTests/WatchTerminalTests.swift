@@ -1,6 +1,8 @@
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Sensor
+import Synchronization
 import Testing
 
 /// `watch` on a terminal (a pseudo-terminal standing in for the user's): the live view, and the
@@ -10,7 +12,7 @@ import Testing
         let terminal = try PseudoTerminal()
         let screen = OutputBuffer()
         let result = try await ServedSocket().serve { socket in
-            let client = try ClientProcess(
+            let client = try ClientProcess.start(
                 ["watch", "--socket", socket.path],
                 standardOutput: FileHandle(fileDescriptor: terminal.deviceFileDescriptor, closeOnDealloc: false))
             try await socket.waitForWatchers(1)
@@ -45,7 +47,7 @@ import Testing
         #expect(ioctl(terminal.deviceFileDescriptor, UInt(TIOCSWINSZ), &size) == 0)
         let screen = OutputBuffer()
         try await ServedSocket().serve { socket in
-            let client = try ClientProcess(
+            let client = try ClientProcess.start(
                 ["watch", "--no-color", "--socket", socket.path],
                 standardOutput: FileHandle(fileDescriptor: terminal.deviceFileDescriptor, closeOnDealloc: false))
             try await socket.waitForWatchers(1)
@@ -71,6 +73,13 @@ import Testing
             if done(screen.text) { return }
             try await Task.sleep(for: .milliseconds(5))
         }
-        throw ClientTimeout(what: "the terminal view, got \(screen.text.debugDescription)")
+        throw TestTimeout(what: "the terminal view, got \(screen.text.debugDescription)")
     }
+}
+
+/// What the client drew on the terminal so far.
+final class OutputBuffer: Sendable {
+    private let data = Mutex(Data())
+    func append(_ chunk: Data) { data.withLock { $0.append(chunk) } }
+    var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
 }

@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)

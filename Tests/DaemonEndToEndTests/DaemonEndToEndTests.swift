@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -53,18 +54,18 @@ import Glibc
     /// The reference's figures after the last beat, fed the flags the daemon decides live
     /// (`breathctl analyze --beats --live`: the same classifier, 3 beats of look-ahead).
     private func referenceAfterLastBeat(_ file: String) throws -> [String: Any] {
-        let beats = try runProgram(DaemonHarness.binDirectory.appendingPathComponent("breathctl").path, ["analyze", file, "--beats", "--json", "--live"])
-        try #require(beats.status == 0, "\(beats.output)")
-        let flags = try beats.output.split(separator: "\n").map {
+        let beats = try ChildProcess.run(TestPaths.binary("breathctl"), ["analyze", file, "--beats", "--json", "--live"])
+        try #require(beats.status == 0, "\(beats.stderr)")
+        let flags = try beats.stdout.split(separator: "\n").map {
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["nn"] as! Bool ? "1" : "0"
         }
         let mask = FileManager.default.temporaryDirectory.appendingPathComponent("breathd-e2e-nn-\(UUID().uuidString).txt")
         try flags.joined(separator: "\n").write(to: mask, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: mask) }
-        let stream = try runProgram(
-            "python3", [DaemonHarness.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask.path])
-        try #require(stream.status == 0, "hrv_reference.py: \(stream.output)")
-        let last = try #require(stream.output.split(separator: "\n").last)
+        let stream = try ChildProcess.run(
+            "python3", [TestPaths.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask.path])
+        try #require(stream.status == 0, "hrv_reference.py: \(stream.stderr)")
+        let last = try #require(stream.stdout.split(separator: "\n").last)
         return try JSONSerialization.jsonObject(with: Data(last.utf8)) as! [String: Any]
     }
 
@@ -214,14 +215,8 @@ import Glibc
             for cmd in ("status", "stop", "start"):
                 f.write(json.dumps({"cmd": cmd}) + "\\n"); f.flush(); print(json.loads(f.readline())["class"])
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        process.arguments = ["-u", "nobody", "--", "/usr/bin/env", "python3", "-c", script, daemon.socketPath]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let peer = try ChildProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/env", "python3", "-c", script, daemon.socketPath])
+        let lines = peer.stdout.split(separator: "\n")
         #expect(lines == ["STATUS", "ERROR", "ERROR"])
         #expect(try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "idle", "nothing started")
         #expect(daemon.terminate() == 0)
@@ -258,14 +253,9 @@ import Glibc
         let kept = try #require((try daemon.request(#"{"cmd":"session","id":\#(id)}"#)["beats"] as? [[String: Any]]))
         #expect(kept.count >= committed && kept.count >= 50, "beats committed before the kill: \(committed); kept: \(kept.count)")
         #expect(daemon.terminate() == 0)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", daemon.historyPath]
-        let output = Pipe()
-        check.standardOutput = output
-        try check.run()
-        check.waitUntilExit()
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "ok\n")
+        let check = try ChildProcess.run(
+            "python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('pragma integrity_check').fetchone()[0])", daemon.historyPath])
+        #expect(check.stdout == "ok\n")
     }
 
     @Test(arguments: [
@@ -280,15 +270,9 @@ import Glibc
         let path = directory.appendingPathComponent("breathd.toml").path
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         for arguments in [["--config", path], ["--check-config", "--config", path]] {
-            let process = Process()
-            process.executableURL = DaemonHarness.binDirectory.appendingPathComponent("breathd")
-            process.arguments = arguments
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            process.waitUntilExit()
-            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == 78, "\(arguments): \(text)")
+            let result = try ChildProcess.run(TestPaths.binary("breathd"), arguments)
+            let text = result.stderr
+            #expect(result.status == 78, "\(arguments): \(text)")
             #expect(text.contains(path) && text.contains(message), "\(text)")
         }
     }

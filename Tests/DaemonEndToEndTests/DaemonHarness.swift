@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -6,16 +7,9 @@ import Glibc
 /// A real `breathd` in a temporary directory: its own config, socket, history file, ALSA through
 /// the file plugin (to the null device), and optionally a FIFO as its heart-rate sensor.
 final class DaemonHarness: @unchecked Sendable {
-    static let binDirectory: URL = {
-        if let dir = ProcessInfo.processInfo.environment["BREATHD_BIN_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        return repositoryRoot.appendingPathComponent(".build/debug")
-    }()
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared: URL = {
-        if let path = ProcessInfo.processInfo.environment["BREATHD_SHARED"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
+    static var binDirectory: URL { TestPaths.binDirectory }
+    static var repositoryRoot: URL { TestPaths.repositoryRoot }
+    static var shared: URL { TestPaths.shared }
 
     let directory: URL
     var socketPath: String { directory.appendingPathComponent("breathd.sock").path }

@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,14 +1,11 @@
+import BreathTestSupport
 import Foundation
 import HRV
 import Testing
 
 /// Recorded waveforms in `../shared/data` (env `BREATHD_SHARED` when `make test` runs).
 enum WaveformFixture {
-    static var sharedDirectory: String {
-        if let path = ProcessInfo.processInfo.environment["BREATHD_SHARED"], !path.isEmpty { return path }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared").path
-    }
+    static var sharedDirectory: String { TestPaths.shared.path }
 
     static func lines(_ relativePath: String) throws -> [Substring] {
         let text = try String(contentsOfFile: sharedDirectory + "/data/" + relativePath, encoding: .utf8)

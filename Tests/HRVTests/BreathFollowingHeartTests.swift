@@ -7,7 +7,7 @@ import Testing
 @Suite struct BreathFollowingHeartTests {
     static func rrs(_ settings: BreathFollowingHeart.Configuration, rate: Double = 6, seconds: Double = 600) -> [Double] {
         var heart = BreathFollowingHeart(
-            configuration: settings, pacerRatePerMinute: rate, pacer: BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0))
+            configuration: settings, pacerRatePerMinute: rate, pacer: BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0))
         var t = 0.0
         var out: [Double] = []
         while t < seconds {

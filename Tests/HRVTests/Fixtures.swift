@@ -1,3 +1,4 @@
+import BreathTestSupport
 import Foundation
 import HRV
 import Numerics
@@ -6,14 +7,7 @@ import Testing
 
 /// The shared recordings and reference outputs: `$BREATHD_SHARED`, else `../shared` beside the repo.
 enum Fixtures {
-    static let shared: URL = {
-        if let path = ProcessInfo.processInfo.environment["BREATHD_SHARED"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared")
-    }()
+    static var shared: URL { TestPaths.shared }
 
     static func url(_ relative: String) -> URL { shared.appendingPathComponent(relative) }
 

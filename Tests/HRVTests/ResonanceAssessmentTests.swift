@@ -11,7 +11,7 @@ import Testing
         settings.resonanceRatePerMinute = resonance
         settings.noiseMilliseconds = 8
         settings.seed = seed
-        let pacer = BreathPhase.uniformPacer(ratePerMinute: rate, startSeconds: 0)
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0)
         var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: rate, pacer: pacer)
         var engine = HRVEngine()
         var updates: [BeatUpdate] = []

@@ -7,7 +7,7 @@ import Testing
 /// Breath-heart synchrony on hearts with known behaviour.
 @Suite struct SynchronyTests {
     static let pacerRate = 6.0
-    static let pacer = BreathPhase.uniformPacer(ratePerMinute: pacerRate, startSeconds: 0)
+    static let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: pacerRate, startSeconds: 0)
 
     /// One simulated recording at the pacer: the RR intervals and the engine's updates.
     static func recording(seconds: Double = 300, _ configure: (inout BreathFollowingHeart.Configuration) -> Void) -> [BeatUpdate] {
@@ -102,7 +102,7 @@ import Testing
     /// followed at lag 0, reads 0° with that clock, and 90° behind (0.1 Hz × 2.5 s) a clock from
     /// time 0, whose breath runs 2.5 s ahead of the real one.
     @Test func thePhaseIsMeasuredAgainstTheCallersPacerClock() throws {
-        let late = BreathPhase.uniformPacer(ratePerMinute: Self.pacerRate, startSeconds: 2.5)
+        let late = BreathCyclePosition.uniformPacer(ratePerMinute: Self.pacerRate, startSeconds: 2.5)
         var heart = BreathFollowingHeart(configuration: .init(), pacerRatePerMinute: Self.pacerRate, pacer: late)
         var updates: [BeatUpdate] = []
         var engine = HRVEngine()
@@ -133,13 +133,13 @@ import Testing
     }
 
     @Test func lungVolumeRisesThroughTheInhale() {
-        #expect(BreathPhase(cycle: 0, fraction: 0).lungVolume() == 0)
-        #expect(BreathPhase(cycle: 0, fraction: 0.25).lungVolume() == 0.5)
-        #expect(BreathPhase(cycle: 0, fraction: 0.5).lungVolume() == 1)
-        #expect(BreathPhase(cycle: 0, fraction: 0.2).lungVolume(inhaleShare: 0.4) == 0.5)
-        #expect(BreathPhase(cycle: 0, fraction: 0.7).lungVolume(inhaleShare: 0.4).isApproximatelyEqual(to: 0.5, relativeTolerance: 1e-12))
-        let pacer = BreathPhase.uniformPacer(ratePerMinute: 4, startSeconds: 2)
-        #expect(pacer(2) == BreathPhase(cycle: 0, fraction: 0))
-        #expect(pacer(24.5) == BreathPhase(cycle: 1, fraction: 0.5))
+        #expect(BreathCyclePosition(cycle: 0, fraction: 0).lungVolume() == 0)
+        #expect(BreathCyclePosition(cycle: 0, fraction: 0.25).lungVolume() == 0.5)
+        #expect(BreathCyclePosition(cycle: 0, fraction: 0.5).lungVolume() == 1)
+        #expect(BreathCyclePosition(cycle: 0, fraction: 0.2).lungVolume(inhaleShare: 0.4) == 0.5)
+        #expect(BreathCyclePosition(cycle: 0, fraction: 0.7).lungVolume(inhaleShare: 0.4).isApproximatelyEqual(to: 0.5, relativeTolerance: 1e-12))
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: 4, startSeconds: 2)
+        #expect(pacer(2) == BreathCyclePosition(cycle: 0, fraction: 0))
+        #expect(pacer(24.5) == BreathCyclePosition(cycle: 1, fraction: 0.5))
     }
 }

@@ -1,5 +1,5 @@
 import BreathProtocol
-@testable import breathctl
+@testable import BreathctlCore
 import Testing
 
 @Suite struct NotificationTextsTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SystemCalls
 import Testing
 
 @testable import Sensor
@@ -37,7 +38,7 @@ func pointSymlink(_ link: String, to target: String) throws {
 
 extension SensorStream.Iterator {
     /// The next event matching `wanted`, skipping others.
-    mutating func next(where wanted: (SensorEvent) -> Bool) async -> SensorEvent? {
+    mutating func next(where wanted: (SensorStreamEvent) -> Bool) async -> SensorStreamEvent? {
         while let event = await next() {
             if wanted(event) { return event }
         }
@@ -45,9 +46,9 @@ extension SensorStream.Iterator {
     }
 }
 
-func isBeat(_ e: SensorEvent) -> Bool { if case .beat = e { true } else { false } }
-func isConnected(_ e: SensorEvent) -> Bool { if case .connected = e { true } else { false } }
-func isDisconnected(_ e: SensorEvent) -> Bool { if case .disconnected = e { true } else { false } }
+func isBeat(_ e: SensorStreamEvent) -> Bool { if case .beat = e { true } else { false } }
+func isConnected(_ e: SensorStreamEvent) -> Bool { if case .connected = e { true } else { false } }
+func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e { true } else { false } }
 
 @Suite(.serialized, .timeLimit(.minutes(2))) struct DeviceTests {
     let logger = Logger(label: "test")

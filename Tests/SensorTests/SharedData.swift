@@ -1,15 +1,9 @@
+import BreathTestSupport
 import Foundation
 
-/// Recordings in `../shared/data` (env `BREATHD_SHARED` when `make test` runs).
+/// Recordings in the shared data (`TestPaths.shared`).
 enum SharedData {
-    static var directory: String {
-        if let path = ProcessInfo.processInfo.environment["BREATHD_SHARED"], !path.isEmpty { return path + "/data" }
-        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    }
-
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var directory: String { TestPaths.shared.appendingPathComponent("data").path }
 
     static func bytes(_ relativePath: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + relativePath)))

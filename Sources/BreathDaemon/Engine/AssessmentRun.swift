@@ -1,5 +1,6 @@
 import BreathProtocol
 import HRV
+import SessionAnalysis
 
 /// A resonance-frequency assessment in progress: each rate is announced by a chime, paced for
 /// `minutesPerRate`, and followed by a rest; the beats of the paced part of each step give that
@@ -109,16 +110,6 @@ struct AssessmentRun: Sendable {
         AssessmentProgress(
             session: session, stage: stage, step: step + 1, steps: options.rates.count, rateBreathsPerMinute: rateBreathsPerMinute,
             stageRemainingSeconds: stageRemainingSeconds(now: now), result: stage == .finished ? result : nil)
-    }
-}
-
-extension AssessmentStep {
-    /// The protocol's form of one step's figures (also used by `breathctl analyze --assess`).
-    public init(_ figures: ResonanceFigures) {
-        self.init(
-            rateBreathsPerMinute: figures.breathingRatePerMinute, peakToTroughBPM: figures.peakToTroughBPM,
-            breathCycles: figures.cycleCount, lfPowerAtPacerMs2: figures.lfPowerAtPacerMs2,
-            meanCoherenceScore: figures.meanCoherenceScore, synchrony: figures.synchrony, phaseDegrees: figures.phaseDegrees)
     }
 }
 

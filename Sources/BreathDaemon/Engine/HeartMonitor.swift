@@ -84,7 +84,7 @@ struct HeartMonitor {
 
     /// Measures synchrony at the last beat against the pacer's breath (`breathPhase` maps beat
     /// times to the pacer's cycle and fraction); only once a full window of beats exists.
-    mutating func measureSynchrony(pacerFrequencyHz: Double, breathPhase: @escaping (Double) -> HRV.BreathPhase) {
+    mutating func measureSynchrony(pacerFrequencyHz: Double, breathPhase: @escaping (Double) -> HRV.BreathCyclePosition) {
         guard let end = lastUpdate?.timeSeconds, end >= BreathHeartSynchrony.windowSeconds else {
             synchrony = nil
             return

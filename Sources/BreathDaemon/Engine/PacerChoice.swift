@@ -1,3 +1,4 @@
+import BreathConfig
 import BreathProtocol
 import Pacer
 
@@ -30,7 +31,7 @@ struct PacerChoice: Sendable, Equatable {
         let pattern = try BreathPattern(
             ratePerMinute: rateBreathsPerMinute, inhaleShare: share,
             holdAfterInhaleSeconds: holdInSeconds, holdAfterExhaleSeconds: holdOutSeconds)
-        let tone = try ToneSettings(voice: Pacer.Voice(rawValue: voice.rawValue) ?? .glide, volume: volume)
+        let tone = try ToneSettings(voice: voice, volume: volume)
         return PacerSettings(pattern: pattern, tone: tone)
     }
 
@@ -132,7 +133,7 @@ struct PacerClock: Sendable {
     func position(_ played: PhasePosition?) -> Position? {
         played.map {
             Position(
-                phase: BreathProtocol.BreathPhase($0.phase), progress: $0.progress, cycle: $0.cycle + earlierCycles,
+                phase: $0.phase, progress: $0.progress, cycle: $0.cycle + earlierCycles,
                 phaseSeconds: Double($0.phaseLength) / Double(sampleRate))
         }
     }
@@ -140,16 +141,5 @@ struct PacerClock: Sendable {
     /// At a pause: the cycle it paused in counts as heard; the next playback starts a new one.
     mutating func pause(at position: Position?) {
         if let position { earlierCycles = position.cycle + 1 }
-    }
-}
-
-extension BreathProtocol.BreathPhase {
-    init(_ phase: Pacer.BreathPhase) {
-        switch phase {
-        case .inhale: self = .inhale
-        case .holdIn: self = .holdIn
-        case .exhale: self = .exhale
-        case .holdOut: self = .holdOut
-        }
     }
 }

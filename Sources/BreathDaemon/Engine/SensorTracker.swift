@@ -1,3 +1,4 @@
+import BreathConfig
 import BreathProtocol
 import Sensor
 
@@ -18,7 +19,7 @@ struct SensorTracker {
     }
 
     /// Applies a sensor event; returns the SENSOR event to publish when the state changed.
-    mutating func apply(_ event: Sensor.SensorEvent) -> BreathProtocol.SensorEvent? {
+    mutating func apply(_ event: SensorStreamEvent) -> BreathProtocol.SensorEvent? {
         switch event {
         case .connected(let path):
             return transition(to: .detecting, message: "connected to \(path)")

@@ -6,7 +6,7 @@ import Sensor
 extension SessionEngine {
     /// One event from the sensor stream: beats go through the heart monitor to watchers and, in a
     /// session, to history.
-    public func handle(_ event: Sensor.SensorEvent) async {
+    public func handle(_ event: SensorStreamEvent) async {
         progressCounter &+= 1
         guard case .beat(let beat) = event else {
             // The stream has ended: the beats held for the classifier's look-ahead are decided now.
@@ -68,7 +68,7 @@ extension SessionEngine {
 
     /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
     /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
-    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathPhase)? {
+    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
         let sampleRate = Double(configuration.audio.sampleRateHz)
         let schedule: PacerSchedule
         let nowSample: Int64
@@ -83,7 +83,7 @@ extension SessionEngine {
         return { time in
             let sample = max(schedule.originSample, nowSample - Int64(((latestBeatSeconds - time) * sampleRate).rounded()))
             let position = schedule.position(at: sample)
-            return HRV.BreathPhase(
+            return HRV.BreathCyclePosition(
                 cycle: Int(position.cycle), fraction: Double(sample - position.cycleStart) / Double(position.cycleLength))
         }
     }

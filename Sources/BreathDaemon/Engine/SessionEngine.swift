@@ -1,10 +1,12 @@
 import Audio
+import BreathConfig
 import BreathProtocol
 import Foundation
 import HRV
 import Logging
 import Pacer
 import ServiceLifecycle
+import SessionAnalysis
 
 /// The session engine: joins the pacer (through the audio player), the heart monitor and history,
 /// answers control requests and publishes watch events.

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Systemd
 
 /// Tells systemd how breathd is doing: a STATUS= line whenever the summary changes, and, when the
 /// unit has WatchdogSec=, WATCHDOG=1 at half the interval, but only while the engine and the audio

@@ -1,0 +1,227 @@
+import ArgumentParser
+import SessionAnalysis
+import BreathProtocol
+import HRV
+import Sensor
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute HRV and coherence for a recording of RR intervals.",
+        discussion: """
+            FILE holds one RR interval per line (milliseconds, or seconds when every value is \
+            below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
+            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
+            of the live coherence score updated on every beat once 64 s of beats exist.
+
+            --pacer-rate R gives the resonance figures of a recording made breathing with a pacer \
+            at R breaths per minute (cycles of 60/R s from the first beat, the first 30 s \
+            discarded): mean peak-to-trough HR per breath, LF power at the pacer frequency, mean \
+            coherence score and breath-heart synchrony. --assess FILES_OR_DIR --rates R1,R2,... \
+            does that for each recording of a stepped assessment and picks the resonance rate.
+            """
+    )
+
+    @Argument(help: "The recording to analyse.")
+    var file: String?
+
+    @Option(help: "Input format: \(SensorFormatSetting.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: SensorFormatSetting = .auto
+
+    @Option(help: "Samples per second of ecg/ppg input.")
+    var sampleRate: Double = 250
+
+    @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
+    var beats = false
+
+    @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
+    var live = false
+
+    @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
+    var level: Int = 1
+
+    @Flag(help: "Print JSON (the keys of hrv_reference.py).")
+    var json = false
+
+    @Flag(help: "One line per beat once 64 s of beats exist, instead of the summary.")
+    var perBeat = false
+
+    @Option(help: "The recording was made breathing with a pacer at this many breaths per minute: print its resonance figures.")
+    var pacerRate: Double?
+
+    @Option(parsing: .upToNextOption, help: "Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).")
+    var assess: [String] = []
+
+    @Option(help: "The pacer rates of the --assess recordings, in their order, e.g. 6.5,6.0,5.5,5.0,4.5.")
+    var rates: String?
+
+    func validate() throws {
+        guard ChallengeLevel(rawValue: level) != nil else {
+            throw ValidationError("--level must be between 1 and 4, not \(level).")
+        }
+        guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        if !assess.isEmpty {
+            guard file == nil, pacerRate == nil, !beats, !perBeat else {
+                throw ValidationError("--assess takes the recordings itself; it does not go with FILE, --pacer-rate, --beats or --per-beat.")
+            }
+            guard let rates else { throw ValidationError("--assess needs --rates, one per recording.") }
+            guard ResonanceAnalysis.rates(rates) != nil else {
+                throw ValidationError("--rates must be breathing rates between 1 and 30 per minute separated by commas, not \"\(rates)\".")
+            }
+            return
+        }
+        guard file != nil else { throw ValidationError("Missing expected argument '<file>'") }
+        guard !live || beats else { throw ValidationError("--live goes with --beats.") }
+        guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
+        if let pacerRate {
+            guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
+            guard !beats, !perBeat else { throw ValidationError("--pacer-rate does not go with --beats or --per-beat.") }
+        }
+    }
+
+    func run() throws {
+        if !assess.isEmpty { return try runAssessment() }
+        let file = file!
+        if let pacerRate {
+            let figures = try ResonanceAnalysis.figures(
+                file: file, rate: pacerRate, format: format, sampleRateHz: sampleRate, level: ChallengeLevel(rawValue: level)!)
+            print(json ? ResonanceAnalysis.json(figures, file: file).rendered(pretty: true) : ResonanceAnalysis.text(figures, file: file))
+            return
+        }
+        let text: String
+        do {
+            text = try readTextFile(file)
+        } catch {
+            throw CommandFailure(message: error.description)
+        }
+        let recording = RecordingInput(text: text, format: format.format, sampleRateHz: sampleRate)
+        if beats {
+            printBeats(recording)
+            return
+        }
+        let parsed = recording.parsed
+        guard !parsed.rrMilliseconds.isEmpty else {
+            throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
+        }
+        var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
+        var summary = RecordingSummary()
+        var rejected = 0
+        engine.addRecording(rrMilliseconds: parsed.rrMilliseconds) { update in
+            guard let update else {
+                rejected += 1
+                return
+            }
+            summary.add(update)
+            if perBeat, update.window != nil { printBeat(update) }
+        }
+        guard !perBeat else { return }
+        guard summary.beatCount > 0 else {
+            throw CommandFailure(message: "\(file): no usable RR intervals (all \(rejected) values were zero, negative or not numbers).")
+        }
+        if json {
+            print(summaryJSON(summary).rendered(pretty: true))
+        } else {
+            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
+        }
+    }
+
+    private func runAssessment() throws {
+        let files = try ResonanceAnalysis.files(assess)
+        let rates = ResonanceAnalysis.rates(self.rates!)!
+        guard files.count == rates.count else {
+            throw CommandFailure(message: "--assess has \(files.count) recordings but --rates \(rates.count) rates; give one rate per recording, in order.")
+        }
+        let steps = try zip(files, rates).map { file, rate in
+            (file: file, figures: try ResonanceAnalysis.figures(
+                file: file, rate: rate, format: format, sampleRateHz: sampleRate, level: ChallengeLevel(rawValue: level)!))
+        }
+        let chosen = ResonanceChoice.choose(steps.map(\.figures))
+        print(
+            json
+                ? ResonanceAnalysis.assessmentJSON(steps, chosen: chosen)
+                : AssessmentText.table(steps.map { AssessmentStep($0.figures) }, chosen: chosen, labels: steps.map(\.file)))
+    }
+
+    private func printBeats(_ recording: RecordingInput) {
+        let kinds = HRVEngine.classifyRecording(rrMilliseconds: recording.beatTimes.map(\.1), live: live)
+        for ((t, rr), kind) in zip(recording.beatTimes, kinds) {
+            if json {
+                var o = JSONObject()
+                o.set("t", (t * 1e6).rounded() / 1e6)
+                o.set("rr_ms", rr)
+                // Not a beat at all (zero, negative, beyond 600 s): nn false, artifact "rejected".
+                o.set("nn", kind.map { $0 == nil } ?? false)
+                if let kind, let kind { o.set("artifact", kind.rawValue) } else if kind == nil { o.set("artifact", "rejected") }
+                print(o.rendered())
+            } else {
+                let note = kind.map { $0.map { "  artifact (\($0.rawValue))" } ?? "" } ?? "  rejected"
+                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms\(note)")
+            }
+        }
+    }
+
+    private func printBeat(_ update: BeatUpdate) {
+        if json {
+            print(BeatJSON.object(update).rendered())
+        } else {
+            let w = update.window!
+            let c = update.coherence
+            print(
+                "beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, 0)) ms  "
+                    + "\(update.isNN ? "NN" : "artifact")  HR \(fixed(w.meanHeartRateBPM, 1))  RMSSD \(fixed(w.rmssdMilliseconds, 1))  "
+                    + "coherence \(fixed(c?.score, 2)) \(c?.level.rawValue ?? "-")")
+        }
+    }
+
+    private func summaryJSON(_ s: RecordingSummary) -> JSONObject {
+        var o = JSONObject()
+        o.set("beats", s.beatCount)
+        o.set("duration_s", s.durationSeconds)
+        BeatJSON.addTimeDomain(s.timeDomain, to: &o)
+        if let f = s.frequencyDomain {
+            o.set("vlf_ms2", f.vlfMs2)
+            o.set("lf_ms2", f.lfMs2)
+            o.set("hf_ms2", f.hfMs2)
+            o.set("lf_hf", f.lfHFRatio)
+            o.set("lf_nu", f.lfNormalizedUnits)
+            o.set("lf_peak_hz", f.lfPeakHz)
+        }
+        if let mean = s.meanCoherenceScore {
+            o.set("mean_coherence_score", mean)
+            o.set("coherence_updates", s.coherenceUpdates)
+        }
+        for level in CoherenceLevel.allCases { o.set("seconds_\(level.rawValue)_coherence", s.secondsInLevel[level] ?? 0) }
+        return o
+    }
+}
+
+/// The per-beat keys of `hrv_reference.py stream`.
+enum BeatJSON {
+    static func object(_ u: BeatUpdate) -> JSONObject {
+        var o = JSONObject()
+        o.set("beat", u.beatIndex)
+        o.set("t", (u.timeSeconds * 1e6).rounded() / 1e6)
+        o.set("rr_ms", u.rrMilliseconds)
+        o.set("nn", u.isNN)
+        if let w = u.window { addTimeDomain(w, to: &o) }
+        if let c = u.coherence {
+            o.set("coherence_ratio", c.ratio)
+            o.set("coherence_score", c.score)
+            o.set("coherence_level", c.level.rawValue)
+            o.set("peak_frequency_hz", c.peakFrequencyHz)
+            o.set("peak_power_ms2", c.peakPowerMs2)
+            o.set("total_power_ms2", c.totalPowerMs2)
+        }
+        return o
+    }
+
+    static func addTimeDomain(_ w: TimeDomainMetrics, to o: inout JSONObject) {
+        o.set("nn_count", w.nnCount)
+        o.set("artifact_count", w.artifactCount)
+        o.set("mean_nn_ms", w.meanNNMilliseconds)
+        o.set("mean_hr_bpm", w.meanHeartRateBPM)
+        o.set("sdnn_ms", w.sdnnMilliseconds)
+        o.set("rmssd_ms", w.rmssdMilliseconds)
+        o.set("pnn50_percent", w.pnn50Percent)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import BreathProtocol
+import Foundation
+import SessionReport
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw one stored session as an SVG or PNG picture.",
+        discussion: """
+            The picture shows the summary figures, the pacer's breathing curve, the heart-rate \
+            tachogram and the coherence score with its low/medium/high bands, with the breath-heart \
+            synchrony (0-1) over it when the session recorded one. The file's extension chooses the \
+            format; PNG is rendered from the SVG by rsvg-convert (package librsvg2-bin).
+            """
+    )
+
+    @Argument(help: "A session id, or \"last\".")
+    var session: String
+
+    @Option(help: "The picture to write: FILE.svg or FILE.png.")
+    var output: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    enum Format { case svg, png }
+
+    var format: Format? {
+        switch URL(fileURLWithPath: output).pathExtension.lowercased() {
+        case "svg": .svg
+        case "png": .png
+        default: nil
+        }
+    }
+
+    var reference: SessionReference? {
+        if session == "last" { return .last }
+        return Int64(session).flatMap { $0 > 0 ? .id($0) : nil }
+    }
+
+    func validate() throws {
+        guard reference != nil else { throw ValidationError("SESSION must be a positive id or \"last\", not \"\(session)\".") }
+        guard format != nil else { throw ValidationError("--output must end in .svg or .png.") }
+    }
+
+    func run() throws {
+        let reply = try SessionFetch.fetch(reference!, socketPath: daemon.socketPath)
+        let svg = SessionReportChart(reply: reply).svg()
+        switch format! {
+        case .svg:
+            do {
+                try svg.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw CommandFailure(message: "\(output): \(error.localizedDescription)")
+            }
+        case .png:
+            try PNGRenderer.render(svg: svg, to: output)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import HRV
+import Logging
+import Sensor
+
+struct SensorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sensor",
+        abstract: "Read a heart-rate sensor and print each beat as it arrives.",
+        discussion: """
+            Opens DEVICE (a serial port, /dev/serial/by-id link, pseudo-terminal, FIFO or file), \
+            detects its format unless --format is given, and prints every beat with its RR interval \
+            and whether it is a normal (NN) beat or an artifact, the counts of rejected input, and \
+            unplug/reconnect events. Runs until interrupted.
+            """
+    )
+
+    @Argument(help: "The device to read.")
+    var device: String
+
+    @Option(help: "Input format: auto, \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: String = "auto"
+
+    @Option(help: "Baud rate of a serial port (1200 to 921600).")
+    var baud: Int = SerialPort.defaultBaudRate
+
+    @Option(help: "Samples per second of ecg/ppg input.")
+    var sampleRate: Double = 250
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    @Option(help: "Exit after this many beats.")
+    var count: Int?
+
+    func validate() throws {
+        guard SensorFormatSetting(rawValue: format) != nil else { throw ValidationError("unknown --format \(format).") }
+        guard SerialPort.supportedBaudRates[baud] != nil else {
+            throw ValidationError("--baud must be one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", ")).")
+        }
+        guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "breathctl.sensor")
+        logger.logLevel = .critical  // the events are printed below
+        let settings = SensorConfiguration(devicePath: device, format: SensorFormatSetting(rawValue: format)?.format, baudRate: baud, sampleRateHz: sampleRate)
+        var engine = HRVEngine()
+        var beats = 0
+        // Each beat is printed once the classifier's look-ahead has decided it; its precision waits with it.
+        var heldPrecision: [Bool] = []
+        for await event in SensorStream(configuration: settings, logger: logger) {
+            switch event {
+            case .beat(let beat):
+                let intake = engine.add(rrMilliseconds: beat.rrMilliseconds)
+                guard intake != .rejected else { continue }
+                heldPrecision.append(beat.isLowPrecision)
+                guard let update = intake.update else { continue }
+                let isLowPrecision = heldPrecision.removeFirst()
+                beats += 1
+                if json {
+                    var o = JSONObject()
+                    o.set("t", (update.timeSeconds * 1e6).rounded() / 1e6)
+                    o.set("rr_ms", update.rrMilliseconds)
+                    o.set("nn", update.isNN)
+                    if let artifact = update.artifact { o.set("artifact", artifact.rawValue) }
+                    if isLowPrecision { o.set("low_precision", true) }
+                    print(o.rendered())
+                } else {
+                    print("beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, 1)) ms  \(update.artifact.map { "artifact (\($0.rawValue))" } ?? "NN")"
+                        + (isLowPrecision ? "  (from heart rate: low precision)" : ""))
+                }
+            case .connected(let path): say("connected", ["path": path], "connected to \(path)")
+            case .disconnected(let reason, let willRetry):
+                say("disconnected", ["reason": reason], "disconnected: \(reason)" + (willRetry ? "; waiting for the device to come back" : ""))
+            case .unavailable(let reason): say("unavailable", ["reason": reason], "\(device): \(reason); retrying")
+            case .formatDetected(let f): say("format", ["format": f.rawValue], "format \(f.rawValue)")
+            case .leadsOff: say("leads_off", [:], "leads off")
+            case .counters(let c):
+                if json {
+                    var o = JSONObject()
+                    o.set("event", "counters")
+                    for kind in RejectedInputCounters.Kind.allCases { o.set(kind.rawValue.replacingOccurrences(of: "-", with: "_"), c[kind]) }
+                    o.set("leads_off_samples", c.leadsOffSamples)
+                    print(o.rendered())
+                } else {
+                    print("rejected input: " + RejectedInputCounters.Kind.allCases.map { "\($0.rawValue) \(c[$0])" }.joined(separator: ", "))
+                }
+            }
+            fflush(nil)  // all streams: stdout is not concurrency-safe to name
+            if let count, beats >= count { break }
+        }
+    }
+
+    private func say(_ event: String, _ fields: KeyValuePairs<String, String>, _ text: String) {
+        if json {
+            var o = JSONObject()
+            o.set("event", event)
+            for (k, v) in fields { o.set(k, v) }
+            print(o.rendered())
+        } else {
+            print(text)
+        }
+    }
+}
