@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // TestClock: the session engine's unit tests run on time the test moves.
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.0"),
+        // watch's frames compared with recorded snapshots.
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.17.0"),
     ],
     targets: [
         // Pure computation: no I/O, no clocks, no Foundation.
@@ -150,6 +154,15 @@ let package = Package(
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
+        // breathctl's views rendered in process: watch's frames against recorded snapshots.
+        .testTarget(
+            name: "BreathctlCoreTests",
+            dependencies: [
+                "BreathctlCore", "BreathProtocol",
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"]
+        ),
         .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
         .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
         .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol"]),
@@ -164,6 +177,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The session engine's tests: its own clock and graceful shutdown, in process.
+                "Audio", "Pacer",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
     ]

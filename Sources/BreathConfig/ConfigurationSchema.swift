@@ -144,6 +144,8 @@ enum ConfigurationSchema {
                 configuration.socket.group = name
             },
             render: { TOMLText.string($0.socket.group) }),
+        number("socket", "idle_timeout_s", \.socket.idleTimeoutSeconds, in: 1...86_400, unit: "seconds",
+               comment: "A client that is not watching is disconnected after this many seconds without a request, 1-86400."),
 
         path("storage", "path", \.storage.path, comment: "History database; empty: $STATE_DIRECTORY/history.sqlite under systemd, else $XDG_STATE_HOME/breathd/history.sqlite (~/.local/state)."),
     ]

@@ -17,6 +17,7 @@ struct HeartMonitor {
 
     init(challengeLevel: ChallengeLevel) {
         engine = HRVEngine(configuration: .init(challengeLevel: challengeLevel))
+        heldArrivals.reserveCapacity(ArtifactClassifier.lookaheadBeats + 1)
     }
 
     /// A level change caused by a beat.
@@ -31,17 +32,16 @@ struct HeartMonitor {
         var update: BeatUpdate
         var levelChange: LevelChange?
         /// When the beat arrived: `ArtifactClassifier.lookaheadBeats` beats before it was decided.
-        var arrival: ContinuousClock.Instant
+        var arrival: EngineClock.Instant
     }
 
-    /// Arrival instants of the beats the engine holds for the look-ahead, oldest first.
-    private var heldArrivals = RingBuffer<ContinuousClock.Instant>(
-        capacity: ArtifactClassifier.lookaheadBeats + 1, filler: ContinuousClock.now)
+    /// Arrival instants of the beats the engine holds for the look-ahead, oldest first (at most 4).
+    private var heldArrivals: [EngineClock.Instant] = []
 
     /// Adds a beat arriving `now`; `nil` when the value cannot be a beat at all (counted by the
     /// caller). `.some(nil)` while the beat waits for the classifier's look-ahead; else the beat
     /// decided now: every figure reported is that of a decided beat, 3 beats back.
-    mutating func add(rrMilliseconds: Double, at now: ContinuousClock.Instant) -> DecidedBeat?? {
+    mutating func add(rrMilliseconds: Double, at now: EngineClock.Instant) -> DecidedBeat?? {
         let intake = engine.add(rrMilliseconds: rrMilliseconds)
         guard intake != .rejected else { return nil }
         heldArrivals.append(now)
@@ -57,8 +57,7 @@ struct HeartMonitor {
     }
 
     private mutating func decided(_ update: BeatUpdate) -> DecidedBeat {
-        let arrival = heldArrivals[0]
-        heldArrivals.removeFirst()
+        let arrival = heldArrivals.removeFirst()
         return DecidedBeat(update: update, levelChange: take(update), arrival: arrival)
     }
 

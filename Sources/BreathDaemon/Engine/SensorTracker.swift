@@ -10,7 +10,7 @@ struct SensorTracker {
     private(set) var beats = 0
     private(set) var artifacts = 0
     private(set) var rejectedLines = 0
-    private var lastBeatAt: ContinuousClock.Instant?
+    private var lastBeatAt: EngineClock.Instant?
 
     init(configuration: Configuration.Sensor) {
         device = configuration.device
@@ -41,7 +41,7 @@ struct SensorTracker {
     }
 
     /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
-    mutating func countBeat(isNN: Bool, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
+    mutating func countBeat(isNN: Bool, at now: EngineClock.Instant) -> BreathProtocol.SensorEvent? {
         beats += 1
         if !isNN { artifacts += 1 }
         lastBeatAt = now
@@ -56,7 +56,7 @@ struct SensorTracker {
         return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message)
     }
 
-    func status(now: ContinuousClock.Instant) -> SensorStatus {
+    func status(now: EngineClock.Instant) -> SensorStatus {
         let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         return SensorStatus(
             device: device, format: format, state: state, beats: beats, artifacts: artifacts,

@@ -36,7 +36,7 @@ extension SessionEngine {
     }
 
     /// A decided beat to watchers, the assessment and, in a session, history.
-    private func report(_ decided: HeartMonitor.DecidedBeat, now: ContinuousClock.Instant) async {
+    private func report(_ decided: HeartMonitor.DecidedBeat, now: EngineClock.Instant) async {
         let update = decided.update
         if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
         updateSynchrony(latestBeatSeconds: heart.receivedSeconds, now: now)
@@ -56,7 +56,7 @@ extension SessionEngine {
     }
 
     /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
-    private func updateSynchrony(latestBeatSeconds: Double, now: ContinuousClock.Instant) {
+    private func updateSynchrony(latestBeatSeconds: Double, now: EngineClock.Instant) {
         guard case .running(let session) = state, isPacing(session),
             let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now)
         else {
@@ -68,7 +68,7 @@ extension SessionEngine {
 
     /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
     /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
-    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
+    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: EngineClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
         let sampleRate = Double(configuration.audio.sampleRateHz)
         let schedule: PacerSchedule
         let nowSample: Int64
@@ -92,7 +92,7 @@ extension SessionEngine {
     /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
     /// A beat is the session's by when it arrived (it is decided a few beats later): one that
     /// arrived before the session started is not.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: ContinuousClock.Instant) -> BeatRecord? {
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: EngineClock.Instant) -> BeatRecord? {
         switch state {
         case .running(var session):
             let offset = session.elapsedSeconds(now: arrival)
