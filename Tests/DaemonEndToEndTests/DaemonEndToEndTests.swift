@@ -39,7 +39,9 @@ import Glibc
         var status: [String: Any] = [:]
         try waitUntil(timeoutSeconds: 20, "all 620 beats are in") {
             status = try daemon.request(#"{"cmd":"status"}"#)
-            return (status["sensor"] as? [String: Any])?["beats"] as? Int == 620
+            // Received, and the file's end seen (its held beats are decided then).
+            let sensor = status["sensor"] as? [String: Any]
+            return sensor?["beats"] as? Int == 620 && sensor?["state"] as? String != "streaming"
         }
         let hrv = try #require(status["hrv"] as? [String: Any])
         for (key, tolerance) in [("mean_hr_bpm", 1e-9), ("rmssd_ms", 1e-9), ("sdnn_ms", 1e-9), ("pnn50_percent", 1e-9),

@@ -27,24 +27,30 @@ struct HeartMonitor {
         var score: Double
     }
 
-    /// A beat the artifact classifier has decided, with when it arrived.
+    /// When a beat arrived and, if a session was running, whose beat it is and when in it.
+    struct BeatArrival {
+        var instant: EngineClock.Instant
+        var session: (id: Int64, offsetSeconds: Double)?
+    }
+
+    /// A beat the artifact classifier has decided, with its arrival
+    /// (`ArtifactClassifier.lookaheadBeats` beats before it was decided).
     struct DecidedBeat {
         var update: BeatUpdate
         var levelChange: LevelChange?
-        /// When the beat arrived: `ArtifactClassifier.lookaheadBeats` beats before it was decided.
-        var arrival: EngineClock.Instant
+        var arrival: BeatArrival
     }
 
-    /// Arrival instants of the beats the engine holds for the look-ahead, oldest first (at most 4).
-    private var heldArrivals: [EngineClock.Instant] = []
+    /// Arrivals of the beats the engine holds for the look-ahead, oldest first (at most 4).
+    private var heldArrivals: [BeatArrival] = []
 
-    /// Adds a beat arriving `now`; `nil` when the value cannot be a beat at all (counted by the
+    /// Adds a beat as it arrives; `nil` when the value cannot be a beat at all (counted by the
     /// caller). `.some(nil)` while the beat waits for the classifier's look-ahead; else the beat
     /// decided now: every figure reported is that of a decided beat, 3 beats back.
-    mutating func add(rrMilliseconds: Double, at now: EngineClock.Instant) -> DecidedBeat?? {
+    mutating func add(rrMilliseconds: Double, arrival: BeatArrival) -> DecidedBeat?? {
         let intake = engine.add(rrMilliseconds: rrMilliseconds)
         guard intake != .rejected else { return nil }
-        heldArrivals.append(now)
+        heldArrivals.append(arrival)
         guard let update = intake.update else { return .some(nil) }
         return decided(update)
     }

@@ -20,10 +20,12 @@ extension SessionEngine {
     /// Also the entry point for beats that do not come from a serial device (tests, replay).
     public func addBeat(rrMilliseconds: Double) async {
         let now = clock.now
-        guard let decided = heart.add(rrMilliseconds: rrMilliseconds, at: now) else {
+        guard let decided = heart.add(rrMilliseconds: rrMilliseconds, arrival: arrival(at: now)) else {
             sensor.countRejected()
             return
         }
+        // The sensor delivered a beat: counted now; whether it is an artifact, once decided.
+        if let change = sensor.countBeat(at: now) { events.publish(.sensor(change)) }
         // A beat held for the classifier's look-ahead: nothing is known about it yet, so nothing is said.
         guard let decided else { return }
         await report(decided, now: now)
@@ -38,9 +40,9 @@ extension SessionEngine {
     /// A decided beat to watchers, the assessment and, in a session, history.
     private func report(_ decided: HeartMonitor.DecidedBeat, now: EngineClock.Instant) async {
         let update = decided.update
-        if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
+        if !update.isNN { sensor.countArtifact() }
         updateSynchrony(latestBeatSeconds: heart.receivedSeconds, now: now)
-        addToAssessment(update, lagSeconds: (now - decided.arrival).inSeconds, now: now)
+        addToAssessment(update, lagSeconds: (now - decided.arrival.instant).inSeconds, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))
         let snapshot = heart.snapshot
         if update.window != nil { events.publish(.metrics(MetricsEvent(beat: update.beatIndex, hrv: snapshot))) }
@@ -88,29 +90,35 @@ extension SessionEngine {
         }
     }
 
-    /// Beats belong to the session while its tone plays (fade-out included), not while paused.
-    /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
-    /// A beat is the session's by when it arrived (it is decided a few beats later): one that
-    /// arrived before the session started is not.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: EngineClock.Instant) -> BeatRecord? {
+    /// Beats belong to the session while its tone plays (fade-out included), not while paused:
+    /// by when they arrive, since each is decided a few beats later.
+    private func arrival(at now: EngineClock.Instant) -> HeartMonitor.BeatArrival {
         switch state {
-        case .running(var session):
-            let offset = session.elapsedSeconds(now: arrival)
-            guard offset >= 0 else { return nil }
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: offset)
+        case .running(let session), .ending(let session, _, _):
+            return HeartMonitor.BeatArrival(instant: now, session: (session.id, session.elapsedSeconds(now: now)))
+        case .idle, .paused:
+            return HeartMonitor.BeatArrival(instant: now, session: nil)
+        }
+    }
+
+    /// Adds a decided beat to the session it arrived in (still open); returns it for history, or nil.
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: HeartMonitor.BeatArrival) -> BeatRecord? {
+        guard let owner = arrival.session else { return nil }
+        let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: owner.offsetSeconds)
+        switch state {
+        case .running(var session) where session.id == owner.id:
             session.beats.append(record)
             state = .running(session)
-            return record
-        case .ending(var session, let reason, let deadline):
-            let offset = session.elapsedSeconds(now: arrival)
-            guard offset >= 0 else { return nil }
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: offset)
+        case .paused(var session) where session.id == owner.id:
+            session.beats.append(record)
+            state = .paused(session)
+        case .ending(var session, let reason, let deadline) where session.id == owner.id:
             session.beats.append(record)
             state = .ending(session, reason: reason, deadline: deadline)
-            return record
-        case .idle, .paused:
+        default:
             return nil
         }
+        return record
     }
 
     private func beatRecord(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, offset: Double) -> BeatRecord {
