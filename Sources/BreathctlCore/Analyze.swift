@@ -88,25 +88,61 @@ struct Analyze: ParsableCommand {
             print(json ? ResonanceAnalysis.json(figures, file: file).rendered(pretty: true) : ResonanceAnalysis.text(figures, file: file))
             return
         }
-        let text: String
+        let configured = format.format
+        let waveform: Sensor.SensorFormat?
         do {
-            text = try readTextFile(file)
+            waveform = try WaveformRecording.format(of: file, configured: configured, sampleRateHz: sampleRate)
         } catch {
             throw CommandFailure(message: error.description)
-        }
-        let recording = RecordingInput(text: text, format: format.format, sampleRateHz: sampleRate)
-        if beats {
-            printBeats(recording)
-            return
-        }
-        let parsed = recording.parsed
-        guard !parsed.rrMilliseconds.isEmpty else {
-            throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
         }
         var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
         var summary = RecordingSummary()
         var rejected = 0
-        engine.addRecording(rrMilliseconds: parsed.rrMilliseconds) { update in
+        var rrMilliseconds: [Double] = []
+        let skippedLines: Int
+        if let waveform {
+            // Streamed: half an hour of ECG is millions of lines; only its beats are kept.
+            var t = 0.0
+            var beatTimes: [(Double, Double)] = []
+            let counters: RejectedInputCounters
+            do {
+                counters = try WaveformRecording.forEachBeat(path: file, format: waveform, sampleRateHz: sampleRate) { beat in
+                    t += beat.rrMilliseconds / 1000
+                    rrMilliseconds.append(beat.rrMilliseconds)
+                    if beats { beatTimes.append((beat.signalTimeSeconds ?? t, beat.rrMilliseconds)) }
+                }
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            if beats {
+                printBeats(beatTimes)
+                return
+            }
+            guard t > 0 else {
+                throw CommandFailure(message: "\(file): no heart beats found in the \(waveform.rawValue) waveform at \(fixed(sampleRate, 0)) samples per second (check --sample-rate).")
+            }
+            skippedLines = counters.total
+        } else {
+            let text: String
+            do {
+                text = try readTextFile(file)
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            let recording = RecordingInput(text: text, format: configured, sampleRateHz: sampleRate)
+            if beats {
+                printBeats(recording.beatTimes)
+                return
+            }
+            let parsed = recording.parsed
+            guard !parsed.rrMilliseconds.isEmpty else {
+                throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
+            }
+            rrMilliseconds = parsed.rrMilliseconds
+            skippedLines = parsed.skippedLines
+        }
+        // Offline, the classifier uses its full centred windows: the whole series first.
+        engine.addRecording(rrMilliseconds: rrMilliseconds) { update in
             guard let update else {
                 rejected += 1
                 return
@@ -121,7 +157,7 @@ struct Analyze: ParsableCommand {
         if json {
             print(summaryJSON(summary).rendered(pretty: true))
         } else {
-            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
+            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + skippedLines, level: level).text)
         }
     }
 
@@ -142,9 +178,9 @@ struct Analyze: ParsableCommand {
                 : AssessmentText.table(steps.map { AssessmentStep($0.figures) }, chosen: chosen, labels: steps.map(\.file)))
     }
 
-    private func printBeats(_ recording: RecordingInput) {
-        let kinds = HRVEngine.classifyRecording(rrMilliseconds: recording.beatTimes.map(\.1), live: live)
-        for ((t, rr), kind) in zip(recording.beatTimes, kinds) {
+    private func printBeats(_ beatTimes: [(Double, Double)]) {
+        let kinds = HRVEngine.classifyRecording(rrMilliseconds: beatTimes.map(\.1), live: live)
+        for ((t, rr), kind) in zip(beatTimes, kinds) {
             if json {
                 var o = JSONObject()
                 o.set("t", (t * 1e6).rounded() / 1e6)
