@@ -28,7 +28,7 @@ import Testing
         while elapsed < seconds {
             let rr = heart.nextRRMilliseconds()
             elapsed += rr / 1000
-            if let update = engine.add(rrMilliseconds: rr) { updates.append(update) }
+            if let update = engine.add(rrMilliseconds: rr).update { updates.append(update) }
         }
         return updates
     }
@@ -82,7 +82,7 @@ import Testing
     @Test func beatsOutsideThePacedPartAreNotCounted() {
         var run = AssessmentRun(options: options, now: EngineClock.system.now)
         var engine = HRVEngine()
-        let update = engine.add(rrMilliseconds: 900)!
+        let update = engine.add(rrMilliseconds: 900, artifact: nil)!
         run.add(update, pacerSeconds: 0)
         #expect(run.updates.isEmpty && run.cycleStartSeconds == nil)
     }

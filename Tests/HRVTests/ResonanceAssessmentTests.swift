@@ -16,7 +16,7 @@ import Testing
         while t < seconds {
             let rr = heart.nextRRMilliseconds()
             t += rr / 1000
-            if let u = engine.add(rrMilliseconds: rr) { updates.append(u) }
+            if let u = engine.add(rrMilliseconds: rr).update { updates.append(u) }
         }
         return ResonanceFigures(updates: updates, breathingRatePerMinute: rate, cycleStartSeconds: 0, breathPhase: pacer)
     }

@@ -21,7 +21,7 @@ import Testing
         while t < seconds {
             let rr = heart.nextRRMilliseconds()
             t += rr / 1000
-            if let u = engine.add(rrMilliseconds: rr) { updates.append(u) }
+            if let u = engine.add(rrMilliseconds: rr).update { updates.append(u) }
         }
         return updates
     }
@@ -114,7 +114,7 @@ import Testing
         var updates: [BeatUpdate] = []
         var engine = HRVEngine()
         while (updates.last?.timeSeconds ?? 0) < 200 {
-            if let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()) { updates.append(u) }
+            if let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()).update { updates.append(u) }
         }
         let right = ResonanceFigures(updates: updates, breathingRatePerMinute: Self.pacerRate, cycleStartSeconds: 2.5, breathPhase: late)
         let wrong = Self.step(updates)

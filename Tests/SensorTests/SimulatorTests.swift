@@ -15,7 +15,7 @@ import Testing
         for _ in 0..<600 {
             let rr = heart.nextRRMilliseconds()
             rrs.append(rr)
-            if let c = engine.add(rrMilliseconds: rr)?.coherence { scores.append(c.score) }
+            if let c = engine.add(rrMilliseconds: rr).update?.coherence { scores.append(c.score) }
         }
         return (scores.reduce(0, +) / Double(scores.count), 60000 / (rrs.reduce(0, +) / Double(rrs.count)))
     }
