@@ -10,13 +10,19 @@ FUZZ_SECONDS ?= 60
 # System packages the build, the tests and the benchmarks need (Debian names).
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
                 alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc \
-                librsvg2-bin dbus-daemon xvfb dunst
+                librsvg2-bin dbus-daemon xvfb dunst tmux \
+                python3-dbus python3-gi
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: help deps build release test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon demo completions install uninstall clean
+.PHONY: all help deps build release test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon demo completions install uninstall clean
+
+# `make` builds what `make install` copies (release); `make install` only copies, so `sudo make
+# install` never compiles as root.
+all: release
 
 help:
+	@echo "make          release build (what make install copies)"
 	@echo "make deps     install system and Python packages (sudo when not root)"
 	@echo "make build    debug build"
 	@echo "make release  release build"
@@ -26,7 +32,7 @@ help:
 	@echo "make bench-synth     one hour of each voice against sox synth (RESULT line)"
 	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
 	@echo "make demo     the quick-start demo"
-	@echo "make install  install binaries, systemd units, example config, completions (PREFIX, DESTDIR)"
+	@echo "make install  copy the release build, systemd units, example config, completions (PREFIX, DESTDIR); run make first"
 	@echo "make uninstall"
 	@echo "make completions  breathctl's bash, zsh and fish completions in .build/completions/"
 
@@ -50,6 +56,8 @@ test:
 	@# the serial-device tests that count the process's descriptors (other tests open ptys too).
 	$(TEST_ENV) $(SWIFT) test --skip-build --filter "DaemonEndToEndTests|DeviceTests"
 	$(MAKE) check-units
+	scripts/check-demo "$$($(SWIFT) build --show-bin-path)"
+	scripts/check-watch "$$($(SWIFT) build --show-bin-path)"
 	$(MAKE) fuzz
 
 # systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).
@@ -88,9 +96,12 @@ demo: build
 
 BINDIR     := $(PREFIX)/bin
 UNITDIR    := $(PREFIX)/lib/systemd
-RELEASE_BIN = $$($(SWIFT) build -c release --show-bin-path)
+# The release build's own link, so installing never runs the compiler (nor SwiftPM) as root.
+RELEASE_BIN = .build/release
 
-install: release
+install:
+	@for b in breathd breathctl; do [ -x "$(RELEASE_BIN)/$$b" ] || { \
+	    echo "make install: no release build of $$b in $(RELEASE_BIN): run 'make' first (as yourself, not root)" >&2; exit 1; }; done
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)/user" "$(DESTDIR)$(UNITDIR)/system" \
 	    "$(DESTDIR)$(PREFIX)/lib/sysusers.d" "$(DESTDIR)$(PREFIX)/share/doc/breathd" \
 	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
@@ -101,6 +112,11 @@ install: release
 	    chmod 0644 "$(DESTDIR)$(UNITDIR)/$$(basename $$(dirname $$unit))/$$(basename $$unit)"; \
 	done
 	install -m 0644 systemd/sysusers.d/breathd.conf "$(DESTDIR)$(PREFIX)/lib/sysusers.d/breathd.conf"
+	@# BlueZ's bus policy admits the group bluetooth; the group exists only where BlueZ is installed.
+	if getent group bluetooth >/dev/null; then \
+	    install -d "$(DESTDIR)$(UNITDIR)/system/breathd.service.d" && \
+	    install -m 0644 systemd/bluetooth/breathd-bluetooth.conf "$(DESTDIR)$(UNITDIR)/system/breathd.service.d/bluetooth.conf"; \
+	fi
 	install -m 0644 config/breathd.toml "$(DESTDIR)$(PREFIX)/share/doc/breathd/breathd.toml"
 	"$(RELEASE_BIN)/breathctl" --generate-completion-script bash > "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/breathctl"
 	"$(RELEASE_BIN)/breathctl" --generate-completion-script zsh > "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_breathctl"
@@ -108,11 +124,12 @@ install: release
 
 # What CI runs after the tests: install into a scratch DESTDIR, check the installed units against the
 # installed binaries, uninstall, and expect nothing left behind.
-install-check:
+install-check: release
 	stage=$$(mktemp -d) && \
 	$(MAKE) install DESTDIR="$$stage" PREFIX=/usr/local && \
 	scripts/check-units "$$stage/usr/local/bin" && \
 	$(MAKE) uninstall DESTDIR="$$stage" PREFIX=/usr/local && \
+	! $(MAKE) -s install DESTDIR="$$stage" RELEASE_BIN=/nonexistent 2>/dev/null && \
 	left=$$(find "$$stage" -type f | wc -l) && rm -rf "$$stage" && \
 	{ [ "$$left" -eq 0 ] || { echo "uninstall left $$left files" >&2; exit 1; }; }
 
@@ -126,6 +143,8 @@ uninstall:
 	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/breathctl" \
 	    "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_breathctl" \
 	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/breathctl.fish"
+	rm -f "$(DESTDIR)$(UNITDIR)/system/breathd.service.d/bluetooth.conf"
+	-rmdir "$(DESTDIR)$(UNITDIR)/system/breathd.service.d" 2>/dev/null
 	-rmdir "$(DESTDIR)$(PREFIX)/share/doc/breathd" 2>/dev/null
 # Generated by swift-argument-parser from the command definitions, so they never go stale.
 COMPLETIONS := .build/completions

@@ -23,7 +23,7 @@ public enum Daemon {
         let player = AudioPlayer(logger: logger)
         let engine = SessionEngine(
             configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
-            events: events, logger: logger)
+            events: events, clock: .system, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
@@ -35,6 +35,7 @@ public enum Daemon {
         let server = ControlSocketServer(
             settings: .init(
                 path: configuration.socket.path, mode: configuration.socket.mode, release: release,
+                idleTimeout: .milliseconds(Int((configuration.socket.idleTimeoutSeconds * 1000).rounded())),
                 inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
             authorization: authorization, handler: engine, events: events, logger: logger,
             onListening: {

@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func stagesFollowTheProtocolAndTheLargestSwingIsChosen() throws {
-        let clock = ContinuousClock()
+        let clock = EngineClock.system
         var now = clock.now
         var run = AssessmentRun(options: options, now: now)
         #expect(run.stage == .announcing && run.step == 0 && run.rateBreathsPerMinute == 6)
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func beatsOutsideThePacedPartAreNotCounted() {
-        var run = AssessmentRun(options: options, now: ContinuousClock().now)
+        var run = AssessmentRun(options: options, now: EngineClock.system.now)
         var engine = HRVEngine()
         let update = engine.add(rrMilliseconds: 900)!
         run.add(update, pacerSeconds: 0)
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func anAssessmentStoppedEarlyKeepsItsStepsButChoosesNothing() {
-        let clock = ContinuousClock()
+        let clock = EngineClock.system
         var run = AssessmentRun(options: options, now: clock.now)
         run.beginPacing(at: clock.now)
         var engine = HRVEngine()

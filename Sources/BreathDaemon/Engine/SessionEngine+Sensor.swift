@@ -40,7 +40,7 @@ extension SessionEngine {
     }
 
     /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
-    private func updateSynchrony(latestBeatSeconds: Double, now: ContinuousClock.Instant) {
+    private func updateSynchrony(latestBeatSeconds: Double, now: EngineClock.Instant) {
         guard case .running(let session) = state, isPacing(session),
             let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now)
         else {
@@ -52,7 +52,7 @@ extension SessionEngine {
 
     /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
     /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
-    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: ContinuousClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
+    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: EngineClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
         let sampleRate = Double(configuration.audio.sampleRateHz)
         let schedule: PacerSchedule
         let nowSample: Int64
@@ -74,7 +74,7 @@ extension SessionEngine {
 
     /// Beats belong to the session while its tone plays (fade-out included), not while paused.
     /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: ContinuousClock.Instant) -> BeatRecord? {
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: EngineClock.Instant) -> BeatRecord? {
         switch state {
         case .running(var session):
             let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
