@@ -17,9 +17,7 @@ import Testing
     @Test(arguments: ["rr", "hr", "json", "pulsesensor", "ble-hrm", "ecg", "ppg"])
     func simulateThenSensor(format: String) async throws {
         let link = NSTemporaryDirectory() + "breathctl-sim-\(getpid())-\(format)"
-        // No --count: the simulator runs until the test stops it, however late a loaded machine
-        // lets the test look for its link.
-        let simulator = try ClientProcess.start(["simulate", "--format", format, "--speed", "50", "--link", link])
+        let simulator = try ClientProcess.start(["simulate", "--format", format, "--speed", "50", "--count", "400", "--link", link])
         defer {
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)
