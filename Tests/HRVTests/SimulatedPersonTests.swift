@@ -49,7 +49,7 @@ import Testing
     /// Mean live coherence score over a recording (every beat once warm), as the summary has it.
     static func meanScore(_ rrs: [Double]) -> Double {
         var engine = HRVEngine()
-        let scores = rrs.compactMap { engine.add(rrMilliseconds: $0)?.coherence?.score }
+        let scores = (rrs.compactMap { engine.add(rrMilliseconds: $0).update } + engine.finish()).compactMap { $0.coherence?.score }
         return scores.reduce(0, +) / Double(scores.count)
     }
 
