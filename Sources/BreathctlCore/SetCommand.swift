@@ -8,8 +8,7 @@ struct SetCommand: DaemonCommand {
         abstract: "Change a pacer setting of the running session.",
         discussion: """
             KEY and its VALUE: rate (4.0-7.0 breaths per minute, or `resonance` for the rate of the \
-            last `breathctl assess`), ratio (I:E with the inhale 20-80 % \
-            of the breath), voice (\(Voice.allCases.map(\.rawValue).joined(separator: ", "))) or volume (0-1).
+            last `breathctl assess`), ratio (I:E with \(BreathRatio.rangeText)), voice (\(Voice.allCases.map(\.rawValue).joined(separator: ", "))) or volume (0-1).
             """
     )
 

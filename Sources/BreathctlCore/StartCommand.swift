@@ -18,7 +18,7 @@ struct StartCommand: DaemonCommand {
     @Option(help: ArgumentHelp("Breaths per minute, 4.0-7.0.", valueName: "breaths-per-minute"))
     var rate: Double?
 
-    @Option(help: ArgumentHelp("Inhale to exhale, I:E (1:1, 4:6); the inhale takes 20-80 % of the breath.", valueName: "I:E"))
+    @Option(help: ArgumentHelp("Inhale to exhale, I:E (1:1, 4:6), with \(BreathRatio.rangeText).", valueName: "I:E"))
     var ratio: String?
 
     @Option(help: ArgumentHelp("The pacer's sound: \(Voice.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "voice"))
