@@ -20,8 +20,12 @@ struct SetCommand: DaemonCommand {
     @Argument(help: ArgumentHelp("The new value.", valueName: "value"))
     var value: String
 
+    @OptionGroup var talk: Talk
+
     @Flag(help: "Print the daemon's OK reply as JSON.")
     var json = false
+
+    var wantsJSON: Bool { json }
 
     func validate() throws { _ = try setting() }
 
@@ -50,10 +54,6 @@ struct SetCommand: DaemonCommand {
         let setting: Setting
         do { setting = try self.setting() } catch { throw CommandFailure(message: "\(error)") }
         let (ok, line) = try client.command(.set(setting))
-        if json {
-            StandardOutput.write(line + "\n")
-        } else if let message = ok.message {
-            StandardOutput.write(message + "\n")
-        }
+        talk.report(ok, line: line, json: json)
     }
 }
