@@ -17,6 +17,8 @@ struct SessionCommand: DaemonCommand {
     @Flag(help: "Print the SESSION object as the daemon sent it.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     func run(with client: DaemonClient) throws(CommandFailure) {
         let (recorded, line) = try client.session(session)
         StandardOutput.write(json ? line + "\n" : SessionText.render(recorded))

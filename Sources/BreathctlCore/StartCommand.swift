@@ -30,6 +30,8 @@ struct StartCommand: DaemonCommand {
     @Flag(help: "Print the daemon's OK reply as JSON.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     func validate() throws {
         if let minutes { try ArgumentCheck.minutes(minutes, option: "--minutes") }
         if let rate { try ArgumentCheck.rate(rate, option: "--rate") }
