@@ -11,7 +11,9 @@ struct SessionCommand: DaemonCommand {
 
     @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"))
+    @Argument(
+        help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
+        completion: .custom(CompletionValues.sessionReferences))
     var session: SessionReference
 
     @Flag(help: "Print the SESSION object as the daemon sent it.")

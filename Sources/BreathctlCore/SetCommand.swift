@@ -17,7 +17,7 @@ struct SetCommand: DaemonCommand {
     @Argument(help: ArgumentHelp("rate, ratio, voice or volume.", valueName: "key"))
     var key: Setting.Key
 
-    @Argument(help: ArgumentHelp("The new value.", valueName: "value"))
+    @Argument(help: ArgumentHelp("The new value.", valueName: "value"), completion: .custom(CompletionValues.settingValues))
     var value: String
 
     @OptionGroup var talk: Talk
