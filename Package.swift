@@ -58,7 +58,7 @@ let package = Package(
         // `breathctl notify` (the [notify] table), so it depends on no daemon module.
         .target(
             name: "BreathConfig",
-            dependencies: ["BreathProtocol", "Sensor", "SystemCalls", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["BreathProtocol", "Sensor", "SystemCalls", "Bluetooth", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // Figures of recorded sessions and recordings: summaries, assessment steps, recording input.
         .target(name: "SessionAnalysis", dependencies: ["BreathProtocol", "HRV", "Sensor"]),
@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls",
+                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -86,6 +86,8 @@ let package = Package(
         ),
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
+        // Bluetooth LE heart-rate straps through bluetoothd (BlueZ) on the system bus, via sd-bus.
+        .target(name: "Bluetooth", dependencies: ["CSystemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
         // Everything breathctl does: its commands, their text, watch, the notification agent, the
@@ -94,7 +96,7 @@ let package = Package(
             name: "BreathctlCore",
             dependencies: [
                 "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "BreathConfig", "SessionAnalysis",
-                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls",
+                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -131,6 +133,8 @@ let package = Package(
             dependencies: ["HRV", "Sensor", "BreathTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        // Against a stand-in bluetoothd (scripts/bluez-standin) on a private dbus-daemon.
+        .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),
         .testTarget(
             name: "SensorTests",

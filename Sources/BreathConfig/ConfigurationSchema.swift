@@ -1,3 +1,4 @@
+import Bluetooth
 import BreathProtocol
 import Sensor
 import SystemCalls
@@ -78,7 +79,19 @@ enum ConfigurationSchema {
         integer("audio", "buffer_ms", \.audio.bufferMilliseconds, in: 20...2_000, unit: "milliseconds", comment: "ALSA buffer time in milliseconds (20-2000): longer survives more load, reacts later."),
         integer("audio", "period_ms", \.audio.periodMilliseconds, in: 5...1_000, unit: "milliseconds", comment: "ALSA period time in milliseconds (5-1000), at most half of buffer_ms."),
 
-        text("sensor", "device", \.sensor.device, allowEmpty: true, comment: "Serial device of the heart sensor, e.g. \"/dev/ttyUSB0\"; empty: no sensor."),
+        ConfigurationKey(
+            section: "sensor", name: "device",
+            comment: "Serial device of the heart sensor, e.g. \"/dev/ttyUSB0\", or a Bluetooth LE strap, \"bluetooth:AA:BB:CC:DD:EE:FF\"; empty: no sensor.",
+            apply: { configuration, value throws(ValueProblem) in
+                guard let text = value.string else { throw ValueProblem("must be a string") }
+                // Bluetooth: the address must be well-formed (docs/bluetooth.md).
+                if text.hasPrefix(BluetoothAddress.devicePrefix) {
+                    let address = text.dropFirst(BluetoothAddress.devicePrefix.count)
+                    guard BluetoothAddress(address) != nil else { throw ValueProblem(BluetoothAddressError(text: String(address)).description) }
+                }
+                configuration.sensor.device = text
+            },
+            render: { TOMLText.string($0.sensor.device) }),
         ConfigurationKey(
             section: "sensor", name: "baud", comment: "Serial speed: a standard rate from 1200 to 921600.",
             accepted: "one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", "))",

@@ -141,10 +141,14 @@ public struct SensorStatus: Sendable, Equatable, Codable {
     public var artifacts: Int
     public var rejectedLines: Int
     public var secondsSinceLastBeat: Double?
+    /// Times the sensor came back after a loss (Bluetooth drops, unplugs); absent when none is configured.
+    public var reconnects: Int?
+    /// Why the sensor is not streaming, while it is `lost` (e.g. "Bluetooth adapter hci0 is powered off").
+    public var problem: String?
 
     public init(
         device: String, format: String, state: SensorState, beats: Int, artifacts: Int, rejectedLines: Int,
-        secondsSinceLastBeat: Double?
+        secondsSinceLastBeat: Double?, reconnects: Int? = nil, problem: String? = nil
     ) {
         self.device = device
         self.format = format
@@ -153,10 +157,12 @@ public struct SensorStatus: Sendable, Equatable, Codable {
         self.artifacts = artifacts
         self.rejectedLines = rejectedLines
         self.secondsSinceLastBeat = secondsSinceLastBeat
+        self.reconnects = reconnects
+        self.problem = problem
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, format, state, beats, artifacts
+        case device, format, state, beats, artifacts, reconnects, problem
         case rejectedLines = "rejected_lines"
         case secondsSinceLastBeat = "since_last_beat_s"
     }

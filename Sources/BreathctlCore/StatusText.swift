@@ -84,6 +84,8 @@ enum StatusText {
         var text = "\(sensor.state.rawValue) \(sensor.device) (\(sensor.format)): \(Readable.plural(sensor.beats, "beat")), "
             + "\(Readable.plural(sensor.artifacts, "artifact")), \(Readable.plural(sensor.rejectedLines, "rejected line"))"
         if let since = sensor.secondsSinceLastBeat { text += ", last beat \(Readable.fixed(since, decimals: 1)) s ago" }
+        if let reconnects = sensor.reconnects, reconnects > 0 { text += ", \(Readable.plural(reconnects, "reconnect"))" }
+        if let problem = sensor.problem { text += " (\(problem))" }
         return text
     }
 

@@ -10,6 +10,11 @@ struct SensorTracker {
     private(set) var beats = 0
     private(set) var artifacts = 0
     private(set) var rejectedLines = 0
+    /// `.connected` after the first: the sensor came back (Bluetooth reconnects, replugs).
+    private(set) var reconnects = 0
+    private var connections = 0
+    /// Why the sensor is lost, while it is.
+    private var problem: String?
     private var lastBeatAt: EngineClock.Instant?
 
     init(configuration: Configuration.Sensor) {
@@ -22,10 +27,15 @@ struct SensorTracker {
     mutating func apply(_ event: SensorStreamEvent) -> BreathProtocol.SensorEvent? {
         switch event {
         case .connected(let path):
-            return transition(to: .detecting, message: "connected to \(path)")
+            connections += 1
+            reconnects = max(0, connections - 1)
+            problem = nil
+            return transition(to: .detecting, message: reconnects > 0 ? "reconnected to \(path)" : "connected to \(path)")
         case .disconnected(let reason, let willRetry):
+            problem = reason
             return transition(to: .lost, message: willRetry ? "\(reason); reconnecting" : reason)
         case .unavailable(let reason):
+            problem = reason
             return transition(to: .lost, message: reason)
         case .formatDetected(let detected):
             format = detected.rawValue
@@ -53,13 +63,14 @@ struct SensorTracker {
     private mutating func transition(to new: SensorState, message: String?) -> BreathProtocol.SensorEvent? {
         guard new != state || message != nil && new != .streaming else { return nil }
         state = new
-        return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message)
+        return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message, reconnects: reconnects > 0 ? reconnects : nil)
     }
 
     func status(now: EngineClock.Instant) -> SensorStatus {
         let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         return SensorStatus(
             device: device, format: format, state: state, beats: beats, artifacts: artifacts,
-            rejectedLines: rejectedLines, secondsSinceLastBeat: since)
+            rejectedLines: rejectedLines, secondsSinceLastBeat: since,
+            reconnects: device.isEmpty ? nil : reconnects, problem: state == .lost ? problem : nil)
     }
 }
