@@ -7,7 +7,7 @@ import Testing
 /// schema; scripts/check-man renders each with `groff -ww` and `man -l` and finds it by name.
 /// Needs generate-manual-tool beside the binaries (`swift build --product generate-manual`, which
 /// `make check-units` and `make man` run).
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: TestPaths.binary("generate-manual-tool")) && programExists("groff")))
+@Suite(.enabled(if: ["generate-manual-tool", "generate-manual"].contains { FileManager.default.isExecutableFile(atPath: TestPaths.binary($0)) } && programExists("groff")))
 struct ManualPageTests {
     @Test func pagesAreGeneratedAndRenderWithoutWarnings() async throws {
         let directory = try TemporaryDirectory()
