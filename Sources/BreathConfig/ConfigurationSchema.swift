@@ -82,6 +82,7 @@ enum ConfigurationSchema {
         ConfigurationKey(
             section: "sensor", name: "device",
             comment: "Serial device of the heart sensor, e.g. \"/dev/ttyUSB0\", or a Bluetooth LE strap, \"bluetooth:AA:BB:CC:DD:EE:FF\"; empty: no sensor.",
+            accepted: "a serial device's path, or \"\(BluetoothAddress.devicePrefix)\" and a Bluetooth address, or empty",
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string else { throw ValueProblem("must be a string") }
                 // Bluetooth: the address must be well-formed (docs/bluetooth.md).
