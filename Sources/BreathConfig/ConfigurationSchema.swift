@@ -89,6 +89,9 @@ enum ConfigurationSchema {
                 if text.hasPrefix(BluetoothAddress.devicePrefix) {
                     let address = text.dropFirst(BluetoothAddress.devicePrefix.count)
                     guard BluetoothAddress(address) != nil else { throw ValueProblem(BluetoothAddressError(text: String(address)).description) }
+                } else if !text.isEmpty, !text.hasPrefix("/") {
+                    // A daemon's working directory is not the user's: "ttyUSB0" would be looked for in /.
+                    throw ValueProblem("must be an absolute device path such as \"/dev/ttyUSB0\", \"bluetooth:ADDRESS\", or empty for no sensor")
                 }
                 configuration.sensor.device = text
             },
