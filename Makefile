@@ -15,7 +15,7 @@ APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev lib
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon demo completions install uninstall clean
+.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon bench-analyze demo completions install uninstall clean
 
 # `make` builds what `make install` copies (release); `make install` only copies, so `sudo make
 # install` never compiles as root.
@@ -32,6 +32,7 @@ help:
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
 	@echo "make bench-synth     one hour of each voice against sox synth (RESULT line)"
 	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
+	@echo "make bench-analyze   breathctl analyze on 30 min of ECG at 360 Hz vs NeuroKit2 ecg_peaks (RESULT line)"
 	@echo "make demo     the quick-start demo"
 	@echo "make install  copy the release build, systemd units, example config, completions (PREFIX, DESTDIR); run make first"
 	@echo "make uninstall"
@@ -82,7 +83,7 @@ fuzz:
 
 bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
-	$(MAKE) bench-realtime bench-daemon
+	$(MAKE) bench-realtime bench-daemon bench-analyze
 
 bench-synth:
 	$(SWIFT) build -c release --product synthbench
@@ -97,6 +98,10 @@ bench-realtime:
 	read user sys wall rss < $$out; rm -f $$out; \
 	echo "cpu_s=$$(echo "$$user + $$sys" | bc -l) wall_s=$$wall peak_rss_kb=$$rss"; \
 	echo "RESULT realtime_cpu_share=$$(echo "($$user + $$sys) / $$wall" | bc -l | cut -c1-8) peak_rss_mb=$$(echo "$$rss / 1024" | bc -l | cut -c1-6)"
+
+# `breathctl analyze` on a 4.5 MB waveform file (MIT-BIH 100): time and peak RSS, NeuroKit2 alongside.
+bench-analyze: release
+	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" analyze --shared "$(SHARED)"
 
 # The daemon: start-up, status round trip, and a 60 s real-time session with 64 watchers.
 bench-daemon: release

@@ -14,7 +14,15 @@ public enum Daemon {
     /// The one release constant, shared with breathctl (`BreathProtocol.Release`).
     public static let release = Release.version
 
-    public static func run(configuration: Configuration, environment: [String: String], logger: Logger) async throws {
+    /// - Parameter reload: reads the configuration again as start-up did, for SIGHUP.
+    public static func run(
+        configuration: Configuration, environment: [String: String], logger: Logger,
+        reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
+    ) async throws {
+        // SIGUSR1 and SIGUSR2 mean nothing to breathd: ignored rather than fatal (their default).
+        // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
+        signal(SIGUSR1, SIG_IGN)
+        signal(SIGUSR2, SIG_IGN)
         let store = try HistoryStore(path: configuration.storage.path, logger: logger)
         let interrupted = try await store.markOpenSessionsInterrupted()
         if !interrupted.isEmpty {
@@ -54,6 +62,7 @@ public enum Daemon {
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
+        services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
         services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
         if environment["BREATHD_DEBUG_STALL"] == "1" {
             services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))

@@ -84,31 +84,60 @@ struct Analyze: ParsableCommand {
             print(json ? ResonanceAnalysis.json(figures, file: file).rendered(pretty: true) : ResonanceAnalysis.text(figures, file: file))
             return
         }
-        let text: String
+        let configured = format.format
+        let waveform: Sensor.SensorFormat?
         do {
-            text = try readTextFile(file)
+            waveform = try WaveformRecording.format(of: file, configured: configured, sampleRateHz: sampleRate)
         } catch {
             throw CommandFailure(message: error.description)
-        }
-        let recording = RecordingInput(text: text, format: format.format, sampleRateHz: sampleRate)
-        if beats {
-            printBeats(recording)
-            return
-        }
-        let parsed = recording.parsed
-        guard !parsed.rrMilliseconds.isEmpty else {
-            throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
         }
         var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
         var summary = RecordingSummary()
         var rejected = 0
-        for rr in parsed.rrMilliseconds {
+        func add(_ rr: Double) {
             guard let update = engine.add(rrMilliseconds: rr) else {
                 rejected += 1
-                continue
+                return
             }
             summary.add(update)
             if perBeat, update.window != nil { printBeat(update) }
+        }
+        let skippedLines: Int
+        if let waveform {
+            // Streamed: half an hour of ECG is millions of lines.
+            var t = 0.0
+            let counters: RejectedInputCounters
+            do {
+                counters = try WaveformRecording.forEachBeat(path: file, format: waveform, sampleRateHz: sampleRate) { beat in
+                    t += beat.rrMilliseconds / 1000
+                    if beats { printBeat(time: beat.signalTimeSeconds ?? t, rrMilliseconds: beat.rrMilliseconds) } else { add(beat.rrMilliseconds) }
+                }
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            if beats { return }
+            guard t > 0 else {
+                throw CommandFailure(message: "\(file): no heart beats found in the \(waveform.rawValue) waveform at \(fixed(sampleRate, 0)) samples per second (check --sample-rate).")
+            }
+            skippedLines = counters.total
+        } else {
+            let text: String
+            do {
+                text = try readTextFile(file)
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            let recording = RecordingInput(text: text, format: configured, sampleRateHz: sampleRate)
+            if beats {
+                printBeats(recording)
+                return
+            }
+            let parsed = recording.parsed
+            guard !parsed.rrMilliseconds.isEmpty else {
+                throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
+            }
+            for rr in parsed.rrMilliseconds { add(rr) }
+            skippedLines = parsed.skippedLines
         }
         guard !perBeat else { return }
         guard summary.beatCount > 0 else {
@@ -117,7 +146,7 @@ struct Analyze: ParsableCommand {
         if json {
             print(summaryJSON(summary).rendered(pretty: true))
         } else {
-            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
+            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + skippedLines, level: level).text)
         }
     }
 
@@ -139,15 +168,17 @@ struct Analyze: ParsableCommand {
     }
 
     private func printBeats(_ recording: RecordingInput) {
-        for (t, rr) in recording.beatTimes {
-            if json {
-                var o = JSONObject()
-                o.set("t", (t * 1e6).rounded() / 1e6)
-                o.set("rr_ms", rr)
-                print(o.rendered())
-            } else {
-                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
-            }
+        for (t, rr) in recording.beatTimes { printBeat(time: t, rrMilliseconds: rr) }
+    }
+
+    private func printBeat(time t: Double, rrMilliseconds rr: Double) {
+        if json {
+            var o = JSONObject()
+            o.set("t", (t * 1e6).rounded() / 1e6)
+            o.set("rr_ms", rr)
+            print(o.rendered())
+        } else {
+            print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
         }
     }
 

@@ -13,7 +13,10 @@ struct Breathd: AsyncParsableCommand {
         abstract: "The breathing biofeedback daemon: paces breathing with a tone, reads a heart sensor, computes HRV coherence.",
         discussion: """
             Runs in the foreground (systemd's way) until SIGTERM or SIGINT, which fade the tone \
-            out and close the running session as "stopped". The configuration is read from \
+            out and close the running session as "stopped". SIGHUP re-reads the configuration: the \
+            pacer and session settings take effect for the next session, changes to the devices, \
+            the socket, the history file or the coherence level are logged as needing a restart. \
+            SIGUSR1 and SIGUSR2 are ignored. The configuration is read from \
             --config, else $XDG_CONFIG_HOME/breathd/breathd.toml, else /etc/breathd/breathd.toml, \
             else built-in defaults. Control it with breathctl.
             """,
@@ -66,7 +69,10 @@ struct Breathd: AsyncParsableCommand {
         let logger = Logger(label: "breathd")
         logger.info("starting", metadata: ["release": "\(Daemon.release)", "config": "\(loaded.source)"])
         do {
-            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger)
+            let explicitPath = config
+            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger) { () throws(ConfigurationError) in
+                try ConfigurationLoader.load(explicitPath: explicitPath, environment: environment).configuration
+            }
         } catch let error as ConfigurationError {
             logger.critical("\(error.description)")
             SystemdNotifier(environment: environment).notifyFailure(error.description, errno: EINVAL)

@@ -39,7 +39,8 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
-    let configuration: Configuration
+    /// Replaced by `reload` on SIGHUP; sessions read their fades and lengths from it as they go.
+    var configuration: Configuration
     /// The pacer's sound: the ALSA player in the daemon.
     let player: any PacerOutput
     let recorder: any HistorySink
@@ -108,7 +109,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// `pacer.rate = "resonance"`: the newest assessment's rate, or the configured number until
     /// one exists.
-    private func takeResonanceRate() async {
+    func takeResonanceRate() async {
         do {
             if let found = try await queries.latestResonance() {
                 defaults.useResonance(rateBreathsPerMinute: found.rateBreathsPerMinute, session: found.sessionID)
