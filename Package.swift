@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // TestClock: the session engine's unit tests run on time the test moves.
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.0"),
+        // watch's frames compared with recorded snapshots.
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", from: "1.17.0"),
     ],
     targets: [
         // Pure computation: no I/O, no clocks, no Foundation.
@@ -54,7 +58,7 @@ let package = Package(
         // `breathctl notify` (the [notify] table), so it depends on no daemon module.
         .target(
             name: "BreathConfig",
-            dependencies: ["BreathProtocol", "Sensor", "SystemCalls", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["BreathProtocol", "Sensor", "SystemCalls", "Bluetooth", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // Figures of recorded sessions and recordings: summaries, assessment steps, recording input.
         .target(name: "SessionAnalysis", dependencies: ["BreathProtocol", "HRV", "Sensor"]),
@@ -63,7 +67,7 @@ let package = Package(
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls",
+                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,6 +86,8 @@ let package = Package(
         ),
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
+        // Bluetooth LE heart-rate straps through bluetoothd (BlueZ) on the system bus, via sd-bus.
+        .target(name: "Bluetooth", dependencies: ["CSystemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
         // Everything breathctl does: its commands, their text, watch, the notification agent, the
@@ -90,7 +96,7 @@ let package = Package(
             name: "BreathctlCore",
             dependencies: [
                 "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "BreathConfig", "SessionAnalysis",
-                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls",
+                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -127,6 +133,8 @@ let package = Package(
             dependencies: ["HRV", "Sensor", "BreathTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        // Against a stand-in bluetoothd (scripts/bluez-standin) on a private dbus-daemon.
+        .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),
         .testTarget(
             name: "SensorTests",
@@ -150,6 +158,15 @@ let package = Package(
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
+        // breathctl's views rendered in process: watch's frames against recorded snapshots.
+        .testTarget(
+            name: "BreathctlCoreTests",
+            dependencies: [
+                "BreathctlCore", "BreathProtocol",
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"]
+        ),
         .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
         .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
         .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol"]),
@@ -164,6 +181,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The session engine's tests: its own clock and graceful shutdown, in process.
+                "Audio", "Pacer",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
     ]

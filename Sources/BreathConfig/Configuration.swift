@@ -77,6 +77,8 @@ public struct Configuration: Sendable, Equatable {
         public var mode = 0o660
         /// Members of this group may control the daemon; empty: only its own user and root.
         public var group = ""
+        /// A client that is not watching is disconnected after this long without a request.
+        public var idleTimeoutSeconds = 60.0
     }
 
     public struct Storage: Sendable, Equatable {

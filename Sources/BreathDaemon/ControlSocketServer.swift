@@ -8,23 +8,49 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The control socket: a Unix stream socket speaking the JSON-lines protocol, one child task per
-/// connection (as swift-nio's NIOAsyncChannel servers do).
+/// The control socket: a Unix stream socket speaking the JSON-lines protocol. This file is the
+/// accept loop; `ControlConnection` holds the conversation with one client, one child task each
+/// (the split of hummingbird's `Server` and `ServerChildChannel`).
+///
+/// Every accepted connection is finished on every path: NIO traps ("Deinited NIOAsyncWriter
+/// without calling finish()") on an accepted channel's writer dropped unfinished, which happens
+/// when the server closes while NIO still sets a connection up (swift-nio#2637). So a connection is
+/// entered in `ConnectionRegistry` the moment it exists, and the server finishes whatever the accept
+/// loop never took once the loop has ended, whether by graceful shutdown, cancellation or error.
 public struct ControlSocketServer: Service {
     public struct Settings: Sendable {
         public var path: String
         public var mode: Int
+        /// Connections at once, watchers included.
         public var maximumClients: Int
+        /// Of `maximumClients`, the slots only peers who may control the daemon (its user, root,
+        /// the group) may take: whoever else fills the socket, `breathctl stop` still gets in.
+        public var reservedControlClients: Int
+        /// Connections one user without control rights may hold at once.
+        public var maximumClientsPerUser: Int
+        /// A connection that is not watching is closed after this long without a request.
+        public var idleTimeout: Duration
+        /// Unsent output one client may have queued: past it, the server reads no more of the
+        /// client's requests (and makes no more replies) until the client has read its replies.
+        public var maximumQueuedOutputBytes: Int
         public var release: String
         /// The listening socket systemd passed (`SocketActivation`); nil: bind `path` ourselves.
         /// systemd owns an inherited socket: its mode and file are left alone.
         public var inheritedDescriptor: Int32?
 
-        public init(path: String, mode: Int = 0o660, maximumClients: Int = 64, release: String, inheritedDescriptor: Int32? = nil) {
+        public init(
+            path: String, mode: Int = 0o660, maximumClients: Int = 64, reservedControlClients: Int = 8,
+            maximumClientsPerUser: Int = 16, release: String, idleTimeout: Duration = .seconds(60),
+            maximumQueuedOutputBytes: Int = 256 * 1024, inheritedDescriptor: Int32? = nil
+        ) {
             self.path = path
             self.inheritedDescriptor = inheritedDescriptor
             self.mode = mode
             self.maximumClients = maximumClients
+            self.reservedControlClients = min(reservedControlClients, maximumClients)
+            self.maximumClientsPerUser = maximumClientsPerUser
+            self.idleTimeout = idleTimeout
+            self.maximumQueuedOutputBytes = max(maximumQueuedOutputBytes, 2)
             self.release = release
         }
     }
@@ -37,8 +63,14 @@ public struct ControlSocketServer: Service {
     let eventLoopGroup: any EventLoopGroup
     /// Called once the socket accepts connections with its permissions set (for sd_notify READY=1).
     let onListening: @Sendable () -> Void
-    let clientCount = ClientCount()
-    private let openConnections = OpenConnections()
+    let clientCount: ClientSlots
+    /// Notices clients can provoke, counted per user and logged sparingly.
+    let notices = PeerNoticeThrottle()
+    private let outputPauses = OutputPauses()
+
+    /// Times a client's unsent output made the server stop reading its requests.
+    var readsPausedForOutput: Int { outputPauses.count }
+    private let registry = ConnectionRegistry()
 
     public init(
         settings: Settings, authorization: ControlAuthorization, handler: any ControlRequestHandler, events: EventHub,
@@ -52,49 +84,79 @@ public struct ControlSocketServer: Service {
         self.events = events
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
+        self.clientCount = ClientSlots(
+            total: settings.maximumClients, reservedForControl: settings.reservedControlClients,
+            perUserWithoutControl: settings.maximumClientsPerUser)
     }
+
+    /// Connections set up and not yet closed, counted from their channels' close futures.
+    var openConnectionCount: Int { registry.openChannelCount }
 
     /// Binds, serves until graceful shutdown, then removes its socket file.
     ///
-    /// Shut it down gracefully (its ServiceGroup does so on SIGTERM) rather than by cancelling its
-    /// task: cancelling drops connections NIO accepted but the loop has not taken yet, and NIO traps
-    /// on those (swift-nio#2637). Graceful shutdown closes the listener first, serves what is queued,
-    /// then closes every connection.
+    /// Graceful shutdown (its ServiceGroup's, on SIGTERM) closes the listener and every connection;
+    /// the connections NIO was still setting up are finished as they arrive or once the loop ends.
     public func run() async throws {
         let path = settings.path
         let server: NIOAsyncChannel<Connection, Never>
-        var ownedInode: UInt?
-        defer { if let ownedInode { SocketFile.remove(path, inode: ownedInode) } }
+        var ownedFile: SocketFile.Identity?
+        // Runs after the listener is closed (executeThenClose below), so our own socket no
+        // longer answers and another daemon's would.
+        defer { if let ownedFile { SocketFile.remove(path, ownedBy: ownedFile) } }
+        let registry = registry
+        let idleTimeout = TimeAmount(settings.idleTimeout)
+        // A client's end of input (shutdown(SHUT_WR), as `echo ... | socat` sends) must not close
+        // the connection before its requests are answered.
+        let bootstrap = ServerBootstrap(group: eventLoopGroup)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Writability, which `ControlConnection` waits for before reading the next request.
+            .childChannelOption(.writeBufferWaterMark, value: .init(
+                low: settings.maximumQueuedOutputBytes / 2, high: settings.maximumQueuedOutputBytes))
         if let descriptor = settings.inheritedDescriptor {
-            server = try await ServerBootstrap(group: eventLoopGroup).bind(descriptor) { channel in
-                Self.makeConnection(channel)
+            server = try await bootstrap.bind(descriptor) { channel in
+                Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
             }
             logger.info("control socket inherited from systemd", metadata: ["fd": "\(descriptor)"])
         } else {
             try SocketFile.prepare(path)
-            server = try await ServerBootstrap(group: eventLoopGroup)
-                .serverChannelOption(.backlog, value: 256)
-                .bind(unixDomainSocketPath: path) { channel in
-                    Self.makeConnection(channel)
+            // Bound here and handed to NIO as a descriptor: a socket NIO binds itself is unlinked
+            // by NIO on close, whatever file is at the path by then (another daemon's, issue 16.7).
+            let bound = try SocketFile.bindListening(path, mode: settings.mode, groupID: authorization.groupID, backlog: 256)
+            ownedFile = bound.identity
+            do {
+                server = try await bootstrap.bind(bound.descriptor) { channel in
+                    Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
                 }
-            ownedInode = SocketFile.inode(path)
-            try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
+            } catch {
+                close(bound.descriptor)
+                throw error
+            }
             logger.info("control socket listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
         }
+        // Whatever ends the loop, no accepted connection outlives it unfinished.
+        defer { registry.finishRemaining() }
         onListening()
 
+        let conversation = ControlConnection(
+            settings: settings, authorization: authorization, handler: handler, events: events, clientCount: clientCount, notices: notices,
+            outputPauses: outputPauses)
         try await withGracefulShutdownHandler {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
-                        group.addTask { await serve(connection) }
+                        // Shutdown may have finished it between its setup and now.
+                        guard registry.take(connection) else { continue }
+                        group.addTask { [logger] in
+                            await conversation.serve(connection, logger: logger)
+                            registry.remove(connection)
+                        }
                     }
                 }
             }
-        } onGracefulShutdown: { [logger, openConnections] in
+        } onGracefulShutdown: { [logger] in
             logger.info("control socket closing")
             server.channel.close(promise: nil)
-            openConnections.closeAll()
+            for channel in registry.stop() { channel.close(promise: nil) }
         }
     }
 
@@ -103,161 +165,253 @@ public struct ControlSocketServer: Service {
     struct Connection: Sendable {
         let channel: NIOAsyncChannel<RequestFrame, ByteBuffer>
         let peer: PeerCredentials
+
+        var key: ObjectIdentifier { ObjectIdentifier(channel.channel) }
+
+        /// Ends a connection nobody will serve: finishes its writer (as NIO requires) and closes it.
+        func abandon() {
+            channel.outbound.finish()
+            channel.channel.close(promise: nil)
+        }
     }
 
-    /// Runs on the channel's event loop: reads the peer's credentials and sets up line framing.
-    private static func makeConnection(_ channel: any Channel) -> EventLoopFuture<Connection> {
+    /// Runs on the channel's event loop: reads the peer's credentials, sets up line framing and
+    /// enters the connection in the registry before NIO hands it anywhere.
+    private static func makeConnection(
+        _ channel: any Channel, registry: ConnectionRegistry, idleTimeout: TimeAmount
+    ) -> EventLoopFuture<Connection> {
         guard let provider = channel as? any SocketOptionProvider else {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
         let credentials: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return credentials.flatMapThrowing { credentials in
+        let groups: EventLoopFuture<[UInt32]?> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerGroups.socketOption)
+        ).map { (list: PeerGroups.KernelList) in list.groupIDs }.recover { _ in nil }
+        return credentials.and(groups).flatMapThrowing { credentials, groups in
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestLineDecoder()))
+            try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             let asyncChannel = try NIOAsyncChannel<RequestFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
-            return Connection(
+            let connection = Connection(
                 channel: asyncChannel,
-                peer: PeerCredentials(processID: credentials.pid, userID: credentials.uid, groupID: credentials.gid))
+                peer: PeerCredentials(
+                    processID: credentials.pid, userID: credentials.uid, groupID: credentials.gid, supplementaryGroupIDs: groups))
+            registry.countOpen(channel)
+            // Set up after the server stopped: NIO will drop it, so finish it here.
+            if !registry.admit(connection) { connection.abandon() }
+            return connection
         }
-    }
-
-    private func serve(_ connection: Connection) async {
-        var logger = logger
-        logger[metadataKey: "peer_pid"] = "\(connection.peer.processID)"
-        logger[metadataKey: "peer_uid"] = "\(connection.peer.userID)"
-        let admitted = clientCount.admit(limit: settings.maximumClients)
-        defer { if admitted { clientCount.leave() } }
-        let channel = connection.channel.channel
-        let registration = openConnections.register(channel)
-        defer { if let registration { openConnections.remove(registration) } }
-        do {
-            try await connection.channel.executeThenClose { inbound, outbound in
-                // Accepted while shutting down: close at once.
-                guard registration != nil else { return }
-                guard admitted else {
-                    logger.notice("client refused: too many clients", metadata: ["limit": "\(settings.maximumClients)"])
-                    try await Self.writeLast(.error("too many clients (limit \(settings.maximumClients)); try again later"), outbound, channel)
-                    return
-                }
-                try await outbound.write(Self.line(.version(VersionMessage(release: settings.release))))
-                var frames = inbound.makeAsyncIterator()
-                var watching = false
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    while let frame = try await frames.next() {
-                        let request: Request
-                        switch frame {
-                        case .tooLong(let bytes):
-                            logger.notice("client dropped: request line too long", metadata: ["bytes": "\(bytes)"])
-                            try await Self.writeLast(.error(RequestError.lineTooLong(bytes: bytes).description), outbound, channel)
-                            group.cancelAll()
-                            return
-                        case .line(let line):
-                            do throws(RequestError) {
-                                request = try LineCodec.decodeRequest(line.readableBytesView)
-                            } catch {
-                                try await outbound.write(Self.line(.error(error.description)))
-                                continue
-                            }
-                        }
-                        if request.changesState, !authorization.allowsControl(connection.peer) {
-                            logger.notice("control refused", metadata: ["cmd": "\(request.command.rawValue)"])
-                            try await outbound.write(
-                                Self.line(.error("\(request.command.rawValue): not permitted for uid \(connection.peer.userID); "
-                                    + "control needs the daemon's user\(authorization.groupName.isEmpty ? " or root" : ", root or group \(authorization.groupName)")")))
-                            continue
-                        }
-                        guard request != .watch else {
-                            try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
-                            if !watching {
-                                watching = true
-                                let stream = events.subscribe { [logger] in
-                                    logger.notice("watcher dropped: it stopped reading")
-                                    channel.close(promise: nil)
-                                }
-                                group.addTask {
-                                    for await event in stream {
-                                        try await outbound.write(Self.line(event))
-                                    }
-                                }
-                            }
-                            continue
-                        }
-                        try await outbound.write(Self.line(await handler.reply(to: request, from: connection.peer)))
-                    }
-                    // The client left: stop its event stream too.
-                    group.cancelAll()
-                }
-            }
-        } catch {
-            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private static func line(_ message: ServerMessage) -> ByteBuffer {
-        ByteBuffer(bytes: LineCodec.encodeLine(message))
-    }
-
-    /// Writes a final message and waits until it reached the socket: `executeThenClose` closes
-    /// without flushing what the writer still holds (swift-nio#2795). The empty write queues on the
-    /// event loop behind the message, so its promise completes once the message is out.
-    private static func writeLast(
-        _ message: ServerMessage, _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ channel: any Channel
-    ) async throws {
-        try await outbound.write(line(message))
-        try await channel.writeAndFlush(ByteBuffer()).get()
     }
 }
 
-/// Connections being served, so that graceful shutdown can close them (watchers never leave by themselves).
-final class OpenConnections: Sendable {
+/// Every accepted connection from its setup until it is finished. A connection is in one of
+/// two hands: the registry's, until the accept loop takes it, then its child task's, which
+/// finishes it in `executeThenClose`. State is re-checked under the lock at every step, as the
+/// steps run on event loops and tasks that race with shutdown.
+final class ConnectionRegistry: Sendable {
+    private struct Entry {
+        let connection: ControlSocketServer.Connection
+        var taken = false
+    }
+
     private enum State {
-        case open(next: Int, channels: [Int: any Channel])
-        case closing
+        case serving([ObjectIdentifier: Entry])
+        /// Shutdown began: the listed connections are closed, new ones are refused.
+        case stopping([ObjectIdentifier: Entry])
+        case stopped
     }
 
-    private let state = Mutex(State.open(next: 0, channels: [:]))
+    private let state = Mutex(State.serving([:]))
+    private let openChannels = Atomic<Int>(0)
 
-    /// A key for `remove`, or nil when shutdown has begun and the connection must be closed.
-    func register(_ channel: any Channel) -> Int? {
+    /// Counts the channel as open until its close future completes.
+    func countOpen(_ channel: any Channel) {
+        openChannels.add(1, ordering: .relaxed)
+        channel.closeFuture.whenComplete { [self] _ in openChannels.subtract(1, ordering: .relaxed) }
+    }
+
+    var openChannelCount: Int { openChannels.load(ordering: .relaxed) }
+
+    /// Enters a connection just set up; false once shutdown began (the caller abandons it).
+    func admit(_ connection: ControlSocketServer.Connection) -> Bool {
         state.withLock { state in
-            guard case .open(let next, var channels) = state else { return nil }
-            channels[next] = channel
-            state = .open(next: next + 1, channels: channels)
-            return next
-        }
-    }
-
-    func remove(_ key: Int) {
-        state.withLock { state in
-            guard case .open(let next, var channels) = state else { return }
-            channels[key] = nil
-            state = .open(next: next, channels: channels)
-        }
-    }
-
-    func closeAll() {
-        let channels = state.withLock { state -> [any Channel] in
-            guard case .open(_, let channels) = state else { return [] }
-            state = .closing
-            return Array(channels.values)
-        }
-        for channel in channels { channel.close(promise: nil) }
-    }
-}
-
-/// Connected clients, counted so that the limit holds however fast clients come and go.
-final class ClientCount: Sendable {
-    private let count = Mutex(0)
-
-    func admit(limit: Int) -> Bool {
-        count.withLock { count in
-            guard count < limit else { return false }
-            count += 1
+            guard case .serving(var entries) = state else { return false }
+            entries[connection.key] = Entry(connection: connection)
+            state = .serving(entries)
             return true
         }
     }
 
-    func leave() { count.withLock { $0 -= 1 } }
+    /// Hands a connection to its child task; false when the registry already finished it.
+    func take(_ connection: ControlSocketServer.Connection) -> Bool {
+        state.withLock { state in
+            switch state {
+            case .serving(var entries):
+                guard entries[connection.key] != nil else { return false }
+                entries[connection.key]!.taken = true
+                state = .serving(entries)
+                return true
+            case .stopping(var entries):
+                guard entries[connection.key] != nil else { return false }
+                entries[connection.key]!.taken = true
+                state = .stopping(entries)
+                return true
+            case .stopped:
+                return false
+            }
+        }
+    }
 
-    var current: Int { count.withLock { $0 } }
+    /// A child task finished its connection.
+    func remove(_ connection: ControlSocketServer.Connection) {
+        state.withLock { state in
+            switch state {
+            case .serving(var entries):
+                entries[connection.key] = nil
+                state = .serving(entries)
+            case .stopping(var entries):
+                entries[connection.key] = nil
+                state = .stopping(entries)
+            case .stopped:
+                break
+            }
+        }
+    }
+
+    /// Begins shutdown: refuses new connections and returns the open ones' channels to close
+    /// (watchers never leave by themselves).
+    func stop() -> [any Channel] {
+        state.withLock { state in
+            guard case .serving(let entries) = state else { return [] }
+            state = .stopping(entries)
+            return entries.values.map { $0.connection.channel.channel }
+        }
+    }
+
+    /// After the accept loop and every child task ended: finishes what no task took.
+    func finishRemaining() {
+        let remaining = state.withLock { state -> [ControlSocketServer.Connection] in
+            let entries: [ObjectIdentifier: Entry]
+            switch state {
+            case .serving(let current), .stopping(let current): entries = current
+            case .stopped: entries = [:]
+            }
+            state = .stopped
+            return entries.values.map(\.connection)
+        }
+        for connection in remaining { connection.abandon() }
+    }
+}
+
+/// Connected clients by user, so that no one user and no crowd of users without control rights
+/// can take the slots the daemon's own user, root and the group need.
+final class ClientSlots: Sendable {
+    enum Refusal: Error, Equatable {
+        case full(limit: Int)
+        case userFull(userID: UInt32, limit: Int)
+
+        var message: String {
+            switch self {
+            case .full(let limit): "too many clients (limit \(limit)); try again later"
+            case .userFull(let userID, let limit): "too many connections from uid \(userID) (limit \(limit)); close some and try again"
+            }
+        }
+    }
+
+    let total: Int
+    let reservedForControl: Int
+    let perUserWithoutControl: Int
+    private let state = Mutex<(count: Int, perUser: [UInt32: Int])>((0, [:]))
+
+    init(total: Int, reservedForControl: Int, perUserWithoutControl: Int) {
+        self.total = total
+        self.reservedForControl = reservedForControl
+        self.perUserWithoutControl = perUserWithoutControl
+    }
+
+    /// Takes a slot, or says why not; a taken slot is given back with `leave`.
+    func admit(userID: UInt32, mayControl: Bool) -> Refusal? {
+        state.withLock { state in
+            guard state.count < (mayControl ? total : total - reservedForControl) else { return .full(limit: total) }
+            let mine = state.perUser[userID, default: 0]
+            if !mayControl, mine >= perUserWithoutControl { return .userFull(userID: userID, limit: perUserWithoutControl) }
+            state.count += 1
+            state.perUser[userID] = mine + 1
+            return nil
+        }
+    }
+
+    func leave(userID: UInt32) {
+        state.withLock { state in
+            state.count -= 1
+            let mine = state.perUser[userID, default: 1] - 1
+            state.perUser[userID] = mine > 0 ? mine : nil
+        }
+    }
+
+    var current: Int { state.withLock { $0.count } }
+}
+
+/// Closes a connection idle past its timeout with an ERROR saying why. Idle means: no bytes
+/// read for the timeout (IdleStateHandler) and no request waiting for its reply, so a slow
+/// reply never counts against the client. `ControlConnection` removes it (and the timer) before
+/// it answers `watch`. Sits after the line decoder: it counts request frames in and replies out.
+final class IdleConnectionCloser: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = RequestFrame
+    typealias InboundOut = RequestFrame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    static let name = "idle-closer"
+    static let timerName = "idle-timer"
+
+    let timeout: TimeAmount
+    /// Requests read and not yet answered.
+    private var outstanding = 0
+    /// The first message out is the greeting (or the refusal), not a reply.
+    private var greeted = false
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        outstanding += 1
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Empty writes are flush markers and the output gate, not replies.
+        if unwrapOutboundIn(data).readableBytes > 0 {
+            if greeted { outstanding = max(0, outstanding - 1) } else { greeted = true }
+        }
+        context.write(data, promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case IdleStateHandler.IdleStateEvent.read = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard outstanding == 0 else { return }
+        let milliseconds = timeout.nanoseconds / 1_000_000
+        let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
+        let message = ServerMessage.error("idle for \(seconds) s without a request; closing (send requests, or watch)")
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: LineCodec.encodeLine(message)))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// Counts the times a client's unsent output paused the reading of its requests.
+final class OutputPauses: Sendable {
+    private let value = Atomic<Int>(0)
+    func record() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }

@@ -1,9 +1,11 @@
+import Bluetooth
 import Logging
 import Sensor
 import ServiceLifecycle
 
-/// Reads the configured serial sensor for the life of the daemon (also between sessions, so
-/// coherence is warm when one starts) and hands every event to the engine.
+/// Reads the configured sensor for the life of the daemon (also between sessions, so coherence is
+/// warm when one starts) and hands every event to the engine: a serial device, or a Bluetooth LE
+/// strap through bluetoothd when the device is `bluetooth:ADDRESS`.
 public struct SensorService: Service {
     let configuration: SensorConfiguration
     let engine: SessionEngine
@@ -17,6 +19,14 @@ public struct SensorService: Service {
 
     public func run() async throws {
         logger.info("reading the heart-rate sensor", metadata: ["device": "\(configuration.devicePath)"])
+        if let address = try? BluetoothAddress.fromSensorDevice(configuration.devicePath) {
+            await cancelWhenGracefulShutdown {
+                for await event in BluetoothHeartRateStream(configuration: BluetoothSensorConfiguration(address: address), logger: logger) {
+                    await engine.handle(event)
+                }
+            }
+            return
+        }
         await cancelWhenGracefulShutdown {
             for await event in SensorStream(configuration: configuration, logger: logger) {
                 await engine.handle(event)

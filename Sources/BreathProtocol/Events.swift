@@ -125,12 +125,15 @@ public struct SensorEvent: Sendable, Equatable, Codable {
     public var device: String
     public var format: String
     public var message: String?
+    /// Times the sensor came back after a loss so far; sent once it has.
+    public var reconnects: Int?
 
-    public init(state: SensorState, device: String, format: String, message: String? = nil) {
+    public init(state: SensorState, device: String, format: String, message: String? = nil, reconnects: Int? = nil) {
         self.state = state
         self.device = device
         self.format = format
         self.message = message
+        self.reconnects = reconnects
     }
 }
 

@@ -150,11 +150,15 @@ public struct SensorStatus: Sendable, Equatable, Codable {
     /// Beats derived from a heart rate alone (no RR in the input): HRV figures that need RR
     /// intervals are only as good as these.
     public var lowPrecisionBeats: Int
+    /// Times the sensor came back after a loss (Bluetooth drops, unplugs); absent when none is configured.
+    public var reconnects: Int?
+    /// Why the sensor is not streaming, while it is `lost` (e.g. "Bluetooth adapter hci0 is powered off").
+    public var problem: String?
 
     public init(
         device: String, format: String, state: SensorState, beats: Int, artifacts: Int, rejectedLines: Int,
         secondsSinceLastBeat: Double?, sampleRateHz: Double? = nil, sampleRateSource: String? = nil, droppedEvents: Int = 0,
-        lowPrecisionBeats: Int = 0
+        lowPrecisionBeats: Int = 0, reconnects: Int? = nil, problem: String? = nil
     ) {
         self.device = device
         self.format = format
@@ -167,10 +171,12 @@ public struct SensorStatus: Sendable, Equatable, Codable {
         self.sampleRateSource = sampleRateSource
         self.droppedEvents = droppedEvents
         self.lowPrecisionBeats = lowPrecisionBeats
+        self.reconnects = reconnects
+        self.problem = problem
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, format, state, beats, artifacts
+        case device, format, state, beats, artifacts, reconnects, problem
         case rejectedLines = "rejected_lines"
         case secondsSinceLastBeat = "since_last_beat_s"
         case sampleRateHz = "sample_rate_hz"
@@ -193,6 +199,8 @@ public struct SensorStatus: Sendable, Equatable, Codable {
         // Older daemons do not send these.
         droppedEvents = try c.decodeIfPresent(Int.self, forKey: .droppedEvents) ?? 0
         lowPrecisionBeats = try c.decodeIfPresent(Int.self, forKey: .lowPrecisionBeats) ?? 0
+        reconnects = try c.decodeIfPresent(Int.self, forKey: .reconnects)
+        problem = try c.decodeIfPresent(String.self, forKey: .problem)
     }
 }
 
@@ -220,9 +228,10 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
     /// How far the heart rate's swing lags the breath at the pacer frequency, degrees.
     public var synchronyPhaseDegrees: Double?
 
-    /// Whether the person follows the pacer, from the synchrony: yes above 0.8, no below 0.3.
+    /// Whether the person follows the pacer (`PacerFollowing`): yes above 0.8 with the heart rate
+    /// within ±90° of the breath, no below 0.3 or outside that window.
     public var followingPacer: String? {
-        synchrony.map { PacerFollowing(synchrony: $0).rawValue }
+        synchrony.map { PacerFollowing(synchrony: $0, phaseDegrees: synchronyPhaseDegrees).rawValue }
     }
 
     public init(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bluetooth
 import Foundation
 import HRV
 import Logging
@@ -12,11 +13,13 @@ struct SensorCommand: AsyncParsableCommand {
             Opens DEVICE (a serial port, /dev/serial/by-id link, pseudo-terminal, FIFO or file), \
             detects its format unless --format is given, and prints every beat with its RR interval \
             and whether it is a normal (NN) beat or an artifact, the counts of rejected input, and \
-            unplug/reconnect events. Runs until interrupted.
+            unplug/reconnect events. Runs until interrupted. DEVICE bluetooth:AA:BB:CC:DD:EE:FF reads \
+            a Bluetooth LE heart-rate strap through bluetoothd. `breathctl sensor scan [--seconds N] \
+            [--json]` lists nearby straps offering the Heart Rate service (a file named scan: ./scan).
             """
     )
 
-    @Argument(help: "The device to read.")
+    @Argument(help: "The device to read, bluetooth:ADDRESS, or scan.")
     var device: String
 
     @Option(help: "Input format: auto, \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -34,35 +37,50 @@ struct SensorCommand: AsyncParsableCommand {
     @Option(help: "Exit after this many beats.")
     var count: Int?
 
+    @Option(help: "With scan: seconds to scan for Bluetooth heart-rate straps (1 to 120).")
+    var seconds: Double = 10
+
     func validate() throws {
         guard SensorFormatSetting(rawValue: format) != nil else { throw ValidationError("unknown --format \(format).") }
         guard SerialPort.supportedBaudRates[baud] != nil else {
             throw ValidationError("--baud must be one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", ")).")
         }
         guard sampleRate.map({ (20...10000).contains($0) }) ?? true else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        guard (1...120).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 120.") }
     }
 
     func run() async throws {
+        if device == "scan" {
+            try SensorScan(seconds: seconds, json: json).run()
+            return
+        }
         var logger = Logger(label: "breathctl.sensor")
         logger.logLevel = .critical  // the events are printed below
-        let settings = SensorConfiguration(devicePath: device, format: SensorFormatSetting(rawValue: format)?.format, baudRate: baud, sampleRateHz: sampleRate)
         var engine = HRVEngine()
         var beats = 0
-        for await event in SensorStream(configuration: settings, logger: logger) {
+        // Each beat is printed once the classifier's look-ahead has decided it; its precision waits with it.
+        var heldPrecision: [Bool] = []
+        // Returns false once --count beats were printed.
+        func show(_ event: SensorStreamEvent) -> Bool {
             switch event {
             case .beat(let beat):
-                guard let update = engine.add(rrMilliseconds: beat.rrMilliseconds) else { continue }
+                let intake = engine.add(rrMilliseconds: beat.rrMilliseconds)
+                guard intake != .rejected else { return true }
+                heldPrecision.append(beat.isLowPrecision)
+                guard let update = intake.update else { return true }
+                let isLowPrecision = heldPrecision.removeFirst()
                 beats += 1
                 if json {
                     var o = JSONObject()
                     o.set("t", (update.timeSeconds * 1e6).rounded() / 1e6)
-                    o.set("rr_ms", beat.rrMilliseconds)
+                    o.set("rr_ms", update.rrMilliseconds)
                     o.set("nn", update.isNN)
-                    if beat.isLowPrecision { o.set("low_precision", true) }
+                    if let artifact = update.artifact { o.set("artifact", artifact.rawValue) }
+                    if isLowPrecision { o.set("low_precision", true) }
                     print(o.rendered())
                 } else {
-                    print("beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(beat.rrMilliseconds, 1)) ms  \(update.isNN ? "NN" : "artifact")"
-                        + (beat.isLowPrecision ? "  (from heart rate: low precision)" : ""))
+                    print("beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, 1)) ms  \(update.artifact.map { "artifact (\($0.rawValue))" } ?? "NN")"
+                        + (isLowPrecision ? "  (from heart rate: low precision)" : ""))
                 }
             case .connected(let path): say("connected", ["path": path], "connected to \(path)")
             case .disconnected(let reason, let willRetry):
@@ -86,7 +104,18 @@ struct SensorCommand: AsyncParsableCommand {
                 }
             }
             fflush(nil)  // all streams: stdout is not concurrency-safe to name
-            if let count, beats >= count { break }
+            if let count, beats >= count { return false }
+            return true
+        }
+        if let address = try BluetoothAddress.fromSensorDevice(device) {
+            for await event in BluetoothHeartRateStream(configuration: BluetoothSensorConfiguration(address: address), logger: logger) {
+                guard show(event) else { break }
+            }
+            return
+        }
+        let settings = SensorConfiguration(devicePath: device, format: SensorFormatSetting(rawValue: format)?.format, baudRate: baud, sampleRateHz: sampleRate)
+        for await event in SensorStream(configuration: settings, logger: logger) {
+            guard show(event) else { break }
         }
     }
 
@@ -98,6 +127,43 @@ struct SensorCommand: AsyncParsableCommand {
             print(o.rendered())
         } else {
             print(text)
+        }
+    }
+}
+
+/// `breathctl sensor scan`: nearby Bluetooth LE devices offering the Heart Rate service.
+///
+/// A BlueZ discovery limited to the Heart Rate service (0x180D): each device seen advertising, with
+/// address, name, signal strength and whether it is paired. The address goes into
+/// `[sensor] device = "bluetooth:ADDRESS"`. Wear the strap: a dry strap sleeps.
+struct SensorScan {
+    let seconds: Double
+    let json: Bool
+
+    func run() throws {
+        let devices: [ScannedHeartRateDevice]
+        do {
+            devices = try HeartRateScanner.scan(durationSeconds: seconds)
+        } catch {
+            throw CommandFailure(message: "scan failed: \(error.description)")
+        }
+        if json {
+            for d in devices {
+                var o = JSONObject()
+                o.set("address", d.address.text)
+                if let name = d.name { o.set("name", name) }
+                if let rssi = d.rssiDBm { o.set("rssi_dbm", rssi) }
+                o.set("paired", d.paired)
+                print(o.rendered())
+            }
+            return
+        }
+        if devices.isEmpty {
+            print("no heart-rate device seen in \(fixed(seconds, 0)) s (is the strap worn and awake?)")
+            return
+        }
+        for d in devices {
+            print("\(d.address.text)  \(d.rssiDBm.map { "\($0) dBm" } ?? "     ")  \(d.name ?? "(no name)")\(d.paired ? "  paired" : "")")
         }
     }
 }

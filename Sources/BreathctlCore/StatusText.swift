@@ -91,6 +91,8 @@ enum StatusText {
             text += ", \(Readable.plural(sensor.lowPrecisionBeats, "beat")) from heart rate only (RR-based HRV is approximate)"
         }
         if sensor.droppedEvents > 0 { text += ", \(Readable.plural(sensor.droppedEvents, "event")) dropped" }
+        if let reconnects = sensor.reconnects, reconnects > 0 { text += ", \(Readable.plural(reconnects, "reconnect"))" }
+        if let problem = sensor.problem { text += " (\(problem))" }
         return text
     }
 

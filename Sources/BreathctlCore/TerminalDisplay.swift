@@ -1,10 +1,13 @@
 import Dispatch
 import Foundation
 
-/// The terminal while `watch` draws on it: the cursor hidden, a frame redrawn in place, and
-/// everything put back on exit, Ctrl-C and SIGTERM included.
+/// The terminal while `watch` draws on it: the whole screen, the cursor hidden, a frame redrawn
+/// in place, and everything put back on exit, Ctrl-C and SIGTERM included.
+///
+/// The size is read for every frame (`watch` draws 20 a second), so a resize (SIGWINCH) is followed
+/// by the next frame: the screen is cleared and the frame drawn for the new size.
 final class TerminalDisplay {
-    private var linesDrawn = 0
+    private var drawnSize: (columns: Int, rows: Int)?
     private var signalSources: [any DispatchSourceSignal] = []
 
     /// Shows the cursor again, ends any colour and leaves the cursor under the last frame.
@@ -29,21 +32,23 @@ final class TerminalDisplay {
         Self.writeRaw("\u{1B}[?25l")
     }
 
-    /// Columns of the terminal, 80 when it does not say.
-    var columns: Int {
+    /// Columns and rows of the terminal, 80x24 when it does not say.
+    var size: (columns: Int, rows: Int) {
         var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return (80, 24) }
+        return (Int(size.ws_col), Int(size.ws_row))
     }
 
-    /// Replaces the previous frame with `lines`, in one write so that the terminal never shows half a frame.
-    func draw(_ lines: [String]) {
-        var frame = linesDrawn > 0 ? "\r\u{1B}[\(linesDrawn)A" : ""
+    /// Replaces the previous frame with `lines` drawn for `size`, in one write so that the terminal
+    /// never shows half a frame.
+    func draw(_ lines: [String], size: (columns: Int, rows: Int)) {
+        // The first frame, and the first after a resize, start from a clear screen.
+        var frame = drawnSize.map { $0 == size } == true ? "\u{1B}[H" : "\u{1B}[H\u{1B}[2J"
         for line in lines { frame += "\u{1B}[2K" + line + "\n" }
         // A shorter frame (the synchrony line gone at a session's end) clears what is left below it.
-        if lines.count < linesDrawn { frame += "\u{1B}[J" }
+        frame += "\u{1B}[J"
         Self.writeRaw(frame)
-        linesDrawn = lines.count
+        drawnSize = size
     }
 
     func restore() {

@@ -48,6 +48,22 @@ struct WatchModel {
     /// The running assessment's stage, and when it was reported (its countdown runs from there).
     var assessment: AssessmentProgress?
     var assessmentAnchor: Double = 0
+    /// Each beat's heart rate and the breath, for the chart.
+    var trace = WatchTrace()
+    /// When the latest beat and the latest metrics arrived: older than `staleSeconds`, figures
+    /// are shown as stale with their age, not as live values.
+    var lastBeatArrival: Double?
+    var lastMetricsArrival: Double?
+    /// The heart rate of the latest normal beat (60000/RR), as the chart's line ends.
+    var instantHeartRateBPM: Double?
+    /// The pacer's setting from STATUS or the session's start; the breaths seen replace it after a live change.
+    var pacerRateBreathsPerMinute: Double?
+    var pacerInhaleShare: Double?
+    /// Set when breathd closed the connection.
+    var daemonGone = false
+
+    /// Seconds after which a heart figure is no longer shown as live.
+    static let staleSeconds = 5.0
 
     init() {}
 
@@ -70,11 +86,18 @@ struct WatchModel {
             case .holdIn, .holdOut: 1.0
             }
             phase = Phase(phase: pacer.phase, cycle: pacer.cycle, durationSeconds: duration, startedAt: now - pacer.progress * duration)
-            if status.state == .paused { pausedAt = now }
+            if status.state == .paused {
+                pausedAt = now
+            } else {
+                trace.addPhase(pacer.phase, durationSeconds: duration, at: now - pacer.progress * duration)
+            }
         }
+        pacerRateBreathsPerMinute = status.pacer.rateBreathsPerMinute
+        pacerInhaleShare = status.pacer.ratio.inhaleShare
         assessment = status.assessment
         assessmentAnchor = now
         apply(hrv: status.hrv)
+        if status.hrv.meanHeartRateBPM != nil { lastMetricsArrival = now }
         sensorState = status.sensor.state
         sensorDevice = status.sensor.device
         audioState = status.audio.state
@@ -84,10 +107,15 @@ struct WatchModel {
         switch message {
         case .phase(let event):
             phase = Phase(phase: event.phase, cycle: event.cycle, durationSeconds: event.durationSeconds, startedAt: now)
+            trace.addPhase(event.phase, durationSeconds: event.durationSeconds, at: now)
         case .metrics(let event):
             apply(hrv: event.hrv)
+            lastMetricsArrival = now
         case .beat(let event):
             lastBeatRRMilliseconds = event.rrMilliseconds
+            lastBeatArrival = now
+            trace.addBeat(event, arrivedAt: now)
+            if event.isNN, event.rrMilliseconds > 0 { instantHeartRateBPM = 60_000 / event.rrMilliseconds }
             // Before the first 64 s window, METRICS has no heart rate: show the beat's own, and
             // count the warm-up down from the beat times.
             if warmUpSecondsLeft > 0 || heartRateBPM == nil {
@@ -130,9 +158,12 @@ struct WatchModel {
             session = Session(
                 id: record.id, durationSeconds: record.settings.durationSeconds, elapsedSecondsAtAnchor: 0, anchor: now,
                 isPaused: false)
+            pacerRateBreathsPerMinute = record.settings.rateBreathsPerMinute
+            pacerInhaleShare = record.settings.ratio.inhaleShare
         case .paused:
             state = .paused
             pausedAt = pausedAt ?? now
+            trace.endPhase(at: now)
             if let current = session {
                 session?.elapsedSecondsAtAnchor = current.elapsedSeconds(at: now)
                 session?.anchor = now
@@ -142,10 +173,16 @@ struct WatchModel {
             state = .running
             if let pausedAt { phase?.startedAt += now - pausedAt }
             pausedAt = nil
+            if let phase {
+                // The breath goes on from where it stood.
+                let left = max(0, phase.durationSeconds - (now - phase.startedAt))
+                trace.addPhase(phase.phase, durationSeconds: left, at: now)
+            }
             session?.anchor = now
             session?.isPaused = false
         case .finished:
             state = .idle
+            trace.endPhase(at: now)
             session = nil
             phase = nil
             assessment = nil
@@ -168,6 +205,27 @@ struct WatchModel {
             recentScores.append(score)
             if recentScores.count > Self.recentScoreCount { recentScores.removeFirst(recentScores.count - Self.recentScoreCount) }
         }
+    }
+
+    /// Breaths per minute and inhale share the pacer runs at: the latest breath seen, else the setting.
+    var pacerPattern: (rateBreathsPerMinute: Double, inhaleShare: Double)? {
+        if let breath = trace.lastBreath { return breath }
+        guard let rate = pacerRateBreathsPerMinute, let share = pacerInhaleShare else { return nil }
+        return (rate, share)
+    }
+
+    /// Seconds since the latest beat, when that is more than `staleSeconds` or the sensor is lost.
+    func beatAge(at now: Double) -> Double? {
+        guard let arrival = lastBeatArrival else { return nil }
+        let age = now - arrival
+        return age > Self.staleSeconds || sensorState == .lost ? age : nil
+    }
+
+    /// Seconds since the latest metrics, when they are stale (see `beatAge`).
+    func metricsAge(at now: Double) -> Double? {
+        guard let arrival = lastMetricsArrival else { return nil }
+        let age = now - arrival
+        return age > Self.staleSeconds || sensorState == .lost ? age : nil
     }
 
     /// How full the breathing bar is, 0-1: it fills on the in-breath and empties on the out-breath.

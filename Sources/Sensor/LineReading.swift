@@ -14,9 +14,9 @@ enum LineReading: Equatable, Sendable {
 }
 
 /// Physiological limits: anything outside is a sensor or transmission error, not a heart.
-enum PlausibleRange {
-    static let rrMilliseconds: ClosedRange<Double> = 200...3000
-    static let heartRateBPM: ClosedRange<Double> = 20...300
+public enum PlausibleRange {
+    public static let rrMilliseconds: ClosedRange<Double> = 200...3000
+    public static let heartRateBPM: ClosedRange<Double> = 20...300
     static let sampleMagnitude = 1e7
 
     static func beat(rrMilliseconds rr: Double) -> LineReading {

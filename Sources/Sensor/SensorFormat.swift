@@ -93,5 +93,5 @@ public struct RejectedInputCounters: Sendable, Equatable {
 
     public subscript(kind: Kind) -> Int { counts[kind] ?? 0 }
     public var total: Int { counts.values.reduce(0, +) }
-    mutating func count(_ kind: Kind) { counts[kind, default: 0] += 1 }
+    public mutating func count(_ kind: Kind) { counts[kind, default: 0] += 1 }
 }

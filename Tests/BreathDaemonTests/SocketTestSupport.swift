@@ -6,14 +6,24 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Serves `history` and `session` from a real store; every other request is answered as the daemon
 /// without its session engine would.
 struct HistoryOnlyHandler: ControlRequestHandler {
     let queries: HistoryQueries
+    /// Replies made so far, to see how far the server runs ahead of a client.
+    let replies = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func increment() { value.withLock { $0 += 1 } }
+        var current: Int { value.withLock { $0 } }
+    }
 
     func reply(to request: Request, from peer: PeerCredentials) async -> ServerMessage {
-        await queries.reply(to: request) ?? .error("\(request.command.rawValue): the session engine is not part of this server")
+        replies.increment()
+        return await queries.reply(to: request) ?? .error("\(request.command.rawValue): the session engine is not part of this server")
     }
 }
 
@@ -26,17 +36,21 @@ struct ServerFixture {
     let server: ControlSocketServer
     let listening: AsyncStream<Void>
 
-    init(maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660) throws {
+    init(
+        maximumClients: Int = 64, eventCapacity: Int = 256, mode: Int = 0o660, idleTimeout: Duration = .seconds(60),
+        group: String = "", log: CapturedLog? = nil, maximumQueuedOutputBytes: Int = 256 * 1024
+    ) throws {
         directory = try TemporaryDirectory()
         path = "\(directory.path)/run/breathd.sock"
-        let logger = Logger(label: "breathd-tests")
+        let logger = log.map { log in Logger(label: "breathd-tests") { _ in log } } ?? Logger(label: "breathd-tests")
         store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
         events = EventHub(capacityPerWatcher: eventCapacity)
         let (listening, signal) = AsyncStream<Void>.makeStream()
         self.listening = listening
         server = ControlSocketServer(
-            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test"),
-            authorization: try ControlAuthorization(group: ""), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
+            settings: .init(path: path, mode: mode, maximumClients: maximumClients, release: "test", idleTimeout: idleTimeout,
+                            maximumQueuedOutputBytes: maximumQueuedOutputBytes),
+            authorization: try ControlAuthorization(group: group), handler: HistoryOnlyHandler(queries: HistoryQueries(store: store)),
             events: events, logger: logger, onListening: { signal.yield() })
     }
 
@@ -108,5 +122,35 @@ struct LineClient {
         mutating func next() async throws -> ServerMessage? {
             try await nextLine().map { try LineCodec.decodeServerMessage($0) }
         }
+    }
+}
+
+/// Keeps every log record at notice level or above, to count what a client can make the daemon log.
+final class CapturedLog: LogHandler, @unchecked Sendable {  // records guarded by `lock`
+    struct Record: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let lock = NSLock()
+    private var records: [Record] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .notice
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let record = Record(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+        lock.withLock { records.append(record) }
+    }
+
+    func messages(containing text: String) -> [Record] {
+        lock.withLock { records.filter { $0.message.contains(text) } }
     }
 }

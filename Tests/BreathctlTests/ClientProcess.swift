@@ -13,13 +13,9 @@ enum ClientProcess {
             removing: ["BREATHD_SOCKET", "NO_COLOR"], stdout: standardOutput.map { .descriptor($0.fileDescriptor) } ?? .capture)
     }
 
-    /// Runs to the end.
+    /// Runs to the end, waiting on a thread of its own (a blocked cooperative thread would starve
+    /// the servers of the tests running beside this one).
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         try await start(arguments, environment: environment).result()
-    }
-
-    /// Runs to the end from synchronous code (the offline commands).
-    static func runBlocking(_ arguments: [String]) throws -> Result {
-        try ChildProcess.run(TestPaths.binary("breathctl"), arguments, environment: ["TZ": "UTC"], removing: ["BREATHD_SOCKET", "NO_COLOR"])
     }
 }

@@ -16,7 +16,7 @@ struct AssessmentRun: Sendable {
     /// 0-based.
     private(set) var step = 0
     private(set) var stage = AssessmentStage.announcing
-    private(set) var stageStarted: ContinuousClock.Instant
+    private(set) var stageStarted: EngineClock.Instant
     /// The step's beats while it is paced.
     private(set) var updates: [BeatUpdate] = []
     /// Beat-clock seconds at which the step's pacer began (its first sample): each beat's time
@@ -26,7 +26,7 @@ struct AssessmentRun: Sendable {
     private(set) var cycleStartSeconds: Double?
     private(set) var figures: [ResonanceFigures] = []
 
-    init(options: AssessOptions, now: ContinuousClock.Instant) {
+    init(options: AssessOptions, now: EngineClock.Instant) {
         self.options = options
         stageStarted = now
     }
@@ -43,14 +43,14 @@ struct AssessmentRun: Sendable {
         }
     }
 
-    func stageRemainingSeconds(now: ContinuousClock.Instant) -> Double {
+    func stageRemainingSeconds(now: EngineClock.Instant) -> Double {
         max(0, stageSeconds - (now - stageStarted).inSeconds)
     }
 
-    func isStageOver(now: ContinuousClock.Instant) -> Bool { stageRemainingSeconds(now: now) <= 0 }
+    func isStageOver(now: EngineClock.Instant) -> Bool { stageRemainingSeconds(now: now) <= 0 }
 
     /// Seconds still to go in the whole protocol (announcements included).
-    func remainingSeconds(now: ContinuousClock.Instant) -> Double {
+    func remainingSeconds(now: EngineClock.Instant) -> Double {
         let pacingSeconds = options.minutesPerRate * 60
         let stepsAfter = Double(options.rates.count - 1 - step)
         let current: Double
@@ -64,7 +64,7 @@ struct AssessmentRun: Sendable {
         return max(0, current + stepsAfter * (options.restSeconds + Self.announceSeconds + pacingSeconds))
     }
 
-    mutating func beginPacing(at now: ContinuousClock.Instant) {
+    mutating func beginPacing(at now: EngineClock.Instant) {
         stage = .pacing
         stageStarted = now
         updates = []
@@ -81,7 +81,7 @@ struct AssessmentRun: Sendable {
     }
 
     /// Closes the paced part of the step with its figures; then a rest, or the end.
-    mutating func endPacing(at now: ContinuousClock.Instant, inhaleShare: Double) {
+    mutating func endPacing(at now: EngineClock.Instant, inhaleShare: Double) {
         figures.append(
             ResonanceFigures(
                 updates: updates, breathingRatePerMinute: rateBreathsPerMinute, cycleStartSeconds: cycleStartSeconds,
@@ -91,7 +91,7 @@ struct AssessmentRun: Sendable {
         stageStarted = now
     }
 
-    mutating func beginNextStep(at now: ContinuousClock.Instant) {
+    mutating func beginNextStep(at now: EngineClock.Instant) {
         step += 1
         stage = .announcing
         stageStarted = now
@@ -106,7 +106,7 @@ struct AssessmentRun: Sendable {
             minutesPerRate: options.minutesPerRate, restSeconds: options.restSeconds)
     }
 
-    func progress(session: Int64, now: ContinuousClock.Instant) -> AssessmentProgress {
+    func progress(session: Int64, now: EngineClock.Instant) -> AssessmentProgress {
         AssessmentProgress(
             session: session, stage: stage, step: step + 1, steps: options.rates.count, rateBreathsPerMinute: rateBreathsPerMinute,
             stageRemainingSeconds: stageRemainingSeconds(now: now), result: stage == .finished ? result : nil)

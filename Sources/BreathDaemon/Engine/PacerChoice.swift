@@ -84,15 +84,15 @@ struct PacerClock: Sendable {
     /// While no device plays (none attached, unplugged), the pacer runs on the wall clock from
     /// `wallOrigin`, so the rhythm still reaches watchers and the person can follow it on screen.
     private var wallSchedule: PacerSchedule
-    private var wallOrigin: ContinuousClock.Instant
+    private var wallOrigin: EngineClock.Instant
 
-    init(pattern: BreathPattern, sampleRate: Int, now: ContinuousClock.Instant) {
+    init(pattern: BreathPattern, sampleRate: Int, now: EngineClock.Instant) {
         self.sampleRate = sampleRate
         wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
         wallOrigin = now
     }
 
-    private func wallSample(_ now: ContinuousClock.Instant) -> Int64 {
+    private func wallSample(_ now: EngineClock.Instant) -> Int64 {
         let elapsed = now - wallOrigin
         // Through nanoseconds: attoseconds times a sample rate would overflow Int64.
         let nanoseconds = elapsed.components.attoseconds / 1_000_000_000
@@ -100,23 +100,23 @@ struct PacerClock: Sendable {
     }
 
     /// The wall-clock schedule and the sample it is at now.
-    func wallClock(_ now: ContinuousClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
+    func wallClock(_ now: EngineClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
         (wallSchedule, max(0, wallSample(now)))
     }
 
     /// The wall-clock position, for when the player is not playing.
-    func wallPosition(_ now: ContinuousClock.Instant) -> Position? {
+    func wallPosition(_ now: EngineClock.Instant) -> Position? {
         position(wallSchedule.position(at: max(0, wallSample(now))))
     }
 
     /// A playback (re)starts: the wall clock starts a fresh schedule with it.
-    mutating func restartWallClock(pattern: BreathPattern, at now: ContinuousClock.Instant) {
+    mutating func restartWallClock(pattern: BreathPattern, at now: EngineClock.Instant) {
         wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
         wallOrigin = now
     }
 
     /// A live change, on the wall clock as the renderer does it: from the next cycle boundary.
-    mutating func changeWallClock(to pattern: BreathPattern, at now: ContinuousClock.Instant) {
+    mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) {
         wallSchedule = wallSchedule.changing(to: pattern, atBoundaryAtOrAfter: max(0, wallSample(now)))
     }
 

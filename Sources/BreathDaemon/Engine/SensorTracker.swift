@@ -13,7 +13,12 @@ struct SensorTracker {
     private(set) var droppedEvents = 0
     private(set) var lowPrecisionBeats = 0
     private var sampleRate: (hz: Double, estimated: Bool)?
-    private var lastBeatAt: ContinuousClock.Instant?
+    /// `.connected` after the first: the sensor came back (Bluetooth reconnects, replugs).
+    private(set) var reconnects = 0
+    private var connections = 0
+    /// Why the sensor is lost, while it is.
+    private var problem: String?
+    private var lastBeatAt: EngineClock.Instant?
 
     init(configuration: Configuration.Sensor) {
         device = configuration.device
@@ -25,10 +30,15 @@ struct SensorTracker {
     mutating func apply(_ event: SensorStreamEvent) -> BreathProtocol.SensorEvent? {
         switch event {
         case .connected(let path):
-            return transition(to: .detecting, message: "connected to \(path)")
+            connections += 1
+            reconnects = max(0, connections - 1)
+            problem = nil
+            return transition(to: .detecting, message: reconnects > 0 ? "reconnected to \(path)" : "connected to \(path)")
         case .disconnected(let reason, let willRetry):
+            problem = reason
             return transition(to: .lost, message: willRetry ? "\(reason); reconnecting" : reason)
         case .unavailable(let reason):
+            problem = reason
             return transition(to: .lost, message: reason)
         case .formatDetected(let detected):
             format = detected.rawValue
@@ -55,29 +65,33 @@ struct SensorTracker {
         }
     }
 
-    /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
-    mutating func countBeat(isNN: Bool, isLowPrecision: Bool = false, at now: ContinuousClock.Instant) -> BreathProtocol.SensorEvent? {
+    /// Counts a beat as it arrives; returns the SENSOR event when this beat means the sensor
+    /// streams again.
+    mutating func countBeat(isLowPrecision: Bool = false, at now: EngineClock.Instant) -> BreathProtocol.SensorEvent? {
         beats += 1
         if isLowPrecision { lowPrecisionBeats += 1 }
-        if !isNN { artifacts += 1 }
         lastBeatAt = now
         return transition(to: .streaming, message: nil)
     }
+
+    /// Counts an artifact, once the classifier has decided the beat (3 beats after it arrived).
+    mutating func countArtifact() { artifacts += 1 }
 
     mutating func countRejected() { rejectedLines += 1 }
 
     private mutating func transition(to new: SensorState, message: String?) -> BreathProtocol.SensorEvent? {
         guard new != state || message != nil && new != .streaming else { return nil }
         state = new
-        return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message)
+        return BreathProtocol.SensorEvent(state: new, device: device, format: format, message: message, reconnects: reconnects > 0 ? reconnects : nil)
     }
 
-    func status(now: ContinuousClock.Instant) -> SensorStatus {
+    func status(now: EngineClock.Instant) -> SensorStatus {
         let since = lastBeatAt.map { now - $0 }.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         return SensorStatus(
             device: device, format: format, state: state, beats: beats, artifacts: artifacts,
             rejectedLines: rejectedLines, secondsSinceLastBeat: since,
             sampleRateHz: sampleRate?.hz, sampleRateSource: sampleRate.map { $0.estimated ? "estimated" : "configured" },
-            droppedEvents: droppedEvents, lowPrecisionBeats: lowPrecisionBeats)
+            droppedEvents: droppedEvents, lowPrecisionBeats: lowPrecisionBeats,
+            reconnects: device.isEmpty ? nil : reconnects, problem: state == .lost ? problem : nil)
     }
 }

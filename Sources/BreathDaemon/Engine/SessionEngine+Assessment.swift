@@ -12,7 +12,10 @@ extension SessionEngine {
             return .error(
                 "assess: no heart sensor is configured (sensor.device); an assessment measures how the heart follows each rate")
         }
-        if case .ending = state { await waitForAudioToFinish() }
+        if case .ending = state {
+            await waitForAudioToFinish()
+            await finishIfFaded(now: clock.now)
+        }
         guard case .idle = state else {
             return .error("assess: session \(state.session?.id ?? 0) is already running; stop it first")
         }
@@ -26,7 +29,7 @@ extension SessionEngine {
             }
         }
         let plannedSeconds = options.plannedSeconds + Double(options.rates.count) * AssessmentRun.announceSeconds
-        let startedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
+        let startedAt = clock.timestamp
         let record = choice.sessionSettings(durationSeconds: plannedSeconds)
         let id: Int64
         switch await beginRecording(startedAt: startedAt, settings: record, kind: .assessment, command: "assess") {
@@ -57,7 +60,7 @@ extension SessionEngine {
 
     /// One tick of a running assessment: moves to the next stage when this one is over and the
     /// audio of the last one has ended (a new playback must never wait on the audio thread).
-    func advanceAssessment(_ session: inout ActiveSession, now: ContinuousClock.Instant) {
+    func advanceAssessment(_ session: inout ActiveSession, now: EngineClock.Instant) {
         guard var run = session.assessment else { return }
         if run.stage == .pacing { publishPhaseIfChanged(&session) }
         var entered = false
@@ -92,14 +95,15 @@ extension SessionEngine {
     }
 
     /// The beat's share of the step being paced.
-    func addToAssessment(_ update: BeatUpdate, now: ContinuousClock.Instant) {
+    /// `lagSeconds`: how long ago the decided beat arrived (the artifact classifier's look-ahead).
+    func addToAssessment(_ update: BeatUpdate, lagSeconds: Double, now: EngineClock.Instant) {
         guard case .running(var session) = state, var run = session.assessment, run.stage == .pacing else { return }
         let pacerSeconds: Double
         switch player.status.state {
         case .playing, .stopping: pacerSeconds = Double(player.samplesPlayed) / Double(configuration.audio.sampleRateHz)
         case .idle, .opening, .waitingForDevice: pacerSeconds = (now - run.stageStarted).inSeconds
         }
-        run.add(update, pacerSeconds: pacerSeconds)
+        run.add(update, pacerSeconds: pacerSeconds - lagSeconds)
         session.assessment = run
         state = .running(session)
     }
@@ -109,7 +113,7 @@ extension SessionEngine {
         session.assessment.map { $0.stage == .pacing } ?? true
     }
 
-    private func concludeAssessment(_ session: inout ActiveSession, now: ContinuousClock.Instant) {
+    private func concludeAssessment(_ session: inout ActiveSession, now: EngineClock.Instant) {
         guard let result = session.assessment?.result else { return }
         logger.info(
             "assessment finished",
@@ -123,7 +127,7 @@ extension SessionEngine {
         beginEnding(.completed)
     }
 
-    private func startPacer(_ session: inout ActiveSession, now: ContinuousClock.Instant) {
+    private func startPacer(_ session: inout ActiveSession, now: EngineClock.Instant) {
         do {
             let settings = try session.choice.settings()
             session.clock.restartWallClock(pattern: settings.pattern, at: now)
@@ -149,7 +153,7 @@ extension SessionEngine {
         }
     }
 
-    private func publishAssessment(_ session: ActiveSession, now: ContinuousClock.Instant) {
+    private func publishAssessment(_ session: ActiveSession, now: EngineClock.Instant) {
         guard let run = session.assessment else { return }
         events.publish(.assess(run.progress(session: session.id, now: now)))
     }

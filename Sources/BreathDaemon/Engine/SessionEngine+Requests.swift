@@ -21,7 +21,10 @@ extension SessionEngine {
     }
 
     func start(_ options: StartOptions, origin: SessionOrigin) async -> ServerMessage {
-        if case .ending = state { await waitForAudioToFinish() }
+        if case .ending = state {
+            await waitForAudioToFinish()
+            await finishIfFaded(now: clock.now)
+        }
         guard case .idle = state else {
             return .error("start: session \(state.session?.id ?? 0) is already running; stop it first")
         }
@@ -34,7 +37,7 @@ extension SessionEngine {
             return .error("start: \(error)")
         }
         let durationSeconds = (options.minutes ?? configuration.session.durationMinutes) * 60
-        let startedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
+        let startedAt = clock.timestamp
         let record = choice.sessionSettings(durationSeconds: durationSeconds)
         let id: Int64
         switch await beginRecording(startedAt: startedAt, settings: record, kind: .session, command: "start") {
@@ -83,8 +86,7 @@ extension SessionEngine {
 
     /// A session begun in history that never played: closed at once as stopped.
     private func closeUnplayed(id: Int64) async {
-        try? await recorder.finish(
-            endedAt: Timestamp(unixSeconds: Date().timeIntervalSince1970), reason: .stopped, summary: SessionSummary())
+        try? await recorder.finish(endedAt: clock.timestamp, reason: .stopped, summary: SessionSummary(), assessment: nil)
     }
 
     func stop() -> ServerMessage {

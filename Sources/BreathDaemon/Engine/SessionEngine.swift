@@ -19,7 +19,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         case running(ActiveSession)
         case paused(ActiveSession)
         /// Fading out before the session is written to history with `reason`.
-        case ending(ActiveSession, reason: EndReason, deadline: ContinuousClock.Instant)
+        case ending(ActiveSession, reason: EndReason, deadline: EngineClock.Instant)
 
         var session: ActiveSession? {
             switch self {
@@ -39,13 +39,16 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
-    let configuration: Configuration
-    let player: AudioPlayer
-    let recorder: HistoryRecorder
+    /// Replaced by `reload` on SIGHUP; sessions read their fades and lengths from it as they go.
+    var configuration: Configuration
+    /// The pacer's sound: the ALSA player in the daemon.
+    let player: any PacerOutput
+    let recorder: any HistorySink
     let queries: HistoryQueries
     let events: EventHub
     let logger: Logger
-    let clock = ContinuousClock()
+    /// Every tick, wait, pause and deadline, and every timestamp, comes from here.
+    let clock: EngineClock
 
     var state = State.idle
     /// What the next session plays; `set` while idle changes it.
@@ -57,14 +60,15 @@ public actor SessionEngine: ControlRequestHandler, Service {
     public internal(set) var progressCounter: UInt64 = 0
 
     public init(
-        configuration: Configuration, player: AudioPlayer, recorder: HistoryRecorder, queries: HistoryQueries,
-        events: EventHub, logger: Logger
+        configuration: Configuration, player: any PacerOutput, recorder: any HistorySink, queries: HistoryQueries,
+        events: EventHub, clock: EngineClock, logger: Logger
     ) {
         self.configuration = configuration
         self.player = player
         self.recorder = recorder
         self.queries = queries
         self.events = events
+        self.clock = clock
         self.logger = logger
         defaults = PacerChoice(configuration.pacer)
         heart = HeartMonitor(challengeLevel: ChallengeLevel(rawValue: configuration.coherence.challengeLevel) ?? .one)
@@ -96,7 +100,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: await self.nextTickDelay())
+                try await self.clock.sleep(for: await self.nextTickDelay())
                 await self.tick()
             }
         }
@@ -105,7 +109,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// `pacer.rate = "resonance"`: the newest assessment's rate, or the configured number until
     /// one exists.
-    private func takeResonanceRate() async {
+    func takeResonanceRate() async {
         do {
             if let found = try await queries.latestResonance() {
                 defaults.useResonance(rateBreathsPerMinute: found.rateBreathsPerMinute, session: found.sessionID)
@@ -131,7 +135,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         }
         while case .ending(_, _, let deadline) = state {
             if player.status.state == .idle || clock.now >= deadline { break }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await clock.sleep(for: .milliseconds(20))
         }
         if case .ending(_, let reason, _) = state { await finish(reason) }
     }
@@ -156,11 +160,19 @@ public actor SessionEngine: ControlRequestHandler, Service {
         case .ending(var session, let reason, let deadline):
             if session.assessment == nil { publishPhaseIfChanged(&session) }
             state = .ending(session, reason: reason, deadline: deadline)
-            // A completed session lasts its full duration even when the device swallowed the fade
-            // faster than real time (or is missing).
-            let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
-            if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
+            await finishIfFaded(now: now)
         }
+    }
+
+    /// Closes an ending session once its tone has faded (or its deadline passed). The tick does it;
+    /// so does a start that waited out the fade, which would otherwise find the session still
+    /// ending and be refused whenever it woke before the next tick.
+    func finishIfFaded(now: EngineClock.Instant) async {
+        guard case .ending(let session, let reason, let deadline) = state else { return }
+        // A completed session lasts its full duration even when the device swallowed the fade
+        // faster than real time (or is missing).
+        let durationReached = reason != .completed || session.elapsedSeconds(now: now) >= session.durationSeconds
+        if durationReached && (player.status.state == .idle || now >= deadline) { await finish(reason) }
     }
 
     func nextTickDelay() -> Duration {
@@ -212,9 +224,13 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// Writes the session to history and returns to idle.
     func finish(_ reason: EndReason) async {
+        guard state.session != nil else { return }
+        // The session's last beats are still held for the artifact classifier's look-ahead: decide
+        // them now, with the end-of-series rules, so that the session keeps every beat it received.
+        await finishHeldBeats()
         guard let session = state.session else { return }
         state = .idle
-        let endedAt = Timestamp(unixSeconds: Date().timeIntervalSince1970)
+        let endedAt = clock.timestamp
         let summary = SessionSummarizer.summary(of: session.beats)
         // An assessment stopped early keeps the steps it finished, without a chosen rate.
         let assessment = session.assessment?.result
@@ -237,7 +253,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     func waitForAudioToFinish() async {
         let deadline = clock.now.advanced(by: .seconds(configuration.pacer.fadeOutSeconds + Self.fadeOutGraceSeconds))
         while player.status.state != .idle && clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await clock.sleep(for: .milliseconds(20))
         }
     }
 
@@ -267,9 +283,9 @@ struct ActiveSession: Sendable {
     var assessment: AssessmentRun?
     /// Running time before the current run (sessions pause).
     private var earlierRunning = Duration.zero
-    private var runningSince: ContinuousClock.Instant?
+    private var runningSince: EngineClock.Instant?
 
-    init(id: Int64, startedAt: Timestamp, choice: PacerChoice, durationSeconds: Double, clock: PacerClock, now: ContinuousClock.Instant) {
+    init(id: Int64, startedAt: Timestamp, choice: PacerChoice, durationSeconds: Double, clock: PacerClock, now: EngineClock.Instant) {
         self.id = id
         self.startedAt = startedAt
         self.choice = choice
@@ -283,16 +299,16 @@ struct ActiveSession: Sendable {
     }
 
     /// Seconds of the session played so far (pauses excluded).
-    func elapsedSeconds(now: ContinuousClock.Instant) -> Double {
+    func elapsedSeconds(now: EngineClock.Instant) -> Double {
         (earlierRunning + (runningSince.map { now - $0 } ?? .zero)).inSeconds
     }
 
-    mutating func pause(at now: ContinuousClock.Instant) {
+    mutating func pause(at now: EngineClock.Instant) {
         if let since = runningSince { earlierRunning += now - since }
         runningSince = nil
     }
 
-    mutating func resume(at now: ContinuousClock.Instant) {
+    mutating func resume(at now: EngineClock.Instant) {
         if runningSince == nil { runningSince = now }
     }
 }
