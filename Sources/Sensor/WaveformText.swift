@@ -76,8 +76,9 @@ public struct WaveformText<Detector: WaveformBeatDetector>: Sendable {
             sampleCount += 1
             detector.gap()
             lastBeatSample = nil
+        // Words (a run of 3 letters) are the firmware's chatter, as `SensorDecoder` counts them.
+        case .rejected(.unparseable) where WaveformTextLine.isText(line): rejected.chatterLines += 1
         case .rejected(let kind): rejected.count(kind)
-        // `WaveformTextLine` does not tell chatter from garbage (both are rejected); counted if it ever does.
         case .chatter: rejected.chatterLines += 1
         case .ignored, .beats: break
         }
@@ -124,6 +125,17 @@ enum WaveformTextLine {
             guard fieldStart > lo else { return .rejected(.unparseable) }
             fieldEnd = fieldStart - 1
         }
+    }
+
+    /// `SensorDecoder.isText` on the printable ASCII bytes of a line: 3 letters in a row.
+    static func isText(_ bytes: [UInt8]) -> Bool {
+        var run = 0
+        for b in bytes {
+            let isLetter = (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            run = isLetter ? run + 1 : 0
+            if run >= 3 { return true }
+        }
+        return false
     }
 
     private static func isSeparator(_ b: UInt8) -> Bool {
