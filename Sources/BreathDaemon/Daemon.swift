@@ -13,16 +13,14 @@ public enum Daemon {
     public static let release = "0.1.0"
 
     public static func run(configuration: Configuration, environment: [String: String], logger: Logger) async throws {
-        let store = try HistoryStore(path: configuration.storage.path, logger: logger)
-        let interrupted = try await store.markOpenSessionsInterrupted()
-        if !interrupted.isEmpty {
-            logger.warning("sessions left open by an earlier run marked interrupted", metadata: ["sessions": "\(interrupted)"])
-        }
-        let recorder = HistoryRecorder(store: store, logger: logger)
+        // History trouble never stops the pacer: see HistoryOpening.
+        let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
+        let store = history.store
+        let recorder = HistoryRecorder(store: store, condition: history.condition, unwritten: history.unwritten, logger: logger)
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         let engine = SessionEngine(
-            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
+            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store, condition: history.condition),
             events: events, clock: .system, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
