@@ -1,3 +1,4 @@
+import BreathHistory
 import BreathProtocol
 
 /// Answers control requests; the session engine implements it.

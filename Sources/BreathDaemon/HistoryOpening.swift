@@ -1,3 +1,4 @@
+import BreathHistory
 import BreathProtocol
 import Foundation
 import GRDB

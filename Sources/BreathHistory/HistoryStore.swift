@@ -154,9 +154,7 @@ public final class HistoryStore: Sendable {
 
     /// Sessions, newest first.
     public func history(limit: Int) async throws -> [SessionRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.record)
-        }
+        try await pool.read { db in try HistoryRows.sessions(db, limit: limit) }
     }
 
     /// The rate the newest assessment chose, and that assessment's session; nil before any
@@ -172,17 +170,7 @@ public final class HistoryStore: Sendable {
 
     /// A session with every beat, or nil when there is no such session.
     public func session(_ reference: SessionReference) async throws -> SessionReply? {
-        try await pool.read { db in
-            let row: Row?
-            switch reference {
-            case .id(let id): row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id])
-            case .last: row = try Row.fetchOne(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT 1")
-            }
-            guard let row else { return nil }
-            let record = try Self.record(row)
-            return SessionReply(
-                session: record, beats: try Self.beats(db, sessionID: record.id), assessment: try Self.assessment(db, sessionID: record.id))
-        }
+        try await pool.read { db in try HistoryRows.session(db, reference) }
     }
 
     /// `PRAGMA integrity_check`: "ok" for a sound database, otherwise SQLite's list of problems.
@@ -240,7 +228,7 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    private static func assessment(_ db: Database, sessionID: Int64) throws -> AssessmentResult? {
+    static func assessment(_ db: Database, sessionID: Int64) throws -> AssessmentResult? {
         guard let head = try Row.fetchOne(db, sql: "SELECT * FROM assessment WHERE session_id = ?", arguments: [sessionID]) else {
             return nil
         }
@@ -257,7 +245,7 @@ public final class HistoryStore: Sendable {
             restSeconds: head["rest_s"])
     }
 
-    private static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
+    static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
         ).map { row in
@@ -269,7 +257,7 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    private static func record(_ row: Row) throws -> SessionRecord {
+    static func record(_ row: Row) throws -> SessionRecord {
         let id: Int64 = row["id"]
         let ratioText: String = row["ratio"]
         let voiceText: String = row["voice"]
@@ -305,5 +293,25 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSuchSession(let id): "no session \(id) in history"
         case .corruptRow(let id, let detail): "session \(id) in history is unreadable (\(detail))"
         }
+    }
+}
+
+/// The history queries, one home for the daemon (`HistoryStore`) and breathctl (`HistoryFile`).
+enum HistoryRows {
+    static func sessions(_ db: Database, limit: Int) throws -> [SessionRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT ?", arguments: [limit]).map(HistoryStore.record)
+    }
+
+    static func session(_ db: Database, _ reference: SessionReference) throws -> SessionReply? {
+        let row: Row?
+        switch reference {
+        case .id(let id): row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id])
+        case .last: row = try Row.fetchOne(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT 1")
+        }
+        guard let row else { return nil }
+        let record = try HistoryStore.record(row)
+        return SessionReply(
+            session: record, beats: try HistoryStore.beats(db, sessionID: record.id),
+            assessment: try HistoryStore.assessment(db, sessionID: record.id))
     }
 }
