@@ -33,7 +33,10 @@ public enum ConfigurationLoader {
         } else if FileManager.default.fileExists(atPath: systemConfigPath) {
             path = systemConfigPath
         } else {
-            return Loaded(configuration: Configuration(environment: environment), source: .defaults)
+            let configuration = Configuration(environment: environment)
+            let problems = ConfigurationParser.locationChecks(configuration, file: Source.defaults.description)
+            guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+            return Loaded(configuration: configuration, source: .defaults)
         }
         let text: String
         do {

@@ -1,9 +1,19 @@
+import Foundation
 import TOMLKit
 
 /// Reads a TOML configuration over the defaults, collecting every problem before failing.
 public enum ConfigurationParser {
     /// - Parameter file: the name used in messages (the path the daemon was given or found).
     public static func parse(_ text: String, file: String, environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        // TOMLKit hands strings over as C strings, so "/dev/tty\u0000USB0" would arrive as
+        // "/dev/tty": refuse the escape itself, where it is written.
+        let nulLines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.element.contains("\\u0000") || $0.element.contains("\\U00000000") }.map { $0.offset + 1 }
+        guard nulLines.isEmpty else {
+            throw ConfigurationError(problems: nulLines.map {
+                "\(file): line \($0): a NUL character (\\u0000) is not allowed: paths and device names would be cut short at it"
+            })
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -28,7 +38,7 @@ public enum ConfigurationParser {
             }
             problems += apply(section, named: sectionName, to: &configuration, file: file)
         }
-        if problems.isEmpty { problems = crossChecks(configuration, file: file) }
+        if problems.isEmpty { problems = crossChecks(configuration, file: file) + locationChecks(configuration, file: file) }
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
     }
@@ -74,6 +84,26 @@ public enum ConfigurationParser {
         return "\(file): \(name) = \(TOMLText.value(value)): unknown key outside any section; \(suggestion)"
     }
 
+    /// The socket's and the history's locations, also when they come from the defaults (the
+    /// environment): what would only fail at start-up fails here, as a configuration error (78).
+    static func locationChecks(_ configuration: Configuration, file: String) -> [String] {
+        var problems: [String] = []
+        let socket = configuration.socket.path
+        if socket.utf8.count > SocketAddressLimit.pathBytes {
+            problems.append(
+                "\(file): socket.path = \(TOMLText.string(socket)): is \(socket.utf8.count) bytes; a Unix socket path holds at most "
+                    + "\(SocketAddressLimit.pathBytes) (sun_path): choose a shorter path")
+        }
+        var isDirectory: ObjCBool = false
+        let storage = configuration.storage.path
+        if FileManager.default.fileExists(atPath: storage, isDirectory: &isDirectory), isDirectory.boolValue {
+            problems.append(
+                "\(file): storage.path = \(TOMLText.string(storage)): is a directory; give the database file, e.g. "
+                    + TOMLText.string((storage.hasSuffix("/") ? storage : storage + "/") + "history.sqlite"))
+        }
+        return problems
+    }
+
     /// Rules between keys, checked once every key is valid on its own.
     private static func crossChecks(_ configuration: Configuration, file: String) -> [String] {
         var problems: [String] = []
@@ -92,4 +122,9 @@ public enum ConfigurationParser {
         }
         return problems
     }
+}
+
+/// sun_path is 108 bytes on Linux, one of them the terminating NUL.
+enum SocketAddressLimit {
+    static let pathBytes = 107
 }

@@ -2,6 +2,7 @@ import BreathHistory
 import Audio
 import Foundation
 import BreathConfig
+import BreathProtocol
 import Logging
 import NIOPosix
 import Sensor
@@ -11,9 +12,18 @@ import Systemd
 /// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
 /// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
 public enum Daemon {
-    public static let release = "0.1.0"
+    /// The one release constant, shared with breathctl (`BreathProtocol.Release`).
+    public static let release = Release.version
 
-    public static func run(configuration: Configuration, environment: [String: String], logger: Logger) async throws {
+    /// - Parameter reload: reads the configuration again as start-up did, for SIGHUP.
+    public static func run(
+        configuration: Configuration, environment: [String: String], logger: Logger,
+        reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
+    ) async throws {
+        // SIGUSR1 and SIGUSR2 mean nothing to breathd: ignored rather than fatal (their default).
+        // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
+        signal(SIGUSR1, SIG_IGN)
+        signal(SIGUSR2, SIG_IGN)
         // History trouble never stops the pacer: see HistoryOpening.
         let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
         let store = history.store
@@ -51,6 +61,7 @@ public enum Daemon {
             services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
+        services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
         services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
         if environment["BREATHD_DEBUG_STALL"] == "1" {
             services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))

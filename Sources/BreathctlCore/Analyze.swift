@@ -10,8 +10,8 @@ struct Analyze: ParsableCommand {
         discussion: """
             FILE holds one RR interval per line (milliseconds, or seconds when every value is \
             below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
-            header lines are skipped. The figures are those of docs/hrv-spec.md: causal artifact \
-            rejection, time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
+            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
 
             --pacer-rate R gives the resonance figures of a recording made breathing with a pacer \
@@ -33,6 +33,9 @@ struct Analyze: ParsableCommand {
 
     @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
     var beats = false
+
+    @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
+    var live = false
 
     @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
     var level: Int = 1
@@ -68,6 +71,7 @@ struct Analyze: ParsableCommand {
             return
         }
         guard file != nil else { throw ValidationError("Missing expected argument '<file>'") }
+        guard !live || beats else { throw ValidationError("--live goes with --beats.") }
         guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
         if let pacerRate {
             guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
@@ -84,28 +88,64 @@ struct Analyze: ParsableCommand {
             print(json ? ResonanceAnalysis.json(figures, file: file).rendered(pretty: true) : ResonanceAnalysis.text(figures, file: file))
             return
         }
-        let text: String
+        let configured = format.format
+        let waveform: Sensor.SensorFormat?
         do {
-            text = try readTextFile(file)
+            waveform = try WaveformRecording.format(of: file, configured: configured, sampleRateHz: sampleRate)
         } catch {
             throw CommandFailure(message: error.description)
-        }
-        let recording = RecordingInput(text: text, format: format.format, sampleRateHz: sampleRate)
-        if beats {
-            printBeats(recording)
-            return
-        }
-        let parsed = recording.parsed
-        guard !parsed.rrMilliseconds.isEmpty else {
-            throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
         }
         var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
         var summary = RecordingSummary()
         var rejected = 0
-        for rr in parsed.rrMilliseconds {
-            guard let update = engine.add(rrMilliseconds: rr) else {
+        var rrMilliseconds: [Double] = []
+        let skippedLines: Int
+        if let waveform {
+            // Streamed: half an hour of ECG is millions of lines; only its beats are kept.
+            var t = 0.0
+            var beatTimes: [(Double, Double)] = []
+            let counters: RejectedInputCounters
+            do {
+                counters = try WaveformRecording.forEachBeat(path: file, format: waveform, sampleRateHz: sampleRate) { beat in
+                    t += beat.rrMilliseconds / 1000
+                    rrMilliseconds.append(beat.rrMilliseconds)
+                    if beats { beatTimes.append((beat.signalTimeSeconds ?? t, beat.rrMilliseconds)) }
+                }
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            if beats {
+                printBeats(beatTimes)
+                return
+            }
+            guard t > 0 else {
+                throw CommandFailure(message: "\(file): no heart beats found in the \(waveform.rawValue) waveform at \(fixed(sampleRate, 0)) samples per second (check --sample-rate).")
+            }
+            skippedLines = counters.total
+        } else {
+            let text: String
+            do {
+                text = try readTextFile(file)
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+            let recording = RecordingInput(text: text, format: configured, sampleRateHz: sampleRate)
+            if beats {
+                printBeats(recording.beatTimes)
+                return
+            }
+            let parsed = recording.parsed
+            guard !parsed.rrMilliseconds.isEmpty else {
+                throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
+            }
+            rrMilliseconds = parsed.rrMilliseconds
+            skippedLines = parsed.skippedLines
+        }
+        // Offline, the classifier uses its full centred windows: the whole series first.
+        engine.addRecording(rrMilliseconds: rrMilliseconds) { update in
+            guard let update else {
                 rejected += 1
-                continue
+                return
             }
             summary.add(update)
             if perBeat, update.window != nil { printBeat(update) }
@@ -117,7 +157,7 @@ struct Analyze: ParsableCommand {
         if json {
             print(summaryJSON(summary).rendered(pretty: true))
         } else {
-            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + parsed.skippedLines, level: level).text)
+            print(SummaryReport(file: file, summary: summary, rejectedValues: rejected + skippedLines, level: level).text)
         }
     }
 
@@ -138,15 +178,20 @@ struct Analyze: ParsableCommand {
                 : AssessmentText.table(steps.map { AssessmentStep($0.figures) }, chosen: chosen, labels: steps.map(\.file)))
     }
 
-    private func printBeats(_ recording: RecordingInput) {
-        for (t, rr) in recording.beatTimes {
+    private func printBeats(_ beatTimes: [(Double, Double)]) {
+        let kinds = HRVEngine.classifyRecording(rrMilliseconds: beatTimes.map(\.1), live: live)
+        for ((t, rr), kind) in zip(beatTimes, kinds) {
             if json {
                 var o = JSONObject()
                 o.set("t", (t * 1e6).rounded() / 1e6)
                 o.set("rr_ms", rr)
+                // Not a beat at all (zero, negative, beyond 600 s): nn false, artifact "rejected".
+                o.set("nn", kind.map { $0 == nil } ?? false)
+                if let kind, let kind { o.set("artifact", kind.rawValue) } else if kind == nil { o.set("artifact", "rejected") }
                 print(o.rendered())
             } else {
-                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
+                let note = kind.map { $0.map { "  artifact (\($0.rawValue))" } ?? "" } ?? "  rejected"
+                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms\(note)")
             }
         }
     }

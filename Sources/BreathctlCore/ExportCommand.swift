@@ -19,7 +19,9 @@ struct ExportCommand: HistoryReadingCommand {
     @OptionGroup var daemon: DaemonOptions
     @OptionGroup var historyFile: HistoryFileOptions
 
-    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"))
+    @Argument(
+        help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
+        completion: .custom(CompletionValues.sessionReferences))
     var session: SessionReference
 
     @Option(help: "csv or json.")

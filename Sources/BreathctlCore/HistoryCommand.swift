@@ -21,6 +21,8 @@ struct HistoryCommand: HistoryReadingCommand {
     @Flag(help: "Print the HISTORY object as the daemon sent it.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     @Flag(help: "Print comma-separated values with a header line.")
     var csv = false
 

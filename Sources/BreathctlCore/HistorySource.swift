@@ -60,10 +60,12 @@ enum HistorySource {
             do { found = try file.session(reference) } catch { throw CommandFailure(message: error.description) }
             guard let found else {
                 // The daemon's own wording for the same miss.
+                let message: String
                 switch reference {
-                case .id(let id): throw CommandFailure(message: "no session \(id) in history", isErrorReply: true)
-                case .last: throw CommandFailure(message: "no sessions in history yet", isErrorReply: true)
+                case .id(let id): message = "no session \(id) in history"
+                case .last: message = "no sessions in history yet"
                 }
+                throw CommandFailure(message: message, errorReplyLine: Self.line(.error(message)))
             }
             return (found, Self.line(.session(found)))
         }
@@ -99,14 +101,19 @@ struct HistoryFileOptions: ParsableArguments {
 protocol HistoryReadingCommand: ParsableCommand {
     var daemon: DaemonOptions { get }
     var historyFile: HistoryFileOptions { get }
+    /// `--json` was given: a refusal's ERROR object goes to stdout too, as for `DaemonCommand`.
+    var wantsJSON: Bool { get }
     func run(with source: HistorySource) throws(CommandFailure)
 }
 
 extension HistoryReadingCommand {
+    var wantsJSON: Bool { false }
+
     func run() throws {
         do {
             try run(with: try HistorySource.open(daemon, historyFile))
         } catch {
+            if wantsJSON, let line = error.errorReplyLine { StandardOutput.write(line + "\n") }
             StandardError.write(error.message)
             throw ExitCode(error.exitCode)
         }

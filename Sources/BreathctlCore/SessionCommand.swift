@@ -12,11 +12,15 @@ struct SessionCommand: HistoryReadingCommand {
     @OptionGroup var daemon: DaemonOptions
     @OptionGroup var historyFile: HistoryFileOptions
 
-    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"))
+    @Argument(
+        help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
+        completion: .custom(CompletionValues.sessionReferences))
     var session: SessionReference
 
     @Flag(help: "Print the SESSION object as the daemon sent it.")
     var json = false
+
+    var wantsJSON: Bool { json }
 
     func run(with source: HistorySource) throws(CommandFailure) {
         let (recorded, line) = try source.session(session)

@@ -26,5 +26,25 @@ func readTextFile(_ path: String) throws(FileReadError) -> String {
             break
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    // A UTF-8 byte-order mark (Windows tools write one) marks the encoding; it is not content.
+    let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+    return String(decoding: body, as: UTF8.self)
+}
+
+/// Reads `path` in chunks of 64 KiB into one reused buffer: memory stays flat however large the
+/// file. `body` returns false to stop early.
+func forEachChunk(ofFile path: String, _ body: (UnsafeRawBufferPointer) -> Bool) throws(FileReadError) {
+    guard let file = fopen(path, "rb") else {
+        throw FileReadError(path: path, reason: String(cString: strerror(errno)))
+    }
+    defer { fclose(file) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        if n > 0, !chunk.withUnsafeBytes({ body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) { return }
+        if n < chunk.count {
+            if ferror(file) != 0 { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
+            return
+        }
+    }
 }

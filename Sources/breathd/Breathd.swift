@@ -13,7 +13,10 @@ struct Breathd: AsyncParsableCommand {
         abstract: "The breathing biofeedback daemon: paces breathing with a tone, reads a heart sensor, computes HRV coherence.",
         discussion: """
             Runs in the foreground (systemd's way) until SIGTERM or SIGINT, which fade the tone \
-            out and close the running session as "stopped". The configuration is read from \
+            out and close the running session as "stopped". SIGHUP re-reads the configuration: the \
+            pacer and session settings take effect for the next session, changes to the devices, \
+            the socket, the history file or the coherence level are logged as needing a restart. \
+            SIGUSR1 and SIGUSR2 are ignored. The configuration is read from \
             --config, else $XDG_CONFIG_HOME/breathd/breathd.toml, else /etc/breathd/breathd.toml, \
             else built-in defaults. Control it with breathctl.
             """,
@@ -32,7 +35,14 @@ struct Breathd: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Log debug messages too.")
     var verbose = false
 
+    /// breathd.toml(5) from the configuration schema, for `make` (hidden: not for users).
+    @Flag(help: .hidden)
+    var printConfigManual = false
+
     func run() async throws {
+        if printConfigManual {
+            return print(ConfigurationManual.render(), terminator: "")
+        }
         let environment = ProcessInfo.processInfo.environment
         let loaded: ConfigurationLoader.Loaded
         do {
@@ -59,7 +69,10 @@ struct Breathd: AsyncParsableCommand {
         let logger = Logger(label: "breathd")
         logger.info("starting", metadata: ["release": "\(Daemon.release)", "config": "\(loaded.source)"])
         do {
-            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger)
+            let explicitPath = config
+            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger) { () throws(ConfigurationError) in
+                try ConfigurationLoader.load(explicitPath: explicitPath, environment: environment).configuration
+            }
         } catch let error as ConfigurationError {
             logger.critical("\(error.description)")
             SystemdNotifier(environment: environment).notifyFailure(error.description, errno: EINVAL)

@@ -129,8 +129,10 @@ import Testing
         let cases: [(String, String)] = [
             ("[pacer]\nrate = 12", "breathd.toml: pacer.rate = 12: must be between 4.0 and 7.0 breaths per minute"),
             ("[pacer]\nrate = 3.5", "breathd.toml: pacer.rate = 3.5: must be between 4.0 and 7.0 breaths per minute"),
-            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""),
-            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.3 and 0.7"),
+            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6"),
+            // 2:8 is a 20 % inhale: outside the one range, in the one wording.
+            ("[pacer]\nratio = \"2:8\"", "breathd.toml: pacer.ratio = \"2:8\": must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6"),
+            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.3 and 0.7, the inhale 30-70 % of the breath"),
             ("[pacer]\nhold_in = 11", "breathd.toml: pacer.hold_in = 11: must be between 0 and 10 seconds"),
             ("[pacer]\nhold_out = -1", "breathd.toml: pacer.hold_out = -1: must be between 0 and 10 seconds"),
             ("[pacer]\nvoice = \"drum\"", "breathd.toml: pacer.voice = \"drum\": must be one of glide, bowl, noise, off"),
@@ -230,5 +232,63 @@ import Testing
         #expect(rendered.contains("mode = 0o600\n"))
         #expect(rendered.contains("rate = 5.5\n"))
         #expect(try ConfigurationParser.parse(rendered, file: "printed", environment: [:]) == configuration)
+    }
+}
+
+/// What used to pass `--check-config` and then failed at start-up (exit 1) or did something else
+/// than written: each is now a configuration error naming file, key, value and rule (exit 78).
+@Suite struct ConfigurationGapTests {
+    let environment = ["HOME": "/home/ada", "XDG_RUNTIME_DIR": "/run/user/1000"]
+
+    private func problems(_ text: String, environment: [String: String]? = nil) -> [String] {
+        do {
+            _ = try ConfigurationParser.parse(text, file: "breathd.toml", environment: environment ?? self.environment)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test func aSocketPathLongerThanSunPathIsRefused() {
+        let long = "/run/" + String(repeating: "b", count: 110) + ".sock"
+        let found = problems("[socket]\npath = \"\(long)\"\n")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("breathd.toml: socket.path = \"\(long)\": is 120 bytes; a Unix socket path holds at most 107") == true)
+        // 107 bytes is still fine.
+        #expect(problems("[socket]\npath = \"/\(String(repeating: "s", count: 106))\"\n").isEmpty)
+    }
+
+    @Test func aDefaultSocketPathTooLongForSunPathIsRefusedToo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let runtime = "/run/user/" + String(repeating: "r", count: 100)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(
+                explicitPath: nil, environment: ["XDG_RUNTIME_DIR": runtime, "HOME": directory.path],
+                systemConfigPath: "\(directory.path)/none.toml")
+        }
+    }
+
+    @Test func aNULInADeviceOrPathIsRefused() {
+        // TOMLKit would hand "/dev/tty\u0000USB0" over as "/dev/tty", which opens the terminal.
+        #expect(problems("[sensor]\ndevice = \"/dev/tty\\u0000USB0\"\n") == [
+            "breathd.toml: line 2: a NUL character (\\u0000) is not allowed: paths and device names would be cut short at it",
+        ])
+        #expect(problems("[audio]\ndevice = \"hw:0\\U00000000\"\n").first?.hasPrefix("breathd.toml: line 2: a NUL character") == true)
+        #expect(problems("[storage]\npath = \"/var/lib/b\\u0000\"\n").count == 1)
+    }
+
+    @Test func aRelativeSensorDeviceIsRefused() {
+        #expect(problems("[sensor]\ndevice = \"ttyUSB0\"\n").first?.contains("must be an absolute device path") == true)
+        #expect(problems("[sensor]\ndevice = \"/dev/ttyUSB0\"\n").isEmpty)
+        #expect(problems("[sensor]\ndevice = \"\"\n").isEmpty)
+        #expect(problems("[storage]\npath = \"history.sqlite\"\n").first?.contains("must be an absolute path") == true)
+    }
+
+    @Test func aDirectoryAsTheStoragePathIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let found = problems("[storage]\npath = \"\(directory.path)\"\n")
+        #expect(found == ["breathd.toml: storage.path = \"\(directory.path)\": is a directory; give the database file, e.g. \"\(directory.path)/history.sqlite\""])
     }
 }

@@ -21,6 +21,15 @@ enum WaveformFixture {
         try lines(relativePath).dropFirst().map { Double($0.split(separator: ",")[column])! }
     }
 
+    /// A file of `Tests/Fixtures` (written by scripts/make_waveform_fixtures.py): numbers, one a line.
+    static func committed(_ relativePath: String) throws -> [Double] {
+        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOfFile: tests.appendingPathComponent("Fixtures/" + relativePath).path, encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("#") }.map { Double($0)! }
+    }
+
+    static func committedIndices(_ relativePath: String) throws -> [Int] { try committed(relativePath).map { Int($0) } }
+
     static let beatSymbols: Set<Substring> = ["N", "L", "R", "B", "A", "a", "J", "S", "V", "r", "F", "e", "j", "n", "E", "/", "f", "Q", "?"]
 
     /// Sample indices of the annotated beats of MIT-BIH record 100.
@@ -42,7 +51,13 @@ struct DetectionScore: CustomStringConvertible {
         "TP \(truePositives) FN \(falseNegatives) FP \(falsePositives) Se \(sensitivity * 100) % +P \(positivePredictivity * 100) %"
     }
 
-    init(reference: [Int], detected: [Int], toleranceSamples: Int) {
+    /// Offsets (detected - reference, samples) of the matched beats, in reference order; nil for a
+    /// reference beat missed.
+    var offsets: [Int?] = []
+
+    /// Beats outside `judged` (sample indices) count neither as missed nor as false: the
+    /// detector's settling at the start, and the pulses a stream cannot have confirmed at the end.
+    init(reference: [Int], detected: [Int], toleranceSamples: Int, judged: Range<Int>? = nil) {
         var used = [Bool](repeating: false, count: detected.count)
         var j = 0
         for r in reference {
@@ -53,9 +68,25 @@ struct DetectionScore: CustomStringConvertible {
                 if !used[k], best.map({ abs(detected[k] - r) < abs(detected[$0] - r) }) ?? true { best = k }
                 k += 1
             }
-            if let best { used[best] = true; truePositives += 1 } else { falseNegatives += 1 }
+            let inside = judged?.contains(r) ?? true
+            if let best {
+                used[best] = true
+                if inside { truePositives += 1 }
+                offsets.append(detected[best] - r)
+            } else {
+                if inside { falseNegatives += 1 }
+                offsets.append(nil)
+            }
         }
-        falsePositives = used.filter { !$0 }.count
+        falsePositives = zip(used, detected).filter { !$0.0 && (judged?.contains($0.1) ?? true) }.count
+    }
+
+    /// Error of each RR interval between two consecutive matched reference beats, in samples.
+    var rrErrorsSamples: [Int] {
+        zip(offsets, offsets.dropFirst()).compactMap { a, b in
+            guard let a, let b else { return nil }
+            return b - a
+        }
     }
 }
 
@@ -80,21 +111,97 @@ func detectBeats<D: WaveformBeatDetector>(_ detector: D, _ samples: [Double]) ->
         #expect(samples.count == 650_000)
         let (beats, delay) = detectBeats(QRSDetector(sampleRateHz: 360), samples)
         let score = DetectionScore(reference: reference, detected: beats, toleranceSamples: 54)
-        print("MIT-BIH 100, 150 ms window: \(score), maximum delay \(Double(delay) / 360) s")
+        let rrErrors = score.rrErrorsSamples.map { Double($0) * 1000 / 360 }
+        let (mean, sd) = meanAndSD(rrErrors)
+        let matched = score.offsets.compactMap { $0 }.map(Double.init)
+        let jumps = rrErrors.filter { abs($0) > 20 }.count
+        print("MIT-BIH 100, 150 ms window: \(score), maximum delay \(Double(delay) / 360) s; RR error against the annotations: mean \(mean) ms, SD \(sd) ms over \(rrErrors.count) intervals, \(jumps) beyond 20 ms; beat offset mean \(meanAndSD(matched).mean * 1000 / 360) ms")
         #expect(score.sensitivity >= 0.995)
         #expect(score.positivePredictivity >= 0.995)
+        // Issue 13: the R wave's peak, not the S wave: wfdb's xqrs has 1.5 ms, NeuroKit2 1.3 ms.
+        #expect(sd <= 2.0)
+        #expect(abs(mean) <= 0.05)
+        #expect(jumps == 0)
+        #expect(abs(meanAndSD(matched).mean) <= 1.0, "beats sit on the annotated R peak, within a sample on average")
         #expect(beats == beats.sorted())
         #expect(Double(delay) / 360 <= 0.5)
     }
 
-    @Test func ppgDetectorAgainstNeuroKit2PPGPeaks() throws {
-        let ppg = try WaveformFixture.column("ecg/neurokit_bio_resting_100hz.csv", 1)
-        let (pulses, delay) = detectBeats(PPGPeakDetector(sampleRateHz: 100), ppg)
-        let score = DetectionScore(reference: NeuroKitPPGPeaks.sampleIndices, detected: pulses, toleranceSamples: 15)
-        print("NeuroKit PPG vs NeuroKit2 ppg_peaks, 150 ms window: \(score), maximum delay \(Double(delay) / 100) s")
+    /// The R peaks of the other shared ECGs against NeuroKit2's `ecg_peaks`: same beats, same place.
+    @Test(arguments: [("neurokit_bio_resting_100hz", 100.0), ("biosppy_ecg_1000hz", 1000.0)])
+    func qrsDetectorAgainstNeuroKit2ECGPeaks(name: String, rateHz: Double) throws {
+        let ecg = name.hasPrefix("neurokit")
+            ? try WaveformFixture.column("ecg/\(name).csv", 0) : try WaveformFixture.samples("ecg/\(name).txt")
+        let reference = try WaveformFixture.committedIndices("ecg/\(name).neurokit-peaks.txt")
+        let (beats, _) = detectBeats(QRSDetector(sampleRateHz: rateHz), ecg)
+        // The first second is not judged: there BioSPPy's ECG has a beat NeuroKit2 leaves out.
+        let second = Int(rateHz)
+        let score = DetectionScore(
+            reference: reference, detected: beats, toleranceSamples: Int(0.15 * rateHz), judged: second..<(ecg.count - second))
+        let offsetsMs = score.offsets.compactMap { $0 }.map { Double($0) * 1000 / rateHz }
+        let rr = meanAndSD(score.rrErrorsSamples.map { Double($0) * 1000 / rateHz })
+        print("\(name) vs NeuroKit2 ecg_peaks: \(score); offset mean \(meanAndSD(offsetsMs).mean) ms SD \(meanAndSD(offsetsMs).sd) ms; RR error mean \(rr.mean) ms SD \(rr.sd) ms")
+        // The NeuroKit2 ECG turns noisy near its end (README of ../shared/data): the two detectors
+        // disagree on 17 beats of 431 there (measured: Se 98.6 %, +P 97.5 %).
         #expect(score.sensitivity >= 0.98)
-        #expect(score.positivePredictivity >= 0.995)
-        #expect(Double(delay) / 100 <= 0.5)
+        #expect(score.positivePredictivity >= 0.97)
+        // The same place as NeuroKit2's R peak, within a sample on average (the band-passed
+        // placement was late).
+        #expect(abs(meanAndSD(offsetsMs).mean) <= 1000 / rateHz)
+    }
+
+    /// Every PPG at hand against NeuroKit2's `ppg_peaks` (Elgendi): the shared recordings and the
+    /// committed simulations (noise bursts, drift, mains; 55-130 beats/min; a quantized finger PPG of
+    /// ~300 counts). The first second (filters settling) and the last (pulses a stream has not yet
+    /// confirmed) are not judged.
+    @Test(arguments: [
+        ("neurokit_bio_resting_100hz", 100.0), ("biosppy_ppg_1000hz", 1000.0), ("sim_hr055_100hz", 100.0),
+        ("sim_hr075_100hz", 100.0), ("sim_hr100_100hz", 100.0), ("sim_hr130_100hz", 100.0), ("finger_counts_100hz", 100.0),
+    ])
+    func ppgDetectorAgainstNeuroKit2PPGPeaks(name: String, rateHz: Double) throws {
+        let ppg: [Double] =
+            switch name {
+            case "neurokit_bio_resting_100hz": try WaveformFixture.column("ecg/neurokit_bio_resting_100hz.csv", 1)
+            case "biosppy_ppg_1000hz": try WaveformFixture.samples("ppg/biosppy_ppg_1000hz.txt")
+            default: try WaveformFixture.committed("ppg/\(name).txt")
+            }
+        let reference = try WaveformFixture.committedIndices("ppg/\(name).neurokit-peaks.txt")
+        let (pulses, delay) = detectBeats(PPGPeakDetector(sampleRateHz: rateHz), ppg)
+        let second = Int(rateHz)
+        let score = DetectionScore(
+            reference: reference, detected: pulses, toleranceSamples: Int(0.15 * rateHz), judged: second..<(ppg.count - second))
+        let offsetsMs = score.offsets.compactMap { $0 }.map { Double($0) * 1000 / rateHz }
+        let rr = meanAndSD(score.rrErrorsSamples.map { Double($0) * 1000 / rateHz })
+        print("\(name) vs NeuroKit2 ppg_peaks, 150 ms window: \(score); offset mean \(meanAndSD(offsetsMs).mean) ms; RR error mean \(rr.mean) ms SD \(rr.sd) ms; maximum delay \(Double(delay) / rateHz) s")
+        #expect(score.sensitivity >= 0.98)
+        #expect(score.positivePredictivity >= 0.98)
+        #expect(Double(delay) / rateHz <= 0.8)
+    }
+
+    /// No finger: a constant signal, or one flickering by a converter step, gives no beat in 20 s.
+    @Test func ppgDetectorFindsNoBeatOnAFlatSignal() {
+        for rateHz in [25.0, 100.0, 1000.0] {
+            let n = Int(20 * rateHz)
+            #expect(detectBeats(PPGPeakDetector(sampleRateHz: rateHz), [Double](repeating: 512, count: n)).beats.isEmpty)
+            #expect(detectBeats(PPGPeakDetector(sampleRateHz: rateHz), [Double](repeating: 0, count: n)).beats.isEmpty)
+            // A fixed pseudo-random flicker of -1, 0 or +1 count (a linear congruential sequence).
+            var state: UInt32 = 12345
+            let flicker = (0..<n).map { _ -> Double in
+                state = state &* 1_103_515_245 &+ 12345
+                return 512 + Double(Int(state >> 16) % 3 - 1)
+            }
+            #expect(detectBeats(PPGPeakDetector(sampleRateHz: rateHz), flicker).beats.isEmpty, "flicker at \(rateHz) Hz")
+        }
+    }
+
+    /// A saturated sensor: the quantized finger PPG with its gain too high, every pulse top cut at
+    /// the converter's ceiling (30 % of the samples there), gives no beat; the same unclipped does.
+    @Test func ppgDetectorFindsNoBeatOnAClippedSignal() throws {
+        let counts = try WaveformFixture.committed("ppg/finger_counts_100hz.txt")
+        let ceiling = counts.sorted()[counts.count * 7 / 10]
+        let clipped = counts.map { min($0, ceiling) }
+        #expect(detectBeats(PPGPeakDetector(sampleRateHz: 100), clipped).beats.isEmpty)
+        #expect(detectBeats(PPGPeakDetector(sampleRateHz: 100), counts).beats.count > 100)
     }
 
     @Test func ppgDetectorAgainstECGDerivedBeats() throws {
@@ -110,6 +217,13 @@ func detectBeats<D: WaveformBeatDetector>(_ detector: D, _ samples: [Double]) ->
         print("NeuroKit PPG vs ECG-derived beats (+\(lag * 10) ms transit), 150 ms window: \(score), maximum delay \(Double(delay) / 100) s")
         #expect(score.sensitivity >= 0.95)
         #expect(score.positivePredictivity >= 0.98)
-        #expect(Double(delay) / 100 <= 0.5)
+        #expect(Double(delay) / 100 <= 0.8)
     }
+}
+
+func meanAndSD(_ values: [Double]) -> (mean: Double, sd: Double) {
+    guard !values.isEmpty else { return (.nan, .nan) }
+    let mean = values.reduce(0, +) / Double(values.count)
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+    return (mean, variance.squareRoot())
 }

@@ -39,7 +39,8 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
-    let configuration: Configuration
+    /// Replaced by `reload` on SIGHUP; sessions read their fades and lengths from it as they go.
+    var configuration: Configuration
     /// The pacer's sound: the ALSA player in the daemon.
     let player: any PacerOutput
     let recorder: any HistorySink
@@ -108,7 +109,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// `pacer.rate = "resonance"`: the newest assessment's rate, or the configured number until
     /// one exists.
-    private func takeResonanceRate() async {
+    func takeResonanceRate() async {
         do {
             if let found = try await queries.latestResonance() {
                 defaults.useResonance(rateBreathsPerMinute: found.rateBreathsPerMinute, session: found.sessionID)
@@ -223,6 +224,10 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// Writes the session to history and returns to idle.
     func finish(_ reason: EndReason) async {
+        guard state.session != nil else { return }
+        // The session's last beats are still held for the artifact classifier's look-ahead: decide
+        // them now, with the end-of-series rules, so that the session keeps every beat it received.
+        await finishHeldBeats()
         guard let session = state.session else { return }
         state = .idle
         let endedAt = clock.timestamp
