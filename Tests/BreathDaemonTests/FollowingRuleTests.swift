@@ -21,7 +21,7 @@ import Testing
         var engine = HRVEngine()
         var times: [Double] = [], rrs: [Double] = []
         while (times.last ?? 0) < seconds {
-            guard let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()), u.isNN else { continue }
+            guard let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()).update, u.isNN else { continue }
             times.append(u.timeSeconds)
             rrs.append(u.rrMilliseconds)
         }
