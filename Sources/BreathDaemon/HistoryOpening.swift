@@ -43,6 +43,7 @@ public enum HistoryOpening {
 
     private static func attempt(path: String, logger: Logger, movedAside: String?) async throws -> Outcome {
         let store = try HistoryStore(path: path, logger: logger)
+        try await store.checkWritable()
         var unwritten: [HistoryRecorder.UnwrittenEnd] = []
         do {
             // Only sessions still open: one closed since (its end written) must not get its beats twice.

@@ -57,6 +57,15 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Fails (SQLITE_READONLY, SQLITE_FULL...) unless the database can take a write now: a
+    /// read-only file or file system is found at start, not at the end of the first session.
+    public func checkWritable() async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "COMMIT")
+        }
+    }
+
     // MARK: Writing
 
     /// Records a new open session and returns its id.
