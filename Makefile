@@ -11,21 +11,22 @@ FUZZ_SECONDS ?= 60
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
                 alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc \
                 librsvg2-bin dbus-daemon xvfb dunst tmux valgrind \
-                python3-dbus python3-gi
+                python3-dbus python3-gi man-db groff-base
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: all help deps build release test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon bench-analyze demo completions install uninstall clean
+.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon bench-analyze demo completions install uninstall clean
 
 # `make` builds what `make install` copies (release); `make install` only copies, so `sudo make
 # install` never compiles as root.
-all: release
+all: release man
 
 help:
 	@echo "make          release build (what make install copies)"
 	@echo "make deps     install system and Python packages (sudo when not root)"
 	@echo "make build    debug build"
 	@echo "make release  release build"
+	@echo "make man      the manual pages breathctl(1), breathd(8), breathd.toml(5) in .build/man/"
 	@echo "make test     build and run every test (includes FUZZ_SECONDS of parser fuzzing)"
 	@echo "make fuzz     only the parser fuzzing, for FUZZ_SECONDS"
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
@@ -48,6 +49,13 @@ build:
 release:
 	$(SWIFT) build -c release
 
+# The manual pages, generated from the release build (scripts/make-man): breathctl(1) and breathd(8)
+# from the command definitions, breathd.toml(5) from the configuration schema.
+MAN := .build/man
+man: release
+	$(SWIFT) build -c release --product generate-manual
+	scripts/make-man "$$($(SWIFT) build -c release --show-bin-path)" $(MAN)
+
 TEST_ENV = BREATHD_BIN_DIR="$$($(SWIFT) build --show-bin-path)" BREATHD_SHARED="$(SHARED)"
 
 test:
@@ -63,7 +71,10 @@ test:
 
 # systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).
 check-units:
-	scripts/check-units "$$($(SWIFT) build --show-bin-path)"
+	$(SWIFT) build --product generate-manual
+	scripts/make-man "$$($(SWIFT) build --show-bin-path)" .build/debug-man
+	scripts/check-man .build/debug-man
+	scripts/check-units "$$($(SWIFT) build --show-bin-path)" .build/debug-man
 
 # Alone, so the CPU-bound fuzzing does not stretch the timed device tests.
 fuzz:
@@ -104,6 +115,8 @@ demo: build
 	scripts/demo "$$($(SWIFT) build --show-bin-path)"
 
 BINDIR     := $(PREFIX)/bin
+MANDIR     := $(PREFIX)/share/man
+MAN_PAGES  := man1/breathctl.1 man8/breathd.8 man5/breathd.toml.5
 UNITDIR    := $(PREFIX)/lib/systemd
 # The release build's own link, so installing never runs the compiler (nor SwiftPM) as root.
 RELEASE_BIN = .build/release
@@ -111,10 +124,14 @@ RELEASE_BIN = .build/release
 install:
 	@for b in breathd breathctl; do [ -x "$(RELEASE_BIN)/$$b" ] || { \
 	    echo "make install: no release build of $$b in $(RELEASE_BIN): run 'make' first (as yourself, not root)" >&2; exit 1; }; done
+	@for m in $(MAN_PAGES); do [ -f "$(MAN)/$$m" ] || { \
+	    echo "make install: no manual page $(MAN)/$$m: run 'make' first (as yourself, not root)" >&2; exit 1; }; done
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)/user" "$(DESTDIR)$(UNITDIR)/system" \
 	    "$(DESTDIR)$(PREFIX)/lib/sysusers.d" "$(DESTDIR)$(PREFIX)/share/doc/breathd" \
 	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
-	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d" \
+	    "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(MANDIR)/man8"
+	for m in $(MAN_PAGES); do install -m 0644 "$(MAN)/$$m" "$(DESTDIR)$(MANDIR)/$$m"; done
 	install -m 0755 "$(RELEASE_BIN)/breathd" "$(RELEASE_BIN)/breathctl" "$(DESTDIR)$(BINDIR)/"
 	for unit in systemd/user/* systemd/system/*; do \
 	    sed 's#@bindir@#$(BINDIR)#g' "$$unit" > "$(DESTDIR)$(UNITDIR)/$$(basename $$(dirname $$unit))/$$(basename $$unit)"; \
@@ -133,10 +150,11 @@ install:
 
 # What CI runs after the tests: install into a scratch DESTDIR, check the installed units against the
 # installed binaries, uninstall, and expect nothing left behind.
-install-check: release
+install-check: release man
 	stage=$$(mktemp -d) && \
 	$(MAKE) install DESTDIR="$$stage" PREFIX=/usr/local && \
-	scripts/check-units "$$stage/usr/local/bin" && \
+	scripts/check-man "$$stage/usr/local/share/man" && \
+	scripts/check-units "$$stage/usr/local/bin" "$$stage/usr/local/share/man" && \
 	$(MAKE) uninstall DESTDIR="$$stage" PREFIX=/usr/local && \
 	! $(MAKE) -s install DESTDIR="$$stage" RELEASE_BIN=/nonexistent 2>/dev/null && \
 	left=$$(find "$$stage" -type f | wc -l) && rm -rf "$$stage" && \
@@ -151,7 +169,8 @@ uninstall:
 	    "$(DESTDIR)$(PREFIX)/lib/sysusers.d/breathd.conf" "$(DESTDIR)$(PREFIX)/share/doc/breathd/breathd.toml" \
 	    "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/breathctl" \
 	    "$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_breathctl" \
-	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/breathctl.fish"
+	    "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/breathctl.fish" \
+	    "$(DESTDIR)$(MANDIR)/man1/breathctl.1" "$(DESTDIR)$(MANDIR)/man5/breathd.toml.5" "$(DESTDIR)$(MANDIR)/man8/breathd.8"
 	rm -f "$(DESTDIR)$(UNITDIR)/system/breathd.service.d/bluetooth.conf"
 	-rmdir "$(DESTDIR)$(UNITDIR)/system/breathd.service.d" 2>/dev/null
 	-rmdir "$(DESTDIR)$(PREFIX)/share/doc/breathd" 2>/dev/null

@@ -68,7 +68,7 @@ public final class DaemonClient {
         guard let message else {
             throw ClientFailure(message: "\(path): unreadable reply to \(request.command.rawValue): \(line)")
         }
-        if case .error(let error) = message { throw ClientFailure(message: error.message, isErrorReply: true) }
+        if case .error(let error) = message { throw ClientFailure(message: error.message, errorReplyLine: line) }
         return Reply(message: message, line: line)
     }
 
@@ -124,14 +124,17 @@ public final class DaemonClient {
 public struct ClientFailure: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var exitCode: Int32
-    /// The daemon answered ERROR (its message is `message`), rather than the conversation failing.
-    public var isErrorReply: Bool
+    /// The daemon's ERROR line as it came (its message is `message`), when the daemon refused
+    /// rather than the conversation failing: `--json` prints it.
+    public var errorReplyLine: String?
+    /// The daemon answered ERROR, rather than the conversation failing.
+    public var isErrorReply: Bool { errorReplyLine != nil }
     public var description: String { message }
 
-    public init(message: String, exitCode: Int32 = 1, isErrorReply: Bool = false) {
+    public init(message: String, exitCode: Int32 = 1, errorReplyLine: String? = nil) {
         self.message = message
         self.exitCode = exitCode
-        self.isErrorReply = isErrorReply
+        self.errorReplyLine = errorReplyLine
     }
 
     public init(_ failure: DaemonConnection.Failure) {

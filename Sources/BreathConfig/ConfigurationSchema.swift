@@ -11,6 +11,8 @@ struct ConfigurationKey: Sendable {
     let name: String
     /// The comment `--print-config` writes above the key.
     let comment: String
+    /// What the key accepts ("a number from 4.0 to 7.0 breaths per minute"), for breathd.toml(5).
+    let accepted: String
     let apply: @Sendable (inout Configuration, any TOMLValueConvertible) throws(ValueProblem) -> Void
     let render: @Sendable (Configuration) -> String
 
@@ -24,6 +26,7 @@ enum ConfigurationSchema {
         ConfigurationKey(
             section: "pacer", name: "rate",
             comment: "Breaths per minute, 4.0-7.0, or \"resonance\": the rate of the last `breathctl assess` in history.",
+            accepted: "a number from 4.0 to 7.0 breaths per minute, or \"resonance\"",
             apply: { configuration, value throws(ValueProblem) in
                 if value.string == "resonance" {
                     configuration.pacer.rateFromResonance = true
@@ -38,9 +41,10 @@ enum ConfigurationSchema {
             },
             render: { $0.pacer.rateFromResonance ? TOMLText.string("resonance") : String($0.pacer.rateBreathsPerMinute) }),
         ConfigurationKey(
-            section: "pacer", name: "ratio", comment: "Inhale:exhale proportion, e.g. \"1:1\" or \"4:6\" (inhale share 30-70 %).",
+            section: "pacer", name: "ratio", comment: "Inhale:exhale proportion, e.g. \"1:1\" or \"4:6\", with \(BreathRatio.rangeText).",
+            accepted: "\"INHALE:EXHALE\" with \(BreathRatio.rangeText)",
             apply: { configuration, value throws(ValueProblem) in
-                let reason = "must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""
+                let reason = BreathRatio.requirement
                 guard let text = value.string, let ratio = BreathRatio(parsing: text),
                     BreathRatio.inhaleShareRange.contains(ratio.inhaleShare)
                 else { throw ValueProblem(reason) }
@@ -49,9 +53,13 @@ enum ConfigurationSchema {
             render: { TOMLText.string($0.pacer.ratio.description) }),
         ConfigurationKey(
             section: "pacer", name: "inhale_share",
-            comment: "Alternative to ratio: the inhale's share of the breath, 0.3-0.7 (0.5 = 1:1).",
+            comment: "Alternative to ratio: the inhale's share of the breath, 0.3-0.7 (0.5 = 1:1), that is \(BreathRatio.rangeText).",
+            accepted: "a number from \(BreathRatio.inhaleShareRange.lowerBound) to \(BreathRatio.inhaleShareRange.upperBound)",
             apply: { configuration, value throws(ValueProblem) in
-                let share = try TOMLRead.number(value, in: BreathRatio.inhaleShareRange, unit: nil)
+                let number = value.double ?? value.int.map(Double.init)
+                guard let share = number, BreathRatio.inhaleShareRange.contains(share) else {
+                    throw ValueProblem(BreathRatio.shareRequirement)
+                }
                 configuration.pacer.ratio = BreathRatio(inhaleShare: share)
             },
             render: { String($0.pacer.ratio.inhaleShare) }),
@@ -74,6 +82,7 @@ enum ConfigurationSchema {
         ConfigurationKey(
             section: "sensor", name: "device",
             comment: "Serial device of the heart sensor, e.g. \"/dev/ttyUSB0\", or a Bluetooth LE strap, \"bluetooth:AA:BB:CC:DD:EE:FF\"; empty: no sensor.",
+            accepted: "a serial device's path, or \"\(BluetoothAddress.devicePrefix)\" and a Bluetooth address, or empty",
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string else { throw ValueProblem("must be a string") }
                 // Bluetooth: the address must be well-formed (docs/bluetooth.md).
@@ -89,6 +98,7 @@ enum ConfigurationSchema {
             render: { TOMLText.string($0.sensor.device) }),
         ConfigurationKey(
             section: "sensor", name: "baud", comment: "Serial speed: a standard rate from 1200 to 921600.",
+            accepted: "one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", "))",
             apply: { configuration, value throws(ValueProblem) in
                 let rates = SerialPort.supportedBaudRates.keys.sorted()
                 guard let baud = value.int, rates.contains(baud) else {
@@ -109,6 +119,7 @@ enum ConfigurationSchema {
         number("session", "duration_minutes", \.session.durationMinutes, in: ArgumentLimits.minutes, unit: "minutes", comment: "Default session length in minutes (fractions allowed), 0.1-240."),
         ConfigurationKey(
             section: "session", name: "autostart", comment: "Start a session when the daemon starts.",
+            accepted: "true or false",
             apply: { configuration, value throws(ValueProblem) in
                 guard let flag = value.bool else { throw ValueProblem("must be true or false") }
                 configuration.session.autostart = flag
@@ -122,6 +133,7 @@ enum ConfigurationSchema {
         number("notify", "high_coherence_minutes", \.notify.highCoherenceMinutes, in: 0...240, unit: "minutes", comment: "Notify once when high coherence is held this many minutes, 0-240 (0: off)."),
         ConfigurationKey(
             section: "notify", name: "quiet_hours", comment: "Local times without notifications, \"HH:MM-HH:MM\" (may wrap midnight), e.g. \"22:00-07:00\"; empty: none.",
+            accepted: "\"HH:MM-HH:MM\" with two different 24-hour times, or empty",
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string else { throw ValueProblem("must be a string like \"22:00-07:00\"") }
                 // QuietHours is the one parser of the syntax, so what loads here `breathctl notify` uses.
@@ -135,6 +147,7 @@ enum ConfigurationSchema {
         path("socket", "path", \.socket.path, comment: "Control socket; empty: $RUNTIME_DIRECTORY/breathd.sock under systemd, else $XDG_RUNTIME_DIR/breathd/breathd.sock, else /run/breathd/breathd.sock."),
         ConfigurationKey(
             section: "socket", name: "mode", comment: "Permissions of the socket file, octal (0o600-0o777).",
+            accepted: "an octal file mode from 0o600 to 0o777, e.g. 0o660 or \"0660\"",
             apply: { configuration, value throws(ValueProblem) in
                 let reason = "must be an octal file mode between 0o600 and 0o777, e.g. 0o660 or \"0660\""
                 let mode: Int?
@@ -152,6 +165,7 @@ enum ConfigurationSchema {
         ConfigurationKey(
             section: "socket", name: "group",
             comment: "Group whose members may control the daemon (start, stop, set); empty: only its own user and root.",
+            accepted: "a group name of this system, or empty",
             apply: { configuration, value throws(ValueProblem) in
                 guard let name = value.string else { throw ValueProblem("must be a string (a group name, or empty)") }
                 guard name.isEmpty || UserDatabase.groupID(named: name) != nil else {
@@ -168,6 +182,9 @@ enum ConfigurationSchema {
 
     static func keys(in section: String) -> [ConfigurationKey] { keys.filter { $0.section == section } }
 
+    /// Paths whose default is a location that depends on the environment (left empty in the file).
+    static let pathAccepted = "an absolute path, or empty for the default"
+
     // MARK: Key builders
 
     private static func number(
@@ -176,6 +193,8 @@ enum ConfigurationSchema {
     ) -> ConfigurationKey {
         ConfigurationKey(
             section: section, name: name, comment: comment,
+            accepted: "a number from \(TOMLRead.bound(range.lowerBound, unit: unit)) to \(TOMLRead.bound(range.upperBound, unit: unit))"
+                + (unit.map { " \($0)" } ?? ""),
             apply: { configuration, value throws(ValueProblem) in
                 configuration[keyPath: keyPath] = try TOMLRead.number(value, in: range, unit: unit)
             },
@@ -186,7 +205,7 @@ enum ConfigurationSchema {
         _ section: String, _ name: String, _ keyPath: WritableKeyPath<Configuration, Bool> & Sendable, comment: String
     ) -> ConfigurationKey {
         ConfigurationKey(
-            section: section, name: name, comment: comment,
+            section: section, name: name, comment: comment, accepted: "true or false",
             apply: { configuration, value throws(ValueProblem) in
                 guard let flag = value.bool else { throw ValueProblem("must be true or false") }
                 configuration[keyPath: keyPath] = flag
@@ -198,10 +217,12 @@ enum ConfigurationSchema {
         _ section: String, _ name: String, _ keyPath: WritableKeyPath<Configuration, Int> & Sendable,
         in range: ClosedRange<Int>, unit: String?, comment: String
     ) -> ConfigurationKey {
-        ConfigurationKey(
+        let suffix = unit.map { " \($0)" } ?? ""
+        return ConfigurationKey(
             section: section, name: name, comment: comment,
+            accepted: range.count == 1
+                ? "\(range.lowerBound)\(suffix)" : "a whole number from \(range.lowerBound) to \(range.upperBound)\(suffix)",
             apply: { configuration, value throws(ValueProblem) in
-                let suffix = unit.map { " \($0)" } ?? ""
                 let reason = range.count == 1
                     ? "must be \(range.lowerBound)\(suffix)"
                     : "must be a whole number between \(range.lowerBound) and \(range.upperBound)\(suffix)"
@@ -216,7 +237,7 @@ enum ConfigurationSchema {
         allowEmpty: Bool, comment: String
     ) -> ConfigurationKey {
         ConfigurationKey(
-            section: section, name: name, comment: comment,
+            section: section, name: name, comment: comment, accepted: allowEmpty ? "a string" : "a non-empty string",
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string, allowEmpty || !text.isEmpty else {
                     throw ValueProblem(allowEmpty ? "must be a string" : "must be a non-empty string")
@@ -232,7 +253,7 @@ enum ConfigurationSchema {
         _ section: String, _ name: String, _ keyPath: WritableKeyPath<Configuration, String> & Sendable, comment: String
     ) -> ConfigurationKey {
         ConfigurationKey(
-            section: section, name: name, comment: comment,
+            section: section, name: name, comment: comment, accepted: pathAccepted,
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string else { throw ValueProblem("must be a string (an absolute path, or empty for the default)") }
                 if text.isEmpty { return }
@@ -247,6 +268,7 @@ enum ConfigurationSchema {
     ) -> ConfigurationKey where Value.RawValue == String {
         ConfigurationKey(
             section: section, name: name, comment: comment,
+            accepted: "one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))",
             apply: { configuration, value throws(ValueProblem) in
                 guard let text = value.string, let choice = Value(rawValue: text) else {
                     throw ValueProblem("must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -271,6 +293,8 @@ enum TOMLRead {
     }
 
     /// Rates read as "4.0 and 7.0 breaths per minute", plain quantities as "0 and 60 seconds".
+    static func bound(_ value: Double, unit: String?) -> String { formatBound(value, unit: unit) }
+
     private static func formatBound(_ value: Double, unit: String?) -> String {
         unit == "breaths per minute" || unit == nil ? String(value) : TOMLText.number(value)
     }

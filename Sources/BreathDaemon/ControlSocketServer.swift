@@ -99,8 +99,10 @@ public struct ControlSocketServer: Service {
     public func run() async throws {
         let path = settings.path
         let server: NIOAsyncChannel<Connection, Never>
-        var ownedInode: UInt?
-        defer { if let ownedInode { SocketFile.remove(path, inode: ownedInode) } }
+        var ownedFile: SocketFile.Identity?
+        // Runs after the listener is closed (executeThenClose below), so our own socket no
+        // longer answers and another daemon's would.
+        defer { if let ownedFile { SocketFile.remove(path, ownedBy: ownedFile) } }
         let registry = registry
         let idleTimeout = TimeAmount(settings.idleTimeout)
         // A client's end of input (shutdown(SHUT_WR), as `echo ... | socat` sends) must not close
@@ -117,13 +119,18 @@ public struct ControlSocketServer: Service {
             logger.info("control socket inherited from systemd", metadata: ["fd": "\(descriptor)"])
         } else {
             try SocketFile.prepare(path)
-            server = try await bootstrap
-                .serverChannelOption(.backlog, value: 256)
-                .bind(unixDomainSocketPath: path) { channel in
+            // Bound here and handed to NIO as a descriptor: a socket NIO binds itself is unlinked
+            // by NIO on close, whatever file is at the path by then (another daemon's, issue 16.7).
+            let bound = try SocketFile.bindListening(path, mode: settings.mode, groupID: authorization.groupID, backlog: 256)
+            ownedFile = bound.identity
+            do {
+                server = try await bootstrap.bind(bound.descriptor) { channel in
                     Self.makeConnection(channel, registry: registry, idleTimeout: idleTimeout)
                 }
-            ownedInode = SocketFile.inode(path)
-            try SocketFile.setPermissions(path, mode: settings.mode, groupID: authorization.groupID)
+            } catch {
+                close(bound.descriptor)
+                throw error
+            }
             logger.info("control socket listening", metadata: ["path": "\(path)", "mode": "\(String(settings.mode, radix: 8))"])
         }
         // Whatever ends the loop, no accepted connection outlives it unfinished.

@@ -1,6 +1,7 @@
 import Audio
 import Foundation
 import BreathConfig
+import BreathProtocol
 import Logging
 import NIOPosix
 import Sensor
@@ -10,7 +11,8 @@ import Systemd
 /// breathd: every long-lived part a `Service` in one `ServiceGroup`, shut down gracefully on
 /// SIGTERM or SIGINT in the reverse order of start (socket, sensor, engine, history).
 public enum Daemon {
-    public static let release = "0.1.0"
+    /// The one release constant, shared with breathctl (`BreathProtocol.Release`).
+    public static let release = Release.version
 
     /// - Parameter reload: reads the configuration again as start-up did, for SIGHUP.
     public static func run(

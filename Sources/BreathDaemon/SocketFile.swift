@@ -85,10 +85,65 @@ enum SocketFile {
         }
     }
 
-    /// Removes the socket if it is still the one this process bound (same inode).
-    static func remove(_ path: String, inode: UInt) {
+    /// Creates the socket, binds it, gives it its mode and group before anyone can connect, and
+    /// listens. The caller owns the descriptor; the file is ours to remove (`remove(_:ownedBy:)`).
+    static func bindListening(
+        _ path: String, mode: Int, groupID: UInt32?, backlog: Int32
+    ) throws(SocketServerError) -> (descriptor: Int32, identity: Identity) {
+        let descriptor: Int32
+        do {
+            descriptor = try retryingInterrupts("socket", path) {
+                socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            }
+        } catch {
+            throw .system(error)
+        }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if bound != 0 {
+            let code = errno
+            close(descriptor)
+            if code == EADDRINUSE { throw .alreadyRunning(path: path) }
+            throw .system(SystemCallError(call: "bind", subject: path, errno: code))
+        }
+        guard let identity = identity(path) else {
+            close(descriptor)
+            throw .system(SystemCallError(call: "lstat", subject: path, errno: errno))
+        }
+        do {
+            try setPermissions(path, mode: mode, groupID: groupID)
+            try retryingInterrupts("listen", path) { listen(descriptor, backlog) }
+        } catch {
+            close(descriptor)
+            remove(path, ownedBy: identity)
+            if let error = error as? SocketServerError { throw error }
+            throw .system((error as? SystemCallError) ?? SystemCallError(call: "listen", subject: path, errno: EIO))
+        }
+        return (descriptor, identity)
+    }
+
+    /// Which file a path names: device and inode.
+    struct Identity: Equatable, Sendable {
+        let device: UInt
+        let inode: UInt
+    }
+
+    static func identity(_ path: String) -> Identity? {
         var status = stat()
-        guard lstat(path, &status) == 0, UInt(status.st_ino) == inode else { return }
+        guard lstat(path, &status) == 0 else { return nil }
+        return Identity(device: UInt(status.st_dev), inode: UInt(status.st_ino))
+    }
+
+    /// Removes the socket if it is still the one this process bound, once this process has
+    /// closed its listener: the same device and inode, and nobody answers on it. A file system
+    /// may give a socket made after ours was removed the same inode number (ext4 does), so the
+    /// number alone could delete another daemon's live socket.
+    static func remove(_ path: String, ownedBy identity: Identity) {
+        guard Self.identity(path) == identity, (try? answers(path)) == false else { return }
         unlink(path)
     }
 

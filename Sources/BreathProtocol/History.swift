@@ -73,8 +73,8 @@ public struct SessionSummary: Sendable, Equatable, Codable {
     /// Mean breath-heart synchrony (0-1) over the beats that have one; absent when none had one
     /// (it needs 64 s of beats, and sessions recorded before it was kept have none).
     public var meanSynchrony: Double?
-    /// Share (0-1) of those beats whose synchrony says the heart followed the pacer
-    /// (above `PacerFollowing.followingAboveSynchrony`).
+    /// Share (0-1) of those beats whose synchrony and phase say the heart followed the pacer
+    /// (`PacerFollowing.yes`: above 0.8, the heart rate within ±90° of the breath).
     public var followingShare: Double?
 
     public init(

@@ -186,7 +186,7 @@ struct ArgumentReader {
         guard case .string(let text) = value, let ratio = BreathRatio(parsing: text),
             BreathRatio.inhaleShareRange.contains(ratio.inhaleShare)
         else {
-            throw bad(name, value, "must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\"")
+            throw bad(name, value, BreathRatio.requirement)
         }
         return ratio
     }

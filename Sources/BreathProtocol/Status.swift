@@ -192,9 +192,10 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
     /// How far the heart rate's swing lags the breath at the pacer frequency, degrees.
     public var synchronyPhaseDegrees: Double?
 
-    /// Whether the person follows the pacer, from the synchrony: yes above 0.8, no below 0.3.
+    /// Whether the person follows the pacer (`PacerFollowing`): yes above 0.8 with the heart rate
+    /// within ±90° of the breath, no below 0.3 or outside that window.
     public var followingPacer: String? {
-        synchrony.map { PacerFollowing(synchrony: $0).rawValue }
+        synchrony.map { PacerFollowing(synchrony: $0, phaseDegrees: synchronyPhaseDegrees).rawValue }
     }
 
     public init(

@@ -14,8 +14,15 @@ public struct BreathRatio: Sendable, Hashable, Codable, CustomStringConvertible 
     public var inhale: Double
     public var exhale: Double
 
-    /// Inhale shares outside this range make one half of the breath too short to follow.
-    public static let inhaleShareRange = 0.3...0.7
+    /// Inhale shares outside this range make one half of the breath too short to follow: the
+    /// pacer's own range, so that what the protocol accepts is what the pacer can play.
+    public static let inhaleShareRange = InhaleShare.range
+    /// The range's one wording: "must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6".
+    public static let requirement = InhaleShare.ratioRequirement
+    /// "the inhale 30-70 % of the breath", for help texts.
+    public static let rangeText = InhaleShare.rangeText
+    /// "must be between 0.3 and 0.7, the inhale 30-70 % of the breath", for a share given as a number.
+    public static let shareRequirement = InhaleShare.shareRequirement
     public static let even = BreathRatio(inhale: 1, exhale: 1)
 
     public init(inhale: Double, exhale: Double) {

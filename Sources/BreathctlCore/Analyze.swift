@@ -10,8 +10,8 @@ struct Analyze: ParsableCommand {
         discussion: """
             FILE holds one RR interval per line (milliseconds, or seconds when every value is \
             below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
-            header lines are skipped. The figures are those of docs/hrv-spec.md: causal artifact \
-            rejection, time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
+            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
 
             --pacer-rate R gives the resonance figures of a recording made breathing with a pacer \
@@ -33,6 +33,9 @@ struct Analyze: ParsableCommand {
 
     @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
     var beats = false
+
+    @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
+    var live = false
 
     @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
     var level: Int = 1
@@ -68,6 +71,7 @@ struct Analyze: ParsableCommand {
             return
         }
         guard file != nil else { throw ValidationError("Missing expected argument '<file>'") }
+        guard !live || beats else { throw ValidationError("--live goes with --beats.") }
         guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
         if let pacerRate {
             guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
@@ -94,28 +98,26 @@ struct Analyze: ParsableCommand {
         var engine = HRVEngine(configuration: .init(challengeLevel: ChallengeLevel(rawValue: level)!))
         var summary = RecordingSummary()
         var rejected = 0
-        func add(_ rr: Double) {
-            guard let update = engine.add(rrMilliseconds: rr) else {
-                rejected += 1
-                return
-            }
-            summary.add(update)
-            if perBeat, update.window != nil { printBeat(update) }
-        }
+        var rrMilliseconds: [Double] = []
         let skippedLines: Int
         if let waveform {
-            // Streamed: half an hour of ECG is millions of lines.
+            // Streamed: half an hour of ECG is millions of lines; only its beats are kept.
             var t = 0.0
+            var beatTimes: [(Double, Double)] = []
             let counters: RejectedInputCounters
             do {
                 counters = try WaveformRecording.forEachBeat(path: file, format: waveform, sampleRateHz: sampleRate) { beat in
                     t += beat.rrMilliseconds / 1000
-                    if beats { printBeat(time: beat.signalTimeSeconds ?? t, rrMilliseconds: beat.rrMilliseconds) } else { add(beat.rrMilliseconds) }
+                    rrMilliseconds.append(beat.rrMilliseconds)
+                    if beats { beatTimes.append((beat.signalTimeSeconds ?? t, beat.rrMilliseconds)) }
                 }
             } catch {
                 throw CommandFailure(message: error.description)
             }
-            if beats { return }
+            if beats {
+                printBeats(beatTimes)
+                return
+            }
             guard t > 0 else {
                 throw CommandFailure(message: "\(file): no heart beats found in the \(waveform.rawValue) waveform at \(fixed(sampleRate, 0)) samples per second (check --sample-rate).")
             }
@@ -129,15 +131,24 @@ struct Analyze: ParsableCommand {
             }
             let recording = RecordingInput(text: text, format: configured, sampleRateHz: sampleRate)
             if beats {
-                printBeats(recording)
+                printBeats(recording.beatTimes)
                 return
             }
             let parsed = recording.parsed
             guard !parsed.rrMilliseconds.isEmpty else {
                 throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
             }
-            for rr in parsed.rrMilliseconds { add(rr) }
+            rrMilliseconds = parsed.rrMilliseconds
             skippedLines = parsed.skippedLines
+        }
+        // Offline, the classifier uses its full centred windows: the whole series first.
+        engine.addRecording(rrMilliseconds: rrMilliseconds) { update in
+            guard let update else {
+                rejected += 1
+                return
+            }
+            summary.add(update)
+            if perBeat, update.window != nil { printBeat(update) }
         }
         guard !perBeat else { return }
         guard summary.beatCount > 0 else {
@@ -167,18 +178,21 @@ struct Analyze: ParsableCommand {
                 : AssessmentText.table(steps.map { AssessmentStep($0.figures) }, chosen: chosen, labels: steps.map(\.file)))
     }
 
-    private func printBeats(_ recording: RecordingInput) {
-        for (t, rr) in recording.beatTimes { printBeat(time: t, rrMilliseconds: rr) }
-    }
-
-    private func printBeat(time t: Double, rrMilliseconds rr: Double) {
-        if json {
-            var o = JSONObject()
-            o.set("t", (t * 1e6).rounded() / 1e6)
-            o.set("rr_ms", rr)
-            print(o.rendered())
-        } else {
-            print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms")
+    private func printBeats(_ beatTimes: [(Double, Double)]) {
+        let kinds = HRVEngine.classifyRecording(rrMilliseconds: beatTimes.map(\.1), live: live)
+        for ((t, rr), kind) in zip(beatTimes, kinds) {
+            if json {
+                var o = JSONObject()
+                o.set("t", (t * 1e6).rounded() / 1e6)
+                o.set("rr_ms", rr)
+                // Not a beat at all (zero, negative, beyond 600 s): nn false, artifact "rejected".
+                o.set("nn", kind.map { $0 == nil } ?? false)
+                if let kind, let kind { o.set("artifact", kind.rawValue) } else if kind == nil { o.set("artifact", "rejected") }
+                print(o.rendered())
+            } else {
+                let note = kind.map { $0.map { "  artifact (\($0.rawValue))" } ?? "" } ?? "  rejected"
+                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms\(note)")
+            }
         }
     }
 

@@ -26,11 +26,8 @@ enum ArgumentCheck {
     }
 
     static func ratio(_ text: String, option: String) throws -> BreathRatio {
-        guard let ratio = BreathRatio(parsing: text) else {
-            throw ValidationError("\(option) must be INHALE:EXHALE with two positive numbers, e.g. 1:1 or 4:6 (got \(text)).")
-        }
-        guard BreathRatio.inhaleShareRange.contains(ratio.inhaleShare) else {
-            throw ValidationError("\(option) must give the inhale 20-80 % of the breath, e.g. 1:1 or 4:6 (got \(text)).")
+        guard let ratio = BreathRatio(parsing: text), BreathRatio.inhaleShareRange.contains(ratio.inhaleShare) else {
+            throw ValidationError("\(option) \(BreathRatio.requirement) (got \(text)).")
         }
         return ratio
     }

@@ -37,6 +37,8 @@ struct AssessCommand: DaemonCommand {
     @Flag(help: "Print the daemon's JSON: the OK reply with --detach, else the final ASSESS event with the result.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     func validate() throws { _ = try options() }
 
     func options() throws -> AssessOptions {

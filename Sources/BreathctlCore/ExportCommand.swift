@@ -18,7 +18,9 @@ struct ExportCommand: DaemonCommand {
 
     @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"))
+    @Argument(
+        help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
+        completion: .custom(CompletionValues.sessionReferences))
     var session: SessionReference
 
     @Option(help: "csv or json.")

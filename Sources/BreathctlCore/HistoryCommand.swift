@@ -20,6 +20,8 @@ struct HistoryCommand: DaemonCommand {
     @Flag(help: "Print the HISTORY object as the daemon sent it.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     @Flag(help: "Print comma-separated values with a header line.")
     var csv = false
 

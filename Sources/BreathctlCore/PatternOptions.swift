@@ -10,10 +10,10 @@ struct PatternOptions: ParsableArguments {
     @Option(help: "Breaths per minute, 4.0 to 7.0.")
     var rate: Double = 5.5
 
-    @Option(help: "Inhale to exhale, such as 4:6 (inhale share 0.3 to 0.7). Default 1:1.")
+    @Option(help: "Inhale to exhale, such as 4:6, with \(InhaleShare.rangeText). Default 1:1.")
     var ratio: String?
 
-    @Option(help: "Inhale share of the breathing time, 0.3 to 0.7 (instead of --ratio).")
+    @Option(help: "Inhale share of the breathing time, 0.3 to 0.7, that is \(InhaleShare.rangeText) (instead of --ratio).")
     var inhaleShare: Double?
 
     @Option(help: "Hold after the inhale, 0 to 10 seconds.")

@@ -14,7 +14,7 @@ struct Render: ParsableCommand {
 
     static let minutesRange = 0.1...1440.0
 
-    @Option(help: "The WAV file to write.")
+    @Option(help: "The WAV file to write.", completion: .file(extensions: ["wav"]))
     var output: String
 
     @Option(help: "Length in minutes, 0.1 to 1440.")

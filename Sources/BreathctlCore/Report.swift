@@ -14,10 +14,10 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Argument(help: "A session id, or \"last\".")
+    @Argument(help: "A session id, or \"last\".", completion: .custom(CompletionValues.sessionReferences))
     var session: String
 
-    @Option(help: "The picture to write: FILE.svg or FILE.png.")
+    @Option(help: "The picture to write: FILE.svg or FILE.png.", completion: .file(extensions: ["svg", "png"]))
     var output: String
 
     @OptionGroup var daemon: DaemonOptions

@@ -15,7 +15,8 @@ enum ResonanceAnalysis {
             throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
         }
         var engine = HRVEngine(configuration: .init(challengeLevel: level))
-        let updates = recording.parsed.rrMilliseconds.compactMap { engine.add(rrMilliseconds: $0) }
+        var updates: [BeatUpdate] = []
+        engine.addRecording(rrMilliseconds: recording.parsed.rrMilliseconds) { if let update = $0 { updates.append(update) } }
         guard !updates.isEmpty else { throw CommandFailure(message: "\(file): no usable RR intervals.") }
         return updates
     }

@@ -58,22 +58,29 @@ struct SensorCommand: AsyncParsableCommand {
         logger.logLevel = .critical  // the events are printed below
         var engine = HRVEngine()
         var beats = 0
+        // Each beat is printed once the classifier's look-ahead has decided it; its precision waits with it.
+        var heldPrecision: [Bool] = []
         // Returns false once --count beats were printed.
         func show(_ event: SensorStreamEvent) -> Bool {
             switch event {
             case .beat(let beat):
-                guard let update = engine.add(rrMilliseconds: beat.rrMilliseconds) else { return true }
+                let intake = engine.add(rrMilliseconds: beat.rrMilliseconds)
+                guard intake != .rejected else { return true }
+                heldPrecision.append(beat.isLowPrecision)
+                guard let update = intake.update else { return true }
+                let isLowPrecision = heldPrecision.removeFirst()
                 beats += 1
                 if json {
                     var o = JSONObject()
                     o.set("t", (update.timeSeconds * 1e6).rounded() / 1e6)
-                    o.set("rr_ms", beat.rrMilliseconds)
+                    o.set("rr_ms", update.rrMilliseconds)
                     o.set("nn", update.isNN)
-                    if beat.isLowPrecision { o.set("low_precision", true) }
+                    if let artifact = update.artifact { o.set("artifact", artifact.rawValue) }
+                    if isLowPrecision { o.set("low_precision", true) }
                     print(o.rendered())
                 } else {
-                    print("beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(beat.rrMilliseconds, 1)) ms  \(update.isNN ? "NN" : "artifact")"
-                        + (beat.isLowPrecision ? "  (from heart rate: low precision)" : ""))
+                    print("beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, 1)) ms  \(update.artifact.map { "artifact (\($0.rawValue))" } ?? "NN")"
+                        + (isLowPrecision ? "  (from heart rate: low precision)" : ""))
                 }
             case .connected(let path): say("connected", ["path": path], "connected to \(path)")
             case .disconnected(let reason, let willRetry):

@@ -11,11 +11,15 @@ struct SessionCommand: DaemonCommand {
 
     @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"))
+    @Argument(
+        help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
+        completion: .custom(CompletionValues.sessionReferences))
     var session: SessionReference
 
     @Flag(help: "Print the SESSION object as the daemon sent it.")
     var json = false
+
+    var wantsJSON: Bool { json }
 
     func run(with client: DaemonClient) throws(CommandFailure) {
         let (recorded, line) = try client.session(session)

@@ -8,8 +8,7 @@ struct SetCommand: DaemonCommand {
         abstract: "Change a pacer setting of the running session.",
         discussion: """
             KEY and its VALUE: rate (4.0-7.0 breaths per minute, or `resonance` for the rate of the \
-            last `breathctl assess`), ratio (I:E with the inhale 20-80 % \
-            of the breath), voice (\(Voice.allCases.map(\.rawValue).joined(separator: ", "))) or volume (0-1).
+            last `breathctl assess`), ratio (I:E with \(BreathRatio.rangeText)), voice (\(Voice.allCases.map(\.rawValue).joined(separator: ", "))) or volume (0-1).
             """
     )
 
@@ -18,11 +17,15 @@ struct SetCommand: DaemonCommand {
     @Argument(help: ArgumentHelp("rate, ratio, voice or volume.", valueName: "key"))
     var key: Setting.Key
 
-    @Argument(help: ArgumentHelp("The new value.", valueName: "value"))
+    @Argument(help: ArgumentHelp("The new value.", valueName: "value"), completion: .custom(CompletionValues.settingValues))
     var value: String
+
+    @OptionGroup var talk: Talk
 
     @Flag(help: "Print the daemon's OK reply as JSON.")
     var json = false
+
+    var wantsJSON: Bool { json }
 
     func validate() throws { _ = try setting() }
 
@@ -51,10 +54,6 @@ struct SetCommand: DaemonCommand {
         let setting: Setting
         do { setting = try self.setting() } catch { throw CommandFailure(message: "\(error)") }
         let (ok, line) = try client.command(.set(setting))
-        if json {
-            StandardOutput.write(line + "\n")
-        } else if let message = ok.message {
-            StandardOutput.write(message + "\n")
-        }
+        talk.report(ok, line: line, json: json)
     }
 }

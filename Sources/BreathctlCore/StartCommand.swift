@@ -18,7 +18,7 @@ struct StartCommand: DaemonCommand {
     @Option(help: ArgumentHelp("Breaths per minute, 4.0-7.0.", valueName: "breaths-per-minute"))
     var rate: Double?
 
-    @Option(help: ArgumentHelp("Inhale to exhale, I:E (1:1, 4:6); the inhale takes 20-80 % of the breath.", valueName: "I:E"))
+    @Option(help: ArgumentHelp("Inhale to exhale, I:E (1:1, 4:6), with \(BreathRatio.rangeText).", valueName: "I:E"))
     var ratio: String?
 
     @Option(help: ArgumentHelp("The pacer's sound: \(Voice.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "voice"))
@@ -29,6 +29,8 @@ struct StartCommand: DaemonCommand {
 
     @Flag(help: "Print the daemon's OK reply as JSON.")
     var json = false
+
+    var wantsJSON: Bool { json }
 
     func validate() throws {
         if let minutes { try ArgumentCheck.minutes(minutes, option: "--minutes") }

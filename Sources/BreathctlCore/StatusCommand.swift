@@ -14,6 +14,8 @@ struct StatusCommand: DaemonCommand {
     @Flag(help: "Print the STATUS object as the daemon sent it.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     func run(with client: DaemonClient) throws(CommandFailure) {
         let (status, line) = try client.status()
         StandardOutput.write(json ? line + "\n" : StatusText.render(status))

@@ -26,7 +26,9 @@ func readTextFile(_ path: String) throws(FileReadError) -> String {
             break
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    // A UTF-8 byte-order mark (Windows tools write one) marks the encoding; it is not content.
+    let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+    return String(decoding: body, as: UTF8.self)
 }
 
 /// Reads `path` in chunks of 64 KiB into one reused buffer: memory stays flat however large the

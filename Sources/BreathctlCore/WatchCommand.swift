@@ -25,6 +25,8 @@ struct WatchCommand: DaemonCommand {
     @Flag(help: "Print the daemon's event lines unchanged, one JSON object per line.")
     var json = false
 
+    var wantsJSON: Bool { json }
+
     @Flag(help: "Print one line per event even on a terminal.")
     var plain = false
 

@@ -8,7 +8,18 @@ public struct PatternError: Error, Sendable, Equatable, CustomStringConvertible 
 /// The share of the breathing time (the cycle without holds) spent inhaling, kept as an exact
 /// fraction so phase boundaries are integer arithmetic.
 public struct InhaleShare: Sendable, Equatable {
+    /// Shares outside this range make one half of the breath too short to follow. The one range:
+    /// `BreathProtocol.BreathRatio.inhaleShareRange` is this constant.
     public static let range: ClosedRange<Double> = 0.3...0.7
+    /// The one wording of the range, wherever a ratio is explained or refused (options, config,
+    /// the daemon's ERROR): "the inhale 30-70 % of the breath".
+    public static let rangeText = "the inhale \(percent(range.lowerBound))-\(percent(range.upperBound)) % of the breath"
+    /// What a ratio must be: "must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6".
+    public static let ratioRequirement = "must be INHALE:EXHALE with \(rangeText), e.g. 1:1 or 4:6"
+    /// What a share must be: "must be between 0.3 and 0.7, the inhale 30-70 % of the breath".
+    public static let shareRequirement = "must be between \(range.lowerBound) and \(range.upperBound), \(rangeText)"
+
+    private static func percent(_ share: Double) -> Int { Int((share * 100).rounded()) }
     public let numerator: Int
     public let denominator: Int
 
@@ -17,7 +28,7 @@ public struct InhaleShare: Sendable, Equatable {
     /// From a share such as 0.45, kept to thousandths.
     public init(share: Double) throws(PatternError) {
         guard share.isFinite, Self.range.contains(share) else {
-            throw PatternError(option: "inhale share", message: "must be between 0.3 and 0.7 of the cycle, not \(share)")
+            throw PatternError(option: "inhale share", message: "\(Self.shareRequirement) (got \(share))")
         }
         self.init(exact: Int((share * 1000).rounded()), 1000)
     }
@@ -25,7 +36,7 @@ public struct InhaleShare: Sendable, Equatable {
     /// From a ratio such as `4:6` or `1:1.5` (inhale : exhale).
     public init(ratio text: String) throws(PatternError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        let bad = PatternError(option: "ratio", message: "must be INHALE:EXHALE with an inhale share between 0.3 and 0.7 (1:2.33 to 2.33:1), not '\(text)'")
+        let bad = PatternError(option: "ratio", message: "\(Self.ratioRequirement) (got \(text))")
         guard parts.count == 2, let inhale = Self.thousandths(parts[0]), let exhale = Self.thousandths(parts[1]),
               inhale > 0, exhale > 0 else { throw bad }
         let share = Double(inhale) / Double(inhale + exhale)

@@ -1,8 +1,12 @@
-/// RR intervals of a plausible heart: a mean rate, respiratory sinus arrhythmia at a breathing rate,
-/// beat-to-beat noise and an occasional premature beat with its compensatory pause. Breathing at
-/// the pacer's rate with high coherence gives one strong oscillation near 0.09 Hz, as in HRV
-/// biofeedback; low coherence breathes faster and irregularly with more noise. Deterministic for
-/// a seed, so tests can replay it.
+import HRV
+
+/// The model person of `breathctl simulate` without a daemon: `BreathFollowingHeart` breathing
+/// with a pacer of its own at `breathingRatePerMinute` (high and medium coherence), or breathing
+/// spontaneously (low). The levels are ways of breathing, not scores: high follows the rate
+/// closely at the person's resonance (coherence scores about 4-8, as paced breathing near
+/// resonance gives); medium follows loosely (a breath in five missed, twice the breath-to-breath
+/// timing error); low breathes on its own at about 14 per minute, irregularly (about 0.5-1, as a
+/// person at rest). Deterministic for a seed, so tests can replay it.
 public struct HeartSimulator: Sendable {
     public enum Coherence: String, Sendable, CaseIterable {
         case low, medium, high
@@ -19,61 +23,36 @@ public struct HeartSimulator: Sendable {
     }
 
     public let configuration: Configuration
-    private var random: SplitMix64
-    private var timeSeconds = 0.0
-    private var breathPhase = 0.0
-    private var compensatoryPause: Double?
+    private var heart: BreathFollowingHeart
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        random = SplitMix64(seed: configuration.seed)
+        heart = BreathFollowingHeart(configuration: Self.person(configuration), pacer: Self.pacer(configuration))
     }
 
-    /// Amplitude of the breathing oscillation (ms), beat noise (ms, sd), breathing-rate jitter.
-    private var shape: (amplitude: Double, noise: Double, rateJitter: Double) {
-        switch configuration.coherence {
-        case .high: (70, 8, 0.02)
-        case .medium: (35, 20, 0.25)
-        case .low: (12, 35, 0.6)
+    /// The person behind a level: resonance at the breathing rate, and how well they follow it.
+    public static func person(_ c: Configuration) -> BreathFollowingHeart.Configuration {
+        var person = BreathFollowingHeart.Configuration()
+        person.meanHeartRateBPM = c.meanHeartRateBPM
+        person.resonanceRatePerMinute = c.breathingRatePerMinute
+        person.ectopicProbability = c.ectopicProbability
+        person.seed = c.seed
+        if c.coherence == .medium {
+            person.compliance = 0.8
+            person.breathTimingJitter *= 2
         }
+        return person
+    }
+
+    private static func pacer(_ c: Configuration) -> @Sendable (Double) -> (phase: BreathCyclePosition, ratePerMinute: Double)? {
+        guard c.coherence != .low else { return { _ in nil } }
+        let rate = c.breathingRatePerMinute
+        let pacer = BreathCyclePosition.uniformPacer(ratePerMinute: rate, startSeconds: 0)
+        return { (pacer($0), rate) }
     }
 
     public mutating func nextRRMilliseconds() -> Double {
-        let meanRR = 60000 / configuration.meanHeartRateBPM
-        if let pause = compensatoryPause {
-            compensatoryPause = nil
-            return advance(pause)
-        }
-        let s = shape
-        let breathing = s.amplitude * sine(2 * Double.pi * breathPhase)
-        var rr = meanRR + breathing + s.noise * random.gaussian()
-        rr = min(max(rr, 350), 1800)
-        if random.unit() < configuration.ectopicProbability {
-            let premature = 0.65 * rr
-            compensatoryPause = 2 * rr - premature
-            rr = premature
-        }
-        return advance(rr)
-    }
-
-    private mutating func advance(_ rr: Double) -> Double {
-        timeSeconds += rr / 1000
-        let jitter = 1 + shape.rateJitter * (random.unit() - 0.5)
-        breathPhase += rr / 60000 * configuration.breathingRatePerMinute * jitter
-        breathPhase -= breathPhase.rounded(.down)
-        return rr
-    }
-
-    private func sine(_ x: Double) -> Double {
-        // Reduce to [-pi, pi] for the series.
-        var y = x
-        while y > Double.pi { y -= 2 * Double.pi }
-        var term = y, sum = y
-        for n in 1..<12 {
-            term *= -y * y / Double((2 * n) * (2 * n + 1))
-            sum += term
-        }
-        return sum
+        heart.nextRRMilliseconds()
     }
 }
 

@@ -30,7 +30,8 @@ public enum SessionSummarizer {
 /// warm-up, nor in beats recorded before synchrony was kept).
 struct SynchronySummary {
     let mean: Double?
-    /// Share of those beats above the "following the pacer: yes" threshold, counted per beat as
+    /// Share of those beats where the status said "following the pacer: yes" (synchrony above the
+    /// threshold, phase in the window: `PacerFollowing`), counted per beat as
     /// the mean is (not weighted by RR).
     let followingShare: Double?
 
@@ -43,6 +44,9 @@ struct SynchronySummary {
         }
         let count = Double(values.count)
         mean = values.reduce(0, +) / count
-        followingShare = Double(values.count(where: { PacerFollowing(synchrony: $0) == .yes })) / count
+        let following = beats.count { beat in
+            beat.synchrony.map { PacerFollowing(synchrony: $0, phaseDegrees: beat.synchronyPhaseDegrees) == .yes } ?? false
+        }
+        followingShare = Double(following) / count
     }
 }

@@ -31,7 +31,8 @@ struct HRVBenchmark: ParsableCommand {
             var engine = HRVEngine()
             for value in rr {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let update = engine.add(rrMilliseconds: value)
+                // The whole live update: classification (look-ahead included) and the decided beat's metrics.
+                let update = engine.add(rrMilliseconds: value).update
                 let end = DispatchTime.now().uptimeNanoseconds
                 guard let update, update.window != nil else { continue }
                 sink += update.coherence?.score ?? 0
@@ -53,7 +54,7 @@ struct HRVBenchmark: ParsableCommand {
         var maxWindow = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for value in holter {
-            sink += engine.add(rrMilliseconds: value)?.coherence?.score ?? 0
+            sink += engine.add(rrMilliseconds: value).update?.coherence?.score ?? 0
             maxWindow = max(maxWindow, engine.windowBeatCount)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

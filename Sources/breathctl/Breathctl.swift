@@ -12,6 +12,7 @@ struct Breathctl: AsyncParsableCommand {
             HRV and coherence for a recording of RR intervals, `sensor` and `simulate` read and fake \
             a heart-rate sensor.
             """,
+        version: BreathctlSubcommands.release,
         subcommands: BreathctlSubcommands.daemon + BreathctlSubcommands.offline
     )
 }

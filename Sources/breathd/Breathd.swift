@@ -35,7 +35,14 @@ struct Breathd: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Log debug messages too.")
     var verbose = false
 
+    /// breathd.toml(5) from the configuration schema, for `make` (hidden: not for users).
+    @Flag(help: .hidden)
+    var printConfigManual = false
+
     func run() async throws {
+        if printConfigManual {
+            return print(ConfigurationManual.render(), terminator: "")
+        }
         let environment = ProcessInfo.processInfo.environment
         let loaded: ConfigurationLoader.Loaded
         do {

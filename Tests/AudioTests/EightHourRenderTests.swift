@@ -4,12 +4,12 @@ import Testing
 
 /// Eight hours rendered at 4 kHz (short to write, long enough to show any drift).
 @Suite struct EightHourRenderTests {
-    @Test func eightHoursAreExactToTheSample() throws {
+    @Test func eightHoursAreExactToTheSample() async throws {
         let sampleRate = 4000
         let dir = try temporaryDirectory("render-8h")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("eight-hours.wav")
-        let result = try ChildProcess.run(breathctlPath(), ["render", "--output", wav.path, "--minutes", "480", "--sample-rate", "\(sampleRate)", "--events"])
+        let result = try await ChildProcess.run(breathctlPath(), ["render", "--output", wav.path, "--minutes", "480", "--sample-rate", "\(sampleRate)", "--events"])
         #expect(result.status == 0, "\(result.stderr)")
 
         // Length exact.

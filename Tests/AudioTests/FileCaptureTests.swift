@@ -5,11 +5,11 @@ import Testing
 /// `breathctl play` through real ALSA, into the `file` plugin: the null device takes audio as
 /// fast as it comes, so half a minute plays in well under a second.
 @Suite struct FileCaptureTests {
-    @Test func playedAudioHasThePatternsPeriodInhaleShareFadesAndNoClicks() throws {
+    @Test func playedAudioHasThePatternsPeriodInhaleShareFadesAndNoClicks() async throws {
         let dir = try temporaryDirectory("alsa-file")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("captured.wav")
-        let result = try ChildProcess.run(
+        let result = try await ChildProcess.run(
             breathctlPath(),
             ["play", "--minutes", "0.6", "--rate", "7", "--ratio", "4:6", "--fade-in", "3", "--fade-out", "3"],
             environment: try fileCaptureEnvironment(in: dir, wav: wav))
@@ -44,11 +44,11 @@ import Testing
         #expect(rms(file.samples[(file.samples.count - second / 10)...]) < steady * 0.01)
     }
 
-    @Test func floatFormatPlaysToo() throws {
+    @Test func floatFormatPlaysToo() async throws {
         let dir = try temporaryDirectory("alsa-float")
         defer { try? FileManager.default.removeItem(at: dir) }
         let wav = dir.appendingPathComponent("captured.wav")
-        let result = try ChildProcess.run(
+        let result = try await ChildProcess.run(
             breathctlPath(), ["play", "--minutes", "0.1", "--format", "float", "--voice", "bowl"],
             environment: try fileCaptureEnvironment(in: dir, wav: wav))
         #expect(result.status == 0, "\(result.stderr)")
@@ -57,8 +57,8 @@ import Testing
         #expect(header.dataBytes == 6 * 48_000 * 4)
     }
 
-    @Test func unknownDeviceIsAClearError() throws {
-        let result = try ChildProcess.run(breathctlPath(), ["play", "--device", "no_such_device_xyz"])
+    @Test func unknownDeviceIsAClearError() async throws {
+        let result = try await ChildProcess.run(breathctlPath(), ["play", "--device", "no_such_device_xyz"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("cannot play on ALSA device 'no_such_device_xyz'"), "\(result.stderr)")
     }
@@ -71,8 +71,8 @@ import Testing
         (["--minutes", "0"], "--minutes must be between 0.1 and 1440"),
         (["--hold-in", "11"], "--hold-in must be between 0 and 10"),
     ])
-    func outOfRangeOptionsNameTheOptionAndRange(arguments: [String], message: String) throws {
-        let result = try ChildProcess.run(breathctlPath(), ["render", "--output", "/dev/null"] + arguments)
+    func outOfRangeOptionsNameTheOptionAndRange(arguments: [String], message: String) async throws {
+        let result = try await ChildProcess.run(breathctlPath(), ["render", "--output", "/dev/null"] + arguments)
         #expect(result.status != 0)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

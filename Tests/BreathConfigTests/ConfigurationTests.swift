@@ -129,8 +129,10 @@ import Testing
         let cases: [(String, String)] = [
             ("[pacer]\nrate = 12", "breathd.toml: pacer.rate = 12: must be between 4.0 and 7.0 breaths per minute"),
             ("[pacer]\nrate = 3.5", "breathd.toml: pacer.rate = 3.5: must be between 4.0 and 7.0 breaths per minute"),
-            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be \"INHALE:EXHALE\" with an inhale share between 30 % and 70 %, e.g. \"1:1\" or \"4:6\""),
-            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.3 and 0.7"),
+            ("[pacer]\nratio = \"1:9\"", "breathd.toml: pacer.ratio = \"1:9\": must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6"),
+            // 2:8 is a 20 % inhale: outside the one range, in the one wording.
+            ("[pacer]\nratio = \"2:8\"", "breathd.toml: pacer.ratio = \"2:8\": must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6"),
+            ("[pacer]\ninhale_share = 0.9", "breathd.toml: pacer.inhale_share = 0.9: must be between 0.3 and 0.7, the inhale 30-70 % of the breath"),
             ("[pacer]\nhold_in = 11", "breathd.toml: pacer.hold_in = 11: must be between 0 and 10 seconds"),
             ("[pacer]\nhold_out = -1", "breathd.toml: pacer.hold_out = -1: must be between 0 and 10 seconds"),
             ("[pacer]\nvoice = \"drum\"", "breathd.toml: pacer.voice = \"drum\": must be one of glide, bowl, noise, off"),

@@ -448,7 +448,7 @@ import Testing
         await h.engine.handle(.beat(SensorBeat(rrMilliseconds: 1000)))
         let sensor = await h.drain().compactMap(\.sensorEvent).map { ($0.state, $0.message) }
         #expect(sensor.map(\.0) == [.detecting, .streaming, .lost, .detecting, .streaming])
-        #expect(sensor.map(\.1) == ["connected to /dev/ttyTEST", nil, "read: Input/output error; reconnecting", "connected to /dev/ttyTEST", nil])
+        #expect(sensor.map(\.1) == ["connected to /dev/ttyTEST", nil, "read: Input/output error; reconnecting", "reconnected to /dev/ttyTEST", nil])
         let status = await h.status()
         #expect(status.state == .running && status.sensor.beats == 2 && status.sensor.secondsSinceLastBeat == 0)
         _ = await h.request(.stop)

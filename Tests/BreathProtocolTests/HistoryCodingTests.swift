@@ -54,9 +54,35 @@ import Testing
     }
 
     @Test func followingThresholdsMatchTheLiveWording() {
-        #expect(PacerFollowing(synchrony: 0.81) == .yes)
-        #expect(PacerFollowing(synchrony: 0.8) == .partly)
-        #expect(PacerFollowing(synchrony: 0.3) == .partly)
-        #expect(PacerFollowing(synchrony: 0.29) == .no)
+        #expect(PacerFollowing(synchrony: 0.81, phaseDegrees: 0) == .yes)
+        #expect(PacerFollowing(synchrony: 0.8, phaseDegrees: 0) == .partly)
+        #expect(PacerFollowing(synchrony: 0.3, phaseDegrees: 0) == .partly)
+        #expect(PacerFollowing(synchrony: 0.29, phaseDegrees: 0) == .no)
+    }
+
+    /// Both signs of the phase: in phase follows, anti-phase does not, whatever the synchrony.
+    @Test(arguments: [0.0, 30, -30, 70, -70, 89.9, -89.9, 90, -90])
+    func aHeartInPhaseWithTheBreathFollows(phase: Double) {
+        #expect(PacerFollowing(synchrony: 0.95, phaseDegrees: phase) == .yes, "\(phase)°")
+        #expect(PacerFollowing(synchrony: 0.5, phaseDegrees: phase) == .partly, "\(phase)°")
+        #expect(PacerFollowing(synchrony: 0.1, phaseDegrees: phase) == .no, "\(phase)°")
+    }
+
+    @Test(arguments: [180.0, -180, 178, -178, 135, -135, 90.1, -90.1, 120])
+    func aHeartAgainstTheBreathDoesNotFollow(phase: Double) {
+        #expect(PacerFollowing(synchrony: 0.95, phaseDegrees: phase) == .no, "\(phase)°")
+        #expect(PacerFollowing(synchrony: 0.5, phaseDegrees: phase) == .no, "\(phase)°")
+    }
+
+    @Test func thePhaseWindowWrapsAndNeedsAPhase() {
+        // The window's edges, given in any turn: 450° is 90°, -270° is 90°, 270° is -90°.
+        #expect(PacerFollowing.phaseInWindow(450) && PacerFollowing.phaseInWindow(-270) && PacerFollowing.phaseInWindow(270))
+        #expect(!PacerFollowing.phaseInWindow(540) && !PacerFollowing.phaseInWindow(-450.5))
+        #expect(!PacerFollowing.phaseInWindow(nil) && !PacerFollowing.phaseInWindow(.nan))
+        #expect(PacerFollowing(synchrony: 0.95, phaseDegrees: nil) == .no)
+        // The live status: 178° with synchrony 0.93 is "no" (issue 13).
+        let status = HRVSnapshot(warmUpSecondsLeft: 0, artifactPercent: 0, synchrony: 0.93, synchronyPhaseDegrees: 178)
+        #expect(status.followingPacer == "no")
+        #expect(HRVSnapshot(warmUpSecondsLeft: 0, artifactPercent: 0, synchrony: 0.93, synchronyPhaseDegrees: 35).followingPacer == "yes")
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// `breathctl analyze` end to end: the real binary on real recordings.
 @Suite struct AnalyzeCommandTests {
     private func rrFile(_ name: String) -> String { TestPaths.shared.appendingPathComponent("data/rr/\(name)").path }
-    private func expected(_ name: String) -> URL { TestPaths.shared.appendingPathComponent("data/expected/\(name)") }
+    /// `hrv_reference.py summary FILE --nn FLAGS` with the flags of the classifier (scripts/artifact_figures.py).
+    private func expected(_ name: String) -> URL { TestPaths.repositoryRoot.appendingPathComponent("Tests/Fixtures/artifacts/\(name)") }
 
     private func temporaryFile(_ contents: String) throws -> String {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("breathctl-\(UUID().uuidString).txt")
@@ -36,10 +37,14 @@ import Testing
     }
 
     @Test func perBeatJSONFollowsTheReferenceStream() async throws {
-        let result = try await ClientProcess.run(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--per-beat", "--json"])
+        let file = rrFile("polar_h10_pvc_600s.txt")
+        let result = try await ClientProcess.run(["analyze", file, "--per-beat", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        let reference = try String(contentsOf: expected("polar_h10_pvc_600s.stream.jsonl"), encoding: .utf8).split(separator: "\n")
+        // The reference fed analyze's own flags (every beat's, from --beats).
+        let beats = try await ClientProcess.run(["analyze", file, "--beats", "--json"]).stdout.split(separator: "\n")
+        let flags = try beats.map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["nn"] as! Bool }
+        let reference = try referenceStream(file, flags: flags)
         try #require(lines.count == reference.count)
         for (a, e) in zip(lines, reference) {
             let actual = try JSONSerialization.jsonObject(with: Data(a.utf8)) as! [String: Any]
@@ -47,6 +52,38 @@ import Testing
             #expect(Set(actual.keys) == Set(ref.keys))
             expectSameFigures(actual, ref, "beat \(ref["beat"]!)")
         }
+    }
+
+    private func referenceStream(_ file: String, flags: [Bool]) throws -> [Substring] {
+        let mask = try temporaryFile(flags.map { $0 ? "1" : "0" }.joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(atPath: mask) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestPaths.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "hrv_reference.py (make deps)")
+        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+    }
+
+    /// `--beats --json`: every beat with its NN flag and, for artifacts, the kind; the flags are the
+    /// classifier's (systole's kinds, both halves of an extra beat), offline with centred windows.
+    @Test func beatsJSONGivesEveryBeatItsFlagAndKind() async throws {
+        let result = try await ClientProcess.run(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let beats = try result.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let flags = try String(contentsOf: expected("polar_h10_pvc_600s.flags.txt"), encoding: .utf8).split(separator: "\n").map { $0 == "1" }
+        try #require(beats.count == flags.count)
+        let kinds: Set<String> = ["ectopic", "long", "short", "missed", "extra", "implausible"]
+        for (beat, flag) in zip(beats, flags) {
+            #expect(beat["nn"] as? Bool == flag)
+            if flag { #expect(beat["artifact"] == nil) } else { #expect(kinds.contains(beat["artifact"] as? String ?? "none")) }
+        }
+        let live = try await ClientProcess.run(["analyze", rrFile("polar_h10_pvc_600s.txt"), "--beats", "--json", "--live"])
+        #expect(live.status == 0 && live.stdout.split(separator: "\n").count == flags.count)
     }
 
     @Test func readableSummaryNamesEveryFigure() async throws {
@@ -84,6 +121,33 @@ import Testing
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "one line: \(result.stderr)")
         #expect(result.stderr.contains(path) && result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// Line endings of every system, a byte-order mark and no final newline: the same beats and
+    /// figures as the plain file, for RR files (`analyze`) and waveforms (`analyze --format ecg`).
+    @Test(arguments: ["\n", "\r\n", "\r"], [false, true])
+    func anyLineEndingByteOrderMarkAndMissingFinalNewlineReadTheSame(ending: String, bom: Bool) async throws {
+        for (source, arguments) in [
+            (rrFile("nsr_5min.txt"), ["--json"]),
+            (rrFile("polar_h10_slow_breathing_600s.csv"), ["--beats", "--json"]),
+            (TestPaths.shared.appendingPathComponent("data/ecg/biosppy_ecg_1000hz.txt").path, ["--format", "ecg", "--sample-rate", "1000", "--beats", "--json"]),
+        ] {
+            let plain = try await ClientProcess.run(["analyze", source] + arguments)
+            #expect(plain.status == 0, "\(plain.stderr)")
+            let lines = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            for finalNewline in [true, false] {
+                var text = lines.joined(separator: ending).trimmingCharacters(in: .newlines)
+                if finalNewline { text += ending }
+                if bom { text = "\u{FEFF}" + text }
+                let converted = try temporaryFile(text)
+                defer { try? FileManager.default.removeItem(atPath: converted) }
+                let result = try await ClientProcess.run(["analyze", converted] + arguments)
+                let what = "\(source) with \(ending.debugDescription) endings, BOM \(bom), final newline \(finalNewline)"
+                #expect(result.status == 0, "\(what): \(result.stderr)")
+                #expect(result.stdout == plain.stdout, "\(what): not the same output")
+            }
+        }
     }
 
     @Test func levelOutOfRangeNamesTheAcceptedRange() async throws {

@@ -1,4 +1,5 @@
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Testing
 
@@ -65,6 +66,73 @@ import Testing
         ])
     }
 
+    /// The real engine answers with a sentence ("session 1 paused"); the commands keep it to
+    /// themselves unless asked with -v, as README promises.
+    @Test func controlCommandsAreQuietOnSuccessAndTalkWithVerbose() async throws {
+        let handler = ScriptedHandler { request in
+            switch request {
+            case .set: .ok(OKReply(message: "rate changed from the next breath", session: 1))
+            default: .ok(OKReply(message: "session 1 \(request.command.rawValue) done", session: 1))
+            }
+        }
+        let commands = [["stop"], ["pause"], ["resume"], ["set", "rate", "6"], ["set", "voice", "bowl"]]
+        let (quiet, verbose) = try await ServedSocket(handler: handler).serve { socket in
+            var quiet: [ClientProcess.Result] = []
+            var verbose: [ClientProcess.Result] = []
+            for (index, arguments) in commands.enumerated() {
+                quiet.append(try await ClientProcess.run(arguments + ["--socket", socket.path]))
+                verbose.append(try await ClientProcess.run(arguments + [index.isMultiple(of: 2) ? "-v" : "--verbose", "--socket", socket.path]))
+            }
+            return (quiet, verbose)
+        }
+        for result in quiet {
+            #expect(result.status == 0)
+            #expect(result.stdout.isEmpty, "quiet on success: \(result.stdout)")
+            #expect(result.stderr.isEmpty)
+        }
+        #expect(verbose.map(\.stdout) == [
+            "session 1 stop done\n", "session 1 pause done\n", "session 1 resume done\n",
+            "rate changed from the next breath\n", "rate changed from the next breath\n",
+        ])
+    }
+
+    /// A refusal with --json: the daemon's ERROR object on stdout as it came, the sentence on
+    /// stderr and status 1 as without --json.
+    @Test func aRefusalWithJSONPrintsTheErrorObject() async throws {
+        let handler = ScriptedHandler { request in .error("\(request.command.rawValue): not permitted for uid 65534") }
+        let commands = [
+            ["pause"], ["stop"], ["set", "rate", "6"], ["start"], ["status"], ["history"], ["session", "5"], ["assess", "--detach"],
+        ]
+        let results = try await ServedSocket(handler: handler).serve { socket in
+            var results: [ClientProcess.Result] = []
+            for arguments in commands {
+                results.append(try await ClientProcess.run(arguments + ["--json", "--socket", socket.path]))
+            }
+            results.append(try await ClientProcess.run(["pause", "--socket", socket.path]))
+            return results
+        }
+        for (arguments, result) in zip(commands, results) {
+            let message = "\(arguments[0]): not permitted for uid 65534"
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stdout == String(decoding: LineCodec.encodeLine(.error(message)), as: UTF8.self), "\(arguments)")
+            #expect(result.stdout.hasPrefix("{\"class\":\"ERROR\""))
+            #expect(result.stderr == message + "\n")
+        }
+        // Without --json, nothing on stdout.
+        #expect(results.last?.status == 1)
+        #expect(results.last?.stdout == "")
+    }
+
+    /// Both programs answer --version with the one release constant.
+    @Test func bothProgramsAnswerVersion() async throws {
+        let client = try await ClientProcess.run(["--version"])
+        #expect(client.status == 0)
+        #expect(client.stdout == Release.version + "\n")
+        let daemon = try await ChildProcess.run(TestPaths.binary("breathd"), ["--version"])
+        #expect(daemon.status == 0)
+        #expect(daemon.stdout == Release.version + "\n")
+    }
+
     @Test func controlJSONPrintsTheOKLine() async throws {
         let result = try await ServedSocket().serve { socket in
             try await ClientProcess.run(["start", "--json", "--socket", socket.path])
@@ -103,12 +171,27 @@ import Testing
         #expect(result.stderr == "breathd is not running (no socket at /tmp/breathctl-test-none/breathd/breathd.sock)\n")
     }
 
+    @Test(arguments: [["start"], ["set"], ["render"], ["play"]])
+    func helpStatesTheOneRatioRange(command: [String]) async throws {
+        let result = try await ClientProcess.run(command + ["--help"])
+        #expect(result.status == 0)
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("the inhale 30-70 % of the breath"), "\(help)")
+        #expect(!help.contains("20-80"))
+    }
+
     @Test(arguments: [
         (["start", "--rate", "12"], "--rate must be between 4.0 and 7.0 breaths per minute (got 12)."),
         (["start", "--minutes", "0"], "--minutes must be between 0.1 and 240 minutes (got 0)."),
         (["start", "--volume", "1.5"], "--volume must be between 0 and 1 (got 1.5)."),
-        (["start", "--ratio", "9:1"], "--ratio must give the inhale 20-80 % of the breath, e.g. 1:1 or 4:6 (got 9:1)."),
-        (["start", "--ratio", "fast"], "--ratio must be INHALE:EXHALE with two positive numbers, e.g. 1:1 or 4:6 (got fast)."),
+        (["start", "--ratio", "9:1"], "--ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got 9:1)."),
+        (["start", "--ratio", "fast"], "--ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got fast)."),
+        // 2:8 gives the inhale 20 %: the range is the pacer's 30-70 %, in one wording everywhere.
+        (["set", "ratio", "2:8"], "ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got 2:8)."),
+        (["start", "--ratio", "2:8"], "--ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got 2:8)."),
+        (["render", "--output", "/dev/null", "--ratio", "2:8"], "--ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got 2:8)."),
+        (["play", "--ratio", "2:8"], "--ratio must be INHALE:EXHALE with the inhale 30-70 % of the breath, e.g. 1:1 or 4:6 (got 2:8)."),
+        (["render", "--output", "/dev/null", "--inhale-share", "0.2"], "--inhale-share must be between 0.3 and 0.7, the inhale 30-70 % of the breath (got 0.2)."),
         (["start", "--voice", "choir"], "The value 'choir' is invalid for '--voice <voice>'"),
         (["set", "rate", "3"], "rate must be between 4.0 and 7.0 breaths per minute (got 3)."),
         (["set", "volume", "loud"], "volume must be a number (got loud)."),

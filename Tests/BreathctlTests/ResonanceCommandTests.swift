@@ -16,7 +16,10 @@ import Testing
 
     /// Two minutes of a simulated heart breathing with a pacer at `rate`, resonating at `resonance`.
     static func simulatedStep(rate: Double, resonance: Double, seed: UInt64) -> String {
-        var settings = BreathFollowingHeart.Configuration()
+        // The command, not the person: an idealised heart (8 bpm RSA at resonance, 8 ms of beat
+        // noise, perfect breathing); the realistic person's assessments: ResonanceAssessmentTests.
+        var settings = BreathFollowingHeart.Configuration.ideal
+        settings.resonanceAmplitudeBPM = 8
         settings.resonanceRatePerMinute = resonance
         settings.noiseMilliseconds = 8
         settings.seed = seed

@@ -39,6 +39,30 @@ import Testing
         #expect(beats.allSatisfy { $0.contains("\"t\": ") && $0.contains("\"nn\": ") })
     }
 
+    /// `simulate --replay` reads a Windows export (BOM, CRLF or CR, no final newline) as the plain file.
+    @Test(arguments: ["\r\n", "\r"])
+    func replayReadsWindowsLineEndings(ending: String) async throws {
+        let rr = try String(contentsOfFile: Self.shared + "/data/rr/nsr_5min.txt", encoding: .utf8).split(separator: "\n").prefix(40).map { Double($0)! }
+        let file = NSTemporaryDirectory() + "breathctl-replay-\(getpid())-\(ending.utf8.count).txt"
+        try ("\u{FEFF}rr_ms" + ending + rr.map { String(Int($0)) }.joined(separator: ending)).write(toFile: file, atomically: true, encoding: .utf8)
+        let link = NSTemporaryDirectory() + "breathctl-replay-link-\(getpid())-\(ending.utf8.count)"
+        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "50", "--count", "40", "--link", link])
+        defer {
+            simulator.stop()
+            try? FileManager.default.removeItem(atPath: link)
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
+            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let (status, output) = try await run(["sensor", link, "--json", "--count", "20"])
+        #expect(status == 0)
+        let beats = try output.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .compactMap { $0["rr_ms"] as? Double }
+        #expect(beats == Array(rr.prefix(20)), "the file's intervals, in order")
+    }
+
     @Test func analyzeListsTheBeatsOfAnECG() async throws {
         let (status, output) = try await run(["analyze", "--format", "ecg", "--sample-rate", "360", "--beats", "--json", Self.shared + "/data/ecg/mitdb100_mlii_360hz.txt"])
         #expect(status == 0)

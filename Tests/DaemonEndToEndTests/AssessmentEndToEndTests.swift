@@ -8,7 +8,9 @@ import Glibc
 /// The stepped resonance assessment end to end: `breathctl simulate --follow` plays a heart whose
 /// breathing swing is largest at 5 breaths per minute, `breathctl assess` paces 6, 5 and 4 per
 /// minute through the daemon, and 5 must be chosen, stored and usable as `rate resonance`.
-/// About 3.5 minutes of real time.
+/// About 5 minutes of real time: 1.5 minutes a rate, since the simulated person wanders like a
+/// real one (with one minute, two or three whole breaths after settling, a neighbouring rate won
+/// for 3-4 seeds in 40 offline: ResonanceAssessmentTests).
 @Suite struct AssessmentEndToEndTests {
     @Test func theSimulatedResonanceRateIsChosenStoredAndUsed() throws {
         let link = NSTemporaryDirectory() + "breathd-assess-\(UUID().uuidString.prefix(8))"
@@ -36,7 +38,7 @@ import Glibc
 
         let assess = try runProgram(
             breathctl,
-            ["assess", "--rates", "6,5,4", "--minutes-per-rate", "1", "--rest-seconds", "2", "--json", "--socket", daemon.socketPath])
+            ["assess", "--rates", "6,5,4", "--minutes-per-rate", "1.5", "--rest-seconds", "2", "--json", "--socket", daemon.socketPath])
         #expect(assess.status == 0, "breathctl assess: \(assess.output)\n\(daemon.log)")
         let last = try #require(assess.output.split(separator: "\n").last.map(String.init))
         let event = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
@@ -47,8 +49,10 @@ import Glibc
         #expect(steps.map { $0["pacer_rate_bpm"] as? Double } == [6, 5, 4])
         let swings = steps.map { $0["peak_to_trough_bpm"] as? Double ?? -1 }
         #expect(result["resonance_rate_bpm"] as? Double == 5, "peak-to-trough per rate: \(swings)")
-        // The model's swing at 5/min is twice that at 6 and 4 (16 vs 8 bpm peak to trough).
-        #expect(swings[1] > 1.4 * max(swings[0], swings[2]), "peak-to-trough per rate: \(swings)")
+        // The model person's swing at 5/min is 1.6-1.8 times that at 6 and 4 (13 vs 8.0 and 7.2 bpm
+        // peak to trough); its wander, measured over the few breaths of a 1.5-minute step, leaves
+        // only the order certain (it was 2 times with the old perfect-sine heart).
+        #expect(swings[1] > max(swings[0], swings[2]), "peak-to-trough per rate: \(swings)")
         for step in steps { #expect((step["breath_cycles"] as? Int ?? 0) >= 1, "\(step)") }
         let sessionID = try #require(event["session"] as? Int)
 

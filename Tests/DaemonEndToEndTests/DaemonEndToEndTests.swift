@@ -31,14 +31,17 @@ import Glibc
 
     @Test func replayedRecordingGivesTheReferenceMetrics() throws {
         // A regular file as the sensor is replayed once: every beat of the recording.
-        let daemon = try DaemonHarness(sensor: DaemonHarness.shared.appendingPathComponent("data/rr/polar_h10_slow_breathing_600s.csv").path)
+        // At the end of the file the beats held for the classifier's look-ahead are decided too.
+        let file = DaemonHarness.shared.appendingPathComponent("data/rr/polar_h10_slow_breathing_600s.csv").path
+        let daemon = try DaemonHarness(sensor: file)
         try daemon.start()
-        let expected = try String(contentsOf: DaemonHarness.shared.appendingPathComponent("data/expected/polar_h10_slow_breathing_600s.stream.jsonl"), encoding: .utf8)
-            .split(separator: "\n").last.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }!
+        let expected = try referenceAfterLastBeat(file)
         var status: [String: Any] = [:]
         try waitUntil(timeoutSeconds: 20, "all 620 beats are in") {
             status = try daemon.request(#"{"cmd":"status"}"#)
-            return (status["sensor"] as? [String: Any])?["beats"] as? Int == 620
+            // Received, and the file's end seen (its held beats are decided then).
+            let sensor = status["sensor"] as? [String: Any]
+            return sensor?["beats"] as? Int == 620 && sensor?["state"] as? String != "streaming"
         }
         let hrv = try #require(status["hrv"] as? [String: Any])
         for (key, tolerance) in [("mean_hr_bpm", 1e-9), ("rmssd_ms", 1e-9), ("sdnn_ms", 1e-9), ("pnn50_percent", 1e-9),
@@ -48,6 +51,24 @@ import Glibc
         }
         #expect(hrv["coherence_level"] as? String == expected["coherence_level"] as? String)
         #expect(daemon.terminate() == 0)
+    }
+
+    /// The reference's figures after the last beat, fed the flags the daemon decides live
+    /// (`breathctl analyze --beats --live`: the same classifier, 3 beats of look-ahead).
+    private func referenceAfterLastBeat(_ file: String) throws -> [String: Any] {
+        let beats = try ChildProcess.run(TestPaths.binary("breathctl"), ["analyze", file, "--beats", "--json", "--live"])
+        try #require(beats.status == 0, "\(beats.stderr)")
+        let flags = try beats.stdout.split(separator: "\n").map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["nn"] as! Bool ? "1" : "0"
+        }
+        let mask = FileManager.default.temporaryDirectory.appendingPathComponent("breathd-e2e-nn-\(UUID().uuidString).txt")
+        try flags.joined(separator: "\n").write(to: mask, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: mask) }
+        let stream = try ChildProcess.run(
+            "python3", [TestPaths.shared.appendingPathComponent("reference/hrv_reference.py").path, "stream", file, "--nn", mask.path])
+        try #require(stream.status == 0, "hrv_reference.py: \(stream.stderr)")
+        let last = try #require(stream.stdout.split(separator: "\n").last)
+        return try JSONSerialization.jsonObject(with: Data(last.utf8)) as! [String: Any]
     }
 
     @Test func aShortSessionRunsToCompletionWithItsBeatsInHistory() throws {

@@ -18,27 +18,32 @@ import Testing
     }
 
     @Test func deterministicForASeedAndCentredOnTheMeanRate() {
-        var settings = BreathFollowingHeart.Configuration()
-        settings.noiseMilliseconds = 10
+        let settings = BreathFollowingHeart.Configuration()
         let a = Self.rrs(settings), b = Self.rrs(settings)
         #expect(a == b)
-        settings.seed = 2
-        #expect(Self.rrs(settings) != a)
-        // Mean HR over whole cycles: 65 bpm within 1 bpm (the RSA is symmetric in HR, not in RR).
+        var other = settings
+        other.seed = 2
+        #expect(Self.rrs(other) != a)
+        // Mean HR over whole cycles: 65 bpm within 3 bpm. The realistic person wanders (VLF sd
+        // 2.5 bpm, time constants up to 250 s), so ten minutes' mean is that far from the set rate;
+        // the idealised heart is within 1 bpm (the RSA is symmetric in HR, not in RR).
         let meanHR = a.map { 60000 / $0 }.reduce(0, +) / Double(a.count)
-        #expect(meanHR.isApproximatelyEqual(to: 65, absoluteTolerance: 1))
+        #expect(meanHR.isApproximatelyEqual(to: 65, absoluteTolerance: 3))
+        let ideal = Self.rrs(.ideal)
+        #expect((ideal.map { 60000 / $0 }.reduce(0, +) / Double(ideal.count)).isApproximatelyEqual(to: 65, absoluteTolerance: 1))
     }
 
     @Test func amplitudePeaksAtTheResonanceRate() {
-        var c = BreathFollowingHeart.Configuration()
+        var c = BreathFollowingHeart.Configuration.ideal
         c.resonanceRatePerMinute = 5
         c.resonanceAmplitudeBPM = 8
-        c.resonanceWidthPerMinute = 1
+        c.vagalAmplitudeBPM = 2
+        c.resonanceQuality = 3
         #expect(BreathFollowingHeart.amplitudeBPM(atRatePerMinute: 5, configuration: c) == 8)
-        #expect(BreathFollowingHeart.amplitudeBPM(atRatePerMinute: 6, configuration: c) == 4)
-        #expect(BreathFollowingHeart.amplitudeBPM(atRatePerMinute: 4, configuration: c) == 4)
+        // |2 + 6 / (1 + i·3(f/f0 - f0/f))|: 5.58 at 6/min (x = 1.1), 5.03 at 4/min (x = -1.35).
+        #expect(BreathFollowingHeart.amplitudeBPM(atRatePerMinute: 6, configuration: c).isApproximatelyEqual(to: 5.581, absoluteTolerance: 0.001))
+        #expect(BreathFollowingHeart.amplitudeBPM(atRatePerMinute: 4, configuration: c).isApproximatelyEqual(to: 5.026, absoluteTolerance: 0.001))
         // Noise-free: the HR swing over a recording is 2 × the amplitude at the pacer rate (within 3 %).
-        c.noiseMilliseconds = 0
         for rate in [5.0, 6.0] {
             let hr = Self.rrs(c, rate: rate, seconds: 120).map { 60000 / $0 }
             let swing = hr.max()! - hr.min()!
@@ -50,8 +55,7 @@ import Testing
     @Test func complianceIsTheShareOfPacerCyclesFollowed() {
         // Not following and no own breathing: a flat heart in those cycles. Count the cycles of a
         // noise-free heart whose HR moves at all.
-        var c = BreathFollowingHeart.Configuration()
-        c.noiseMilliseconds = 0
+        var c = BreathFollowingHeart.Configuration.ideal
         c.ownBreathingRatePerMinute = nil
         c.compliance = 0.6
         let rrs = Self.rrs(c, rate: 6, seconds: 3000)

@@ -65,9 +65,15 @@ struct NotABeat: Error, CustomStringConvertible {
 }
 
 extension HRVEngine {
-    /// `add`, for values the test knows are beats.
+    /// `add` then `finish`, for values the test knows are beats: this beat's own update at once
+    /// (the stream ends after it, so the live classifier decides it without look-ahead).
     mutating func beat(_ rrMilliseconds: Double) throws -> BeatUpdate {
-        guard let update = add(rrMilliseconds: rrMilliseconds) else { throw NotABeat(rrMilliseconds: rrMilliseconds) }
-        return update
+        guard add(rrMilliseconds: rrMilliseconds) != .rejected else { throw NotABeat(rrMilliseconds: rrMilliseconds) }
+        return finish().last!
+    }
+
+    /// Every update of a live stream, the held beats included (`finish`).
+    mutating func stream(_ values: [Double]) -> [BeatUpdate] {
+        values.compactMap { add(rrMilliseconds: $0).update } + finish()
     }
 }

@@ -7,8 +7,7 @@ import Testing
 @Suite struct NeuroKitAnchorTests {
     @Test func rmssdAndSDNNEqualNeuroKit2() throws {
         let all = try Fixtures.rr("polar_h10_slow_breathing_600s.csv")
-        var classifier = NNClassifier()
-        let flags = all.map { classifier.classify(rrMilliseconds: $0) }
+        let flags = LipponenTarvainen.classify(rrMilliseconds: all).map { $0 == nil }
         var best = 0..<0
         var start = 0
         for i in 0...flags.count where i == flags.count || !flags[i] {

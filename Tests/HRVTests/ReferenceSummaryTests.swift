@@ -1,16 +1,21 @@
+import Foundation
 import HRV
 import Testing
 
-/// Whole-recording figures against every `*.summary.json` (`hrv_reference.py summary`).
+/// Whole-recording figures, as `analyze` computes them (centred windows), against
+/// `hrv_reference.py summary FILE --nn FLAGS` with the flags the rule gives
+/// (`Tests/Fixtures/artifacts/NAME.summary.json`, made by `scripts/artifact_figures.py summaries`).
 @Suite struct ReferenceSummaryTests {
     @Test(arguments: Fixtures.recordings.keys.sorted())
     func summaryMatchesTheReference(_ name: String) throws {
-        let e = try Fixtures.json("data/expected/\(name).summary.json")
+        let e = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: ArtifactFixtures.directory.appendingPathComponent("\(name).summary.json"))) as! [String: Any]
+        let flags = try ArtifactFixtures.text("\(name).flags.txt").split(separator: "\n").map { $0 == "1" }
         var engine = HRVEngine()
         var summary = RecordingSummary()
-        for rr in try Fixtures.rr(Fixtures.recordings[name]!) {
-            summary.add(try engine.beat(rr))
-        }
+        let rr = try Fixtures.rr(Fixtures.recordings[name]!)
+        engine.addRecording(rrMilliseconds: rr) { summary.add($0!) }
+        try #require(summary.isNN == flags, "the flags the reference was fed")
         #expect(summary.beatCount == e["beats"] as? Int)
         expectClose(summary.durationSeconds, e["duration_s"], relative: Tolerance.timeDomain, "duration_s")
         let td = summary.timeDomain

@@ -19,7 +19,7 @@ func beats(seconds: Double, heartRateBPM: (Double) -> Double) -> [Double] {
 
 func engineUpdates(_ rrs: [Double]) -> [BeatUpdate] {
     var engine = HRVEngine()
-    return rrs.compactMap { engine.add(rrMilliseconds: $0) }
+    return engine.stream(rrs)
 }
 
 @Suite struct ResonanceFiguresTests {

@@ -21,7 +21,7 @@ import Testing
         while t < seconds {
             let rr = heart.nextRRMilliseconds()
             t += rr / 1000
-            if let u = engine.add(rrMilliseconds: rr) { updates.append(u) }
+            if let u = engine.add(rrMilliseconds: rr).update { updates.append(u) }
         }
         return updates
     }
@@ -62,7 +62,10 @@ import Testing
     @Test(arguments: [0.0, 45.0, 90.0, -60.0, 150.0])
     func followingThePacerGivesHighSynchronyAtTheSimulatedLag(lag: Double) throws {
         // 20 ms of beat noise (sd) on an 8 bpm RSA: a real heart is rarely cleaner.
+        // The estimator, not the person: perfect breathing, no wander, only beat noise.
         let updates = Self.recording {
+            $0 = .ideal
+            $0.resonanceRatePerMinute = Self.pacerRate
             $0.lagDegrees = lag
             $0.noiseMilliseconds = 20
         }
@@ -81,13 +84,15 @@ import Testing
     /// Breathing at 12/min against a 6/min pacer, or not breathing at all: the step's mean stays
     /// below 0.3. Single windows of unrelated signals scatter around the estimator's bias (about
     /// 1/K for K independent segments: 0.2 here), so a single window is only held below 0.75, and
-    /// at most a fifth of them may exceed 0.5.
+    /// at most a quarter of them may exceed 0.5. (A fifth with the old sine heart: the model
+    /// person's own ~0.1 Hz rhythm, here at exactly the pacer's rate, drifts in and out of phase
+    /// with it and lifts some windows.)
     @Test(arguments: [12.0, nil] as [Double?])
     func breathingAtAnotherRateOrNotAtAllGivesLowSynchrony(own: Double?) throws {
         let updates = Self.recording {
             $0.compliance = 0
             $0.ownBreathingRatePerMinute = own
-            $0.resonanceWidthPerMinute = 10  // a clear RSA at 12/min too
+            $0.resonanceQuality = 0.3  // a clear RSA at 12/min too
         }
         let measures = Self.windows(updates)
         try #require(measures.count > 15)
@@ -95,7 +100,7 @@ import Testing
         let step = Self.step(updates)
         #expect(try #require(step.synchrony) < 0.3)
         for m in measures { #expect(m.coherence < 0.75) }
-        #expect(measures.filter { $0.coherence > 0.5 }.count * 5 <= measures.count)
+        #expect(measures.filter { $0.coherence > 0.5 }.count * 4 <= measures.count)
     }
 
     /// The breath comes from the caller's clock: a pacer that started 2.5 s into the recording,
@@ -103,11 +108,13 @@ import Testing
     /// time 0, whose breath runs 2.5 s ahead of the real one.
     @Test func thePhaseIsMeasuredAgainstTheCallersPacerClock() throws {
         let late = BreathCyclePosition.uniformPacer(ratePerMinute: Self.pacerRate, startSeconds: 2.5)
-        var heart = BreathFollowingHeart(configuration: .init(), pacerRatePerMinute: Self.pacerRate, pacer: late)
+        var settings = BreathFollowingHeart.Configuration.ideal
+        settings.resonanceRatePerMinute = Self.pacerRate
+        var heart = BreathFollowingHeart(configuration: settings, pacerRatePerMinute: Self.pacerRate, pacer: late)
         var updates: [BeatUpdate] = []
         var engine = HRVEngine()
         while (updates.last?.timeSeconds ?? 0) < 200 {
-            if let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()) { updates.append(u) }
+            if let u = engine.add(rrMilliseconds: heart.nextRRMilliseconds()).update { updates.append(u) }
         }
         let right = ResonanceFigures(updates: updates, breathingRatePerMinute: Self.pacerRate, cycleStartSeconds: 2.5, breathPhase: late)
         let wrong = Self.step(updates)

@@ -30,4 +30,20 @@ import Testing
         #expect(RRText.parse("").rrMilliseconds.isEmpty)
         #expect(RRText.parse("# nothing\n\n").rrMilliseconds.isEmpty)
     }
+
+    /// Swift makes "\r\n" one Character: a Character split found no line in a CRLF file.
+    @Test(arguments: ["\n", "\r\n", "\r"], [false, true])
+    func everyLineEndingWithOrWithoutByteOrderMarkAndFinalNewline(ending: String, bom: Bool) {
+        for finalNewline in [false, true] {
+            let text = (bom ? "\u{FEFF}" : "") + ["time,rr", "0.9,900", "1.75,850", "2.6,855.5"].joined(separator: ending) + (finalNewline ? ending : "")
+            let parsed = RRText.parse(text)
+            #expect(parsed.rrMilliseconds == [900, 850, 855.5], "\(ending.debugDescription), BOM \(bom), final newline \(finalNewline)")
+            #expect(parsed.skippedLines == 1, "only the header")
+        }
+    }
+
+    @Test func aByteOrderMarkBeforeANumberIsNotAHeader() {
+        #expect(RRText.parse("\u{FEFF}812\r\n790").rrMilliseconds == [812, 790])
+        #expect(TextLines.split("\u{FEFF}a\r\n\r\nb\rc\n") == ["a", "b", "c"])
+    }
 }

@@ -3,12 +3,13 @@ import BreathProtocol
 import Testing
 
 @Suite struct SessionSummarizerTests {
-    /// Beats one second apart with the given synchrony (nil: not yet measured).
-    private func beats(synchrony: [Double?]) -> [BeatRecord] {
+    /// Beats one second apart with the given synchrony (nil: not yet measured), the heart rate
+    /// `phase` degrees behind the breath.
+    private func beats(synchrony: [Double?], phase: Double = 20) -> [BeatRecord] {
         synchrony.enumerated().map { index, value in
             BeatRecord(
                 offsetSeconds: Double(index + 1), rrMilliseconds: 1000, isNN: true, synchrony: value,
-                synchronyPhaseDegrees: value.map { _ in 20 })
+                synchronyPhaseDegrees: value.map { _ in phase })
         }
     }
 
@@ -40,11 +41,22 @@ import Testing
     }
 
     @Test func thresholdIsTheLiveStatusOne() {
-        // The summary's "following" is the live "following the pacer: yes".
+        // The summary's "following" is the live "following the pacer: yes", phase window included.
         for synchrony in [0.0, 0.29, 0.3, 0.8, 0.800001, 1] {
-            let live = HRVSnapshot(warmUpSecondsLeft: 0, artifactPercent: 0, synchrony: synchrony).followingPacer
-            let share = SessionSummarizer.summary(of: beats(synchrony: [synchrony])).followingShare
-            #expect((live == "yes") == (share == 1), "synchrony \(synchrony)")
+            for phase in [0.0, -90, 90, 90.5, -120, 178] {
+                let live = HRVSnapshot(warmUpSecondsLeft: 0, artifactPercent: 0, synchrony: synchrony, synchronyPhaseDegrees: phase)
+                    .followingPacer
+                let share = SessionSummarizer.summary(of: beats(synchrony: [synchrony], phase: phase)).followingShare
+                #expect((live == "yes") == (share == 1), "synchrony \(synchrony), phase \(phase)")
+            }
         }
+    }
+
+    @Test func aHeartAgainstThePacerIsNotCountedAsFollowing() throws {
+        // Synchrony 0.95 at 178°: in step with the pacer, but HR rises on its exhale.
+        let against = SessionSummarizer.summary(of: beats(synchrony: [0.95, 0.95, 0.95], phase: 178))
+        #expect(try #require(against.followingShare) == 0)
+        let with = SessionSummarizer.summary(of: beats(synchrony: [0.95, 0.95, 0.95], phase: -10))
+        #expect(try #require(with.followingShare) == 1)
     }
 }

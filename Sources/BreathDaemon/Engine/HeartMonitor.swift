@@ -17,6 +17,7 @@ struct HeartMonitor {
 
     init(challengeLevel: ChallengeLevel) {
         engine = HRVEngine(configuration: .init(challengeLevel: challengeLevel))
+        heldArrivals.reserveCapacity(ArtifactClassifier.lookaheadBeats + 1)
     }
 
     /// A level change caused by a beat.
@@ -26,9 +27,48 @@ struct HeartMonitor {
         var score: Double
     }
 
-    /// Adds a beat; `nil` when the value cannot be a beat at all (counted by the caller).
-    mutating func add(rrMilliseconds: Double) -> (update: BeatUpdate, levelChange: LevelChange?)? {
-        guard let update = engine.add(rrMilliseconds: rrMilliseconds) else { return nil }
+    /// When a beat arrived and, if a session was running, whose beat it is and when in it.
+    struct BeatArrival {
+        var instant: EngineClock.Instant
+        var session: (id: Int64, offsetSeconds: Double)?
+    }
+
+    /// A beat the artifact classifier has decided, with its arrival
+    /// (`ArtifactClassifier.lookaheadBeats` beats before it was decided).
+    struct DecidedBeat {
+        var update: BeatUpdate
+        var levelChange: LevelChange?
+        var arrival: BeatArrival
+    }
+
+    /// Arrivals of the beats the engine holds for the look-ahead, oldest first (at most 4).
+    private var heldArrivals: [BeatArrival] = []
+
+    /// Adds a beat as it arrives; `nil` when the value cannot be a beat at all (counted by the
+    /// caller). `.some(nil)` while the beat waits for the classifier's look-ahead; else the beat
+    /// decided now: every figure reported is that of a decided beat, 3 beats back.
+    mutating func add(rrMilliseconds: Double, arrival: BeatArrival) -> DecidedBeat?? {
+        let intake = engine.add(rrMilliseconds: rrMilliseconds)
+        guard intake != .rejected else { return nil }
+        heldArrivals.append(arrival)
+        guard let update = intake.update else { return .some(nil) }
+        return decided(update)
+    }
+
+    /// The stream has ended: the beats still held, decided.
+    mutating func finish() -> [DecidedBeat] {
+        var out: [DecidedBeat] = []
+        for update in engine.finish() { out.append(decided(update)) }
+        return out
+    }
+
+    private mutating func decided(_ update: BeatUpdate) -> DecidedBeat {
+        let arrival = heldArrivals.removeFirst()
+        return DecidedBeat(update: update, levelChange: take(update), arrival: arrival)
+    }
+
+    /// Takes in a decided beat; returns the level change it causes.
+    private mutating func take(_ update: BeatUpdate) -> LevelChange? {
         lastUpdate = update
         if update.isNN {
             recentTimes.append(update.timeSeconds)
@@ -44,7 +84,7 @@ struct HeartMonitor {
             change = LevelChange(level: coherence.level, previous: level, score: coherence.score)
             level = coherence.level
         }
-        return (update, change)
+        return change
     }
 
     /// Measures synchrony at the last beat against the pacer's breath (`breathPhase` maps beat
@@ -60,6 +100,9 @@ struct HeartMonitor {
     }
 
     mutating func clearSynchrony() { synchrony = nil }
+
+    /// Time of the newest beat received (decided or still held), on the beats' own time axis.
+    var receivedSeconds: Double { engine.receivedSeconds }
 
     /// The figures STATUS and METRICS carry, keyed as in the reference stream.
     var snapshot: HRVSnapshot {

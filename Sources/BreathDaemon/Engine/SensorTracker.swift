@@ -50,13 +50,16 @@ struct SensorTracker {
         }
     }
 
-    /// Counts a beat; returns the SENSOR event when this beat means the sensor streams again.
-    mutating func countBeat(isNN: Bool, at now: EngineClock.Instant) -> BreathProtocol.SensorEvent? {
+    /// Counts a beat as it arrives; returns the SENSOR event when this beat means the sensor
+    /// streams again.
+    mutating func countBeat(at now: EngineClock.Instant) -> BreathProtocol.SensorEvent? {
         beats += 1
-        if !isNN { artifacts += 1 }
         lastBeatAt = now
         return transition(to: .streaming, message: nil)
     }
+
+    /// Counts an artifact, once the classifier has decided the beat (3 beats after it arrived).
+    mutating func countArtifact() { artifacts += 1 }
 
     mutating func countRejected() { rejectedLines += 1 }
 

@@ -95,14 +95,15 @@ extension SessionEngine {
     }
 
     /// The beat's share of the step being paced.
-    func addToAssessment(_ update: BeatUpdate, now: EngineClock.Instant) {
+    /// `lagSeconds`: how long ago the decided beat arrived (the artifact classifier's look-ahead).
+    func addToAssessment(_ update: BeatUpdate, lagSeconds: Double, now: EngineClock.Instant) {
         guard case .running(var session) = state, var run = session.assessment, run.stage == .pacing else { return }
         let pacerSeconds: Double
         switch player.status.state {
         case .playing, .stopping: pacerSeconds = Double(player.samplesPlayed) / Double(configuration.audio.sampleRateHz)
         case .idle, .opening, .waitingForDevice: pacerSeconds = (now - run.stageStarted).inSeconds
         }
-        run.add(update, pacerSeconds: pacerSeconds)
+        run.add(update, pacerSeconds: pacerSeconds - lagSeconds)
         session.assessment = run
         state = .running(session)
     }

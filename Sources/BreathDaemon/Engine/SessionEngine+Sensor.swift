@@ -9,6 +9,8 @@ extension SessionEngine {
     public func handle(_ event: SensorStreamEvent) async {
         progressCounter &+= 1
         guard case .beat(let beat) = event else {
+            // The stream has ended: the beats held for the classifier's look-ahead are decided now.
+            if case .disconnected = event { await finishHeldBeats() }
             if let change = sensor.apply(event) { events.publish(.sensor(change)) }
             return
         }
@@ -18,23 +20,39 @@ extension SessionEngine {
     /// Also the entry point for beats that do not come from a serial device (tests, replay).
     public func addBeat(rrMilliseconds: Double) async {
         let now = clock.now
-        guard let (update, levelChange) = heart.add(rrMilliseconds: rrMilliseconds) else {
+        guard let decided = heart.add(rrMilliseconds: rrMilliseconds, arrival: arrival(at: now)) else {
             sensor.countRejected()
             return
         }
-        if let change = sensor.countBeat(isNN: update.isNN, at: now) { events.publish(.sensor(change)) }
-        updateSynchrony(latestBeatSeconds: update.timeSeconds, now: now)
-        addToAssessment(update, now: now)
+        // The sensor delivered a beat: counted now; whether it is an artifact, once decided.
+        if let change = sensor.countBeat(at: now) { events.publish(.sensor(change)) }
+        // A beat held for the classifier's look-ahead: nothing is known about it yet, so nothing is said.
+        guard let decided else { return }
+        await report(decided, now: now)
+    }
+
+    /// Decides and reports the beats still held for the look-ahead (end of a sensor's stream).
+    func finishHeldBeats() async {
+        let now = clock.now
+        for decided in heart.finish() { await report(decided, now: now) }
+    }
+
+    /// A decided beat to watchers, the assessment and, in a session, history.
+    private func report(_ decided: HeartMonitor.DecidedBeat, now: EngineClock.Instant) async {
+        let update = decided.update
+        if !update.isNN { sensor.countArtifact() }
+        updateSynchrony(latestBeatSeconds: heart.receivedSeconds, now: now)
+        addToAssessment(update, lagSeconds: (now - decided.arrival.instant).inSeconds, now: now)
         events.publish(.beat(BeatEvent(beat: update.beatIndex, timeSeconds: update.timeSeconds, rrMilliseconds: update.rrMilliseconds, isNN: update.isNN)))
         let snapshot = heart.snapshot
         if update.window != nil { events.publish(.metrics(MetricsEvent(beat: update.beatIndex, hrv: snapshot))) }
-        if let levelChange {
+        if let levelChange = decided.levelChange {
             events.publish(.level(LevelEvent(
                 level: CoherenceLevelName(levelChange.level), previous: levelChange.previous.map(CoherenceLevelName.init),
                 coherenceScore: levelChange.score)))
         }
         // State is updated before this await, so a request served meanwhile sees the beat.
-        if let record = recordInSession(update.rrMilliseconds, isNN: update.isNN, snapshot: snapshot, now: now) {
+        if let record = recordInSession(update.rrMilliseconds, isNN: update.isNN, snapshot: snapshot, arrival: decided.arrival) {
             await recorder.record(record)
         }
     }
@@ -72,23 +90,35 @@ extension SessionEngine {
         }
     }
 
-    /// Beats belong to the session while its tone plays (fade-out included), not while paused.
-    /// Adds the beat to the session's own list; returns it for history, or nil outside a session.
-    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, now: EngineClock.Instant) -> BeatRecord? {
+    /// Beats belong to the session while its tone plays (fade-out included), not while paused:
+    /// by when they arrive, since each is decided a few beats later.
+    private func arrival(at now: EngineClock.Instant) -> HeartMonitor.BeatArrival {
         switch state {
-        case .running(var session):
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
+        case .running(let session), .ending(let session, _, _):
+            return HeartMonitor.BeatArrival(instant: now, session: (session.id, session.elapsedSeconds(now: now)))
+        case .idle, .paused:
+            return HeartMonitor.BeatArrival(instant: now, session: nil)
+        }
+    }
+
+    /// Adds a decided beat to the session it arrived in (still open); returns it for history, or nil.
+    private func recordInSession(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, arrival: HeartMonitor.BeatArrival) -> BeatRecord? {
+        guard let owner = arrival.session else { return nil }
+        let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: owner.offsetSeconds)
+        switch state {
+        case .running(var session) where session.id == owner.id:
             session.beats.append(record)
             state = .running(session)
-            return record
-        case .ending(var session, let reason, let deadline):
-            let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: session.elapsedSeconds(now: now))
+        case .paused(var session) where session.id == owner.id:
+            session.beats.append(record)
+            state = .paused(session)
+        case .ending(var session, let reason, let deadline) where session.id == owner.id:
             session.beats.append(record)
             state = .ending(session, reason: reason, deadline: deadline)
-            return record
-        case .idle, .paused:
+        default:
             return nil
         }
+        return record
     }
 
     private func beatRecord(_ rr: Double, isNN: Bool, snapshot: HRVSnapshot, offset: Double) -> BeatRecord {

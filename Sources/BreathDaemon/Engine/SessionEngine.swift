@@ -224,6 +224,10 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// Writes the session to history and returns to idle.
     func finish(_ reason: EndReason) async {
+        guard state.session != nil else { return }
+        // The session's last beats are still held for the artifact classifier's look-ahead: decide
+        // them now, with the end-of-series rules, so that the session keeps every beat it received.
+        await finishHeldBeats()
         guard let session = state.session else { return }
         state = .idle
         let endedAt = clock.timestamp
