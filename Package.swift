@@ -98,7 +98,7 @@ let package = Package(
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
         // Bluetooth LE heart-rate straps through bluetoothd (BlueZ) on the system bus, via sd-bus.
-        .target(name: "Bluetooth", dependencies: ["CSystemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Bluetooth", dependencies: ["Systemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
         // Everything breathctl does: its commands, their text, watch, the notification agent, the

@@ -38,7 +38,7 @@ public enum Daemon {
         // Ready means the socket is bound and the audio device is known open or unavailable.
         let output = await engine.outputConfiguration
         if let problem = AudioDeviceProbe.problem(with: output) {
-            logger.warning("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
+            logger.notice("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
             await engine.noteAudioProbe(problem.description)
         }
         let server = ControlSocketServer(

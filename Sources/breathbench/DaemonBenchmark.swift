@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreathClient
 import Foundation
+import Sensor
 import SystemCalls
 
 /// The daemon as a user meets it: start-up time, status round trip over the socket, and the cost
@@ -23,6 +24,12 @@ struct DaemonBenchmark: ParsableCommand {
     @Option(help: "Watchers attached during the session.")
     var watchers = 64
 
+    @Option(help: "Seconds of idle daemon (no session, sensor attached) for the idle wake-up figure.")
+    var idleSeconds = 10.0
+
+    @Option(help: "Status requests with both cores kept busy by spinning threads of the benchmark.")
+    var hogRequests = 2_000
+
     func run() throws {
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("breathd-bench-\(getpid())")
@@ -40,8 +47,12 @@ struct DaemonBenchmark: ParsableCommand {
             path = "\(directory.appendingPathComponent("history.sqlite").path)"
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        let simulator = try launch(binaries.appendingPathComponent("breathctl"), ["simulate", "--link", sensorLink, "--rate", "62"])
-        defer { stop(simulator) }
+        // The sensor is a pseudo-terminal the benchmark writes beats to itself, so that it knows
+        // when each beat reached the serial line (beat-to-METRICS latency).
+        let sensor = try BeatWriter()
+        try FileManager.default.createSymbolicLink(atPath: sensorLink, withDestinationPath: sensor.terminal.devicePath)
+        sensor.start()
+        defer { sensor.stop() }
 
         // Start-up: from exec to the first accepted connection.
         let launched = DispatchTime.now().uptimeNanoseconds
@@ -71,25 +82,58 @@ struct DaemonBenchmark: ParsableCommand {
         let p50 = percentile(roundTrips, 0.5), p99 = percentile(roundTrips, 0.99)
         print("status round trip over \(requests) requests: p50 \(format(p50)) us, p99 \(format(p99)) us")
 
+        // The same with both cores busy: one spinning thread per core in this process.
+        let hog = CPUHog()
+        hog.start(threads: ProcessInfo.processInfo.activeProcessorCount)
+        var hogged: [Double] = []
+        hogged.reserveCapacity(hogRequests)
+        for _ in 0..<hogRequests {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try client.send(#"{"cmd":"status"}"#)
+            guard try client.readLine() != nil else { hog.stop(); throw ValidationError("breathd closed the connection.") }
+            hogged.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        }
+        hog.stop()
+        let hogP50 = percentile(hogged, 0.5), hogP99 = percentile(hogged, 0.99)
+        print("status round trip with \(ProcessInfo.processInfo.activeProcessorCount) spinning threads, \(hogRequests) requests: p50 \(format(hogP50)) us, p99 \(format(hogP99)) us")
+
+        // Idle: no session, the sensor beating, one client connected and silent.
+        let idle = try measureActivity(daemon.processIdentifier, seconds: idleSeconds)
+        print("idle \(format(idle.seconds, digits: 1)) s (sensor attached): CPU \(format(idle.cpuPercent, digits: 3)) % of one core, "
+            + "\(format(idle.wakeupsPerSecond, digits: 2)) wake-ups/s (\(idle.switches) context switches over \(idle.threads) threads)")
+
         // A real-time session with `watchers` clients watching (the client above is one of them).
         try client.send(#"{"cmd":"start","minutes":\#(sessionSeconds / 60 + 1)}"#)
         _ = try client.readLine()
         try client.send(#"{"cmd":"watch"}"#)
         let others = try (1..<max(watchers, 1)).map { _ in try DaemonClient(path: socketPath) }
+        let latencies = LatencyLog()
         for watcher in others {
             try watcher.watch()
-            // Each watcher is drained by a thread of its own, like a client that keeps up.
+            // Each watcher is drained by a thread of its own, like a client that keeps up; each
+            // notes how long after the beat's line was written its METRICS event arrived.
             let owned = OwnedByOneThread(watcher.connection)
-            DedicatedThread.detach(name: "watcher") { while (try? owned.value.readLine()) != nil {} }
+            DedicatedThread.detach(name: "watcher") {
+                while let line = try? owned.value.readLine() {
+                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
+                }
+            }
         }
         let mainDrain = OwnedByOneThread(client)
         sleep(3)  // past the audio device's start-up
-        let cpuBefore = processorSeconds(daemon.processIdentifier)
-        let wallBefore = DispatchTime.now().uptimeNanoseconds
-        DedicatedThread.detach(name: "watcher") { while (try? mainDrain.value.readLine()) != nil {} }
+        latencies.reset()
+        let before = ActivitySample(daemon.processIdentifier)
+        DedicatedThread.detach(name: "watcher") {
+            while let line = try? mainDrain.value.readLine() {
+                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
+            }
+        }
         Thread.sleep(forTimeInterval: sessionSeconds)
-        let cpu = processorSeconds(daemon.processIdentifier) - cpuBefore
-        let wall = Double(DispatchTime.now().uptimeNanoseconds - wallBefore) / 1e9
+        let session = ActivitySample(daemon.processIdentifier).since(before)
+        let cpu = session.cpuSeconds
+        let wall = session.seconds
+        let beatLatencies = latencies.values
+        let beatP50 = percentile(beatLatencies, 0.5), beatP99 = percentile(beatLatencies, 0.99)
         let watching = others.count + 1
         // A fresh connection is refused while all slots watch: close one watcher to ask for status.
         let status = try statusAfterFreeingASlot(others.last?.connection, socketPath: socketPath)
@@ -102,11 +146,22 @@ struct DaemonBenchmark: ParsableCommand {
             + "RSS \(format(Double(rss) / 1024, digits: 1)) MB (peak \(format(Double(peak) / 1024, digits: 1)) MB); audio \(audioState), \(xruns) xruns")
         guard let memory = ResidentMemory(pid: daemon.processIdentifier) else { throw ValidationError("Cannot read breathd's /proc/PID/smaps.") }
         print("breathd's \(memory.summary)")
+        print("session wake-ups: \(format(session.wakeupsPerSecond, digits: 2))/s (\(session.switches) context switches over \(session.threads) threads)")
+        print("beat on the serial line to METRICS at \(watching) watchers, \(beatLatencies.count) events: p50 \(format(beatP50)) us, p99 \(format(beatP99)) us")
         let floor = try grdbFloorKilobytes(binaries: binaries, directory: directory)
         print("floor: a program doing nothing but GRDB (WAL, a write, a read) is resident at \(megabytes(floor)) MB")
         print("RESULT startup_ms=\(format(startupMilliseconds)) status_rtt_p50_us=\(format(p50)) status_rtt_p99_us=\(format(p99)) "
-            + "cpu_percent=\(format(percent)) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
+            + "status_rtt_hog_p50_us=\(format(hogP50)) status_rtt_hog_p99_us=\(format(hogP99)) "
+            + "idle_cpu_percent=\(format(idle.cpuPercent, digits: 3)) idle_wakeups_per_s=\(format(idle.wakeupsPerSecond, digits: 2)) "
+            + "cpu_percent=\(format(percent)) wakeups_per_s=\(format(session.wakeupsPerSecond, digits: 2)) "
+            + "beat_metrics_p50_us=\(format(beatP50)) beat_metrics_p99_us=\(format(beatP99)) watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
             + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns)")
+    }
+
+    private func measureActivity(_ pid: Int32, seconds: Double) throws -> Activity {
+        let before = ActivitySample(pid)
+        Thread.sleep(forTimeInterval: seconds)
+        return ActivitySample(pid).since(before)
     }
 
     private func megabytes(_ kilobytes: Int) -> String { format(Double(kilobytes) / 1024, digits: 1) }
@@ -180,4 +235,107 @@ func kilobytes(_ field: String, _ pid: Int32) -> Int {
 final class OwnedByOneThread<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// CPU time, context switches of all threads (each one a wake-up of a thread that slept or was
+/// preempted) and the time of one reading of /proc/PID.
+struct ActivitySample {
+    let cpuSeconds: Double
+    let switches: Int
+    let threads: Int
+    let uptimeNanoseconds: UInt64
+
+    init(_ pid: Int32) {
+        uptimeNanoseconds = DispatchTime.now().uptimeNanoseconds
+        cpuSeconds = processorSeconds(pid)
+        var total = 0, count = 0
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        for task in tasks {
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8) else { continue }
+            count += 1
+            for line in status.split(separator: "\n")
+            where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
+                total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+            }
+        }
+        switches = total
+        threads = count
+    }
+
+    func since(_ earlier: ActivitySample) -> Activity {
+        let seconds = Double(uptimeNanoseconds - earlier.uptimeNanoseconds) / 1e9
+        return Activity(seconds: seconds, cpuSeconds: cpuSeconds - earlier.cpuSeconds, switches: switches - earlier.switches, threads: threads)
+    }
+}
+
+struct Activity {
+    let seconds: Double
+    let cpuSeconds: Double
+    /// Context switches between the samples (threads that ended in between are not counted).
+    let switches: Int
+    let threads: Int
+    var cpuPercent: Double { 100 * cpuSeconds / seconds }
+    var wakeupsPerSecond: Double { Double(switches) / seconds }
+}
+
+/// Writes RR lines at about 62 beats a minute to a pseudo-terminal and remembers when it wrote
+/// the last one.
+final class BeatWriter: @unchecked Sendable {
+    let terminal: PseudoTerminal
+    private let lock = NSLock()
+    private var lastBeat: UInt64 = 0
+    private var running = true
+
+    init() throws { terminal = try PseudoTerminal() }
+
+    func start() {
+        DedicatedThread.detach(name: "beats") { [self] in
+            var generator = SystemRandomNumberGenerator()
+            var beat = 0.0
+            while lock.withLock({ running }) {
+                // A breathing-like swing plus noise, around 968 ms.
+                let rr = 968 + 60 * sin(beat * 2 * .pi / 11) + Double.random(in: -15...15, using: &generator)
+                beat += 1
+                Thread.sleep(forTimeInterval: rr / 1000)
+                lock.withLock { lastBeat = DispatchTime.now().uptimeNanoseconds }
+                _ = try? terminal.write(Array("\(Int(rr.rounded()))\r\n".utf8))
+            }
+        }
+    }
+
+    func stop() { lock.withLock { running = false } }
+
+    func microsecondsSinceLastBeat() -> Double {
+        let last = lock.withLock { lastBeat }
+        return Double(DispatchTime.now().uptimeNanoseconds - last) / 1000
+    }
+}
+
+/// Latencies noted by many watcher threads.
+final class LatencyLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var noted: [Double] = []
+    func note(_ microseconds: Double) { lock.withLock { noted.append(microseconds) } }
+    func reset() { lock.withLock { noted.removeAll() } }
+    var values: [Double] { lock.withLock { noted } }
+}
+
+/// Threads that spin until stopped, to keep every core busy.
+final class CPUHog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = false
+    func start(threads: Int) {
+        lock.withLock { running = true }
+        for _ in 0..<threads {
+            DedicatedThread.detach(name: "hog") { [self] in
+                var x: UInt64 = 1
+                while true {
+                    for _ in 0..<100_000 { x = x &* 6364136223846793005 &+ 1 }
+                    if !lock.withLock({ running }) { break }
+                }
+                if x == 42 { print("") }
+            }
+        }
+    }
+    func stop() { lock.withLock { running = false } }
 }

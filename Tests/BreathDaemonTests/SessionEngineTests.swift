@@ -322,7 +322,9 @@ import Testing
         let options = AssessOptions(rates: [6, 5, 4], minutesPerRate: 1, restSeconds: 10)
         // Each step paces from the end of its 3 s announcement; a step is 3 + 60 + 10 s.
         let paced = options.rates.enumerated().map { (startSeconds: 3 + Double($0.offset) * 73, rate: $0.element) }
-        var model = BreathFollowingHeart.Configuration()
+        // The idealised person (exact breathing, no wander): this tests the engine's bookkeeping;
+        // finding a realistic person's rate is the assessment tests' and the end-to-end test's.
+        var model = BreathFollowingHeart.Configuration.ideal
         model.resonanceRatePerMinute = 5
         // The person follows the pacer as the engine starts it (and breathes on at its rate through the rests).
         var heart = BreathFollowingHeart(configuration: model) { time in

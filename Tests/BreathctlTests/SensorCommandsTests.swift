@@ -46,7 +46,9 @@ import Testing
         let file = NSTemporaryDirectory() + "breathctl-replay-\(getpid())-\(ending.utf8.count).txt"
         try ("\u{FEFF}rr_ms" + ending + rr.map { String(Int($0)) }.joined(separator: ending)).write(toFile: file, atomically: true, encoding: .utf8)
         let link = NSTemporaryDirectory() + "breathctl-replay-link-\(getpid())-\(ending.utf8.count)"
-        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "50", "--count", "40", "--link", link])
+        // Repeated until the test stops it: a replay that ended before a busy machine started the
+        // reader would leave the reader waiting.
+        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "50", "--link", link])
         defer {
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)
