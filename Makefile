@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 # System packages the build, the tests and the benchmarks need (Debian names).
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
                 alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc \
-                librsvg2-bin dbus-daemon xvfb dunst tmux \
+                librsvg2-bin dbus-daemon xvfb dunst tmux valgrind \
                 python3-dbus python3-gi man-db groff-base
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
@@ -30,7 +30,7 @@ help:
 	@echo "make test     build and run every test (includes FUZZ_SECONDS of parser fuzzing)"
 	@echo "make fuzz     only the parser fuzzing, for FUZZ_SECONDS"
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
-	@echo "make bench-synth     one hour of each voice against sox synth (RESULT line)"
+	@echo "make bench-synth     one hour of each voice against sox synth, no disk I/O, then callgrind instructions (RESULT lines)"
 	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
 	@echo "make bench-analyze   breathctl analyze on 30 min of ECG at 360 Hz vs NeuroKit2 ecg_peaks (RESULT line)"
 	@echo "make demo     the quick-start demo"
@@ -85,9 +85,13 @@ bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
 	$(MAKE) bench-realtime bench-daemon bench-analyze
 
+# Both sides render into memory or /dev/null (no disk I/O); then the same in instructions under
+# callgrind (60 s of audio each side, BENCH_CALLGRIND_SECONDS to change), repeatable on a busy machine.
+BENCH_CALLGRIND_SECONDS ?= 60
 bench-synth:
 	$(SWIFT) build -c release --product synthbench
 	"$$($(SWIFT) build -c release --show-bin-path)/synthbench" 3600 3
+	scripts/bench-synth-callgrind "$$($(SWIFT) build -c release --show-bin-path)/synthbench" $(BENCH_CALLGRIND_SECONDS)
 
 # Real-time cost of `breathctl play`: 60 s into a PulseAudio null sink, measured by GNU time.
 bench-realtime:

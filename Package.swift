@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "BreathProtocol", targets: ["BreathProtocol"]),
         .library(name: "BreathConfig", targets: ["BreathConfig"]),
         .library(name: "BreathClient", targets: ["BreathClient"]),
+        .library(name: "BreathHistory", targets: ["BreathHistory"]),
         .library(name: "BreathDaemon", targets: ["BreathDaemon"]),
     ],
     dependencies: [
@@ -64,10 +65,20 @@ let package = Package(
         .target(name: "SessionAnalysis", dependencies: ["BreathProtocol", "HRV", "Sensor"]),
         // The only importer of CSystemd: sd_notify, the journal's stderr, socket activation, sd-bus.
         .target(name: "Systemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        // Session history in SQLite: the schema and its migrations, the daemon's store and the
+        // read-only file breathctl reads when the daemon is not running; one home for the queries.
+        .target(
+            name: "BreathHistory",
+            dependencies: [
+                "BreathProtocol", "SessionAnalysis",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "BreathDaemon",
             dependencies: [
-                "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls", "Bluetooth",
+                "BreathHistory", "BreathProtocol", "BreathConfig", "SessionAnalysis", "HRV", "Pacer", "Audio", "Sensor", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +98,7 @@ let package = Package(
         // The picture of one session (`breathctl report`): hand-written SVG, pure text, no I/O.
         .target(name: "SessionReport", dependencies: ["BreathProtocol", "HRV"]),
         // Bluetooth LE heart-rate straps through bluetoothd (BlueZ) on the system bus, via sd-bus.
-        .target(name: "Bluetooth", dependencies: ["CSystemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Bluetooth", dependencies: ["Systemd", "Sensor", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
         // Everything breathctl does: its commands, their text, watch, the notification agent, the
@@ -95,7 +106,7 @@ let package = Package(
         .target(
             name: "BreathctlCore",
             dependencies: [
-                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathProtocol", "BreathConfig", "SessionAnalysis",
+                "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathHistory", "BreathProtocol", "BreathConfig", "SessionAnalysis",
                 "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,7 +134,7 @@ let package = Package(
         // finds it in $BREATHD_BIN_DIR, since no test target depends on an executable.
         .executableTarget(
             name: "breathd-history-writer",
-            dependencies: ["BreathDaemon", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["BreathDaemon", "BreathHistory", .product(name: "Logging", package: "swift-log")]
         ),
         // What several test targets share: locating binaries and shared data, running processes,
         // temporary directories.
@@ -173,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [
-                "BreathDaemon", "BreathConfig", "BreathProtocol", "HRV", "SessionAnalysis", "Sensor", "Systemd", "SystemCalls",
+                "BreathDaemon", "BreathConfig", "BreathHistory", "BreathProtocol", "HRV", "SessionAnalysis", "Sensor", "Systemd", "SystemCalls",
                 "BreathTestSupport",
                 // To build a database with only the older migrations, as an older breathd left it.
                 .product(name: "GRDB", package: "GRDB.swift"),

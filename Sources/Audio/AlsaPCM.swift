@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CALSA
+import Logging
 
 /// One open ALSA playback stream, mono interleaved: every C call wrapped once with its error
 /// turned into an `AudioError` carrying the errno.
@@ -11,6 +12,14 @@ final class AlsaPCM {
     let sampleRate: Int
     let format: SampleFormat
     let periodFrames: Int
+    let bufferFrames: Int
+    /// Whether the writer paces itself by the monotonic clock (see `OutputConfiguration`).
+    let paced: Bool
+
+    /// Opens and configures; libasound's own messages meanwhile go to `logger` (see `AlsaMessages`).
+    static func open(_ configuration: OutputConfiguration, logger: Logger?) throws(AudioError) -> AlsaPCM {
+        try AlsaMessages.during(logger) { () throws(AudioError) -> AlsaPCM in try AlsaPCM(configuration: configuration) }
+    }
 
     init(configuration: OutputConfiguration) throws(AudioError) {
         var pcm: OpaquePointer?
@@ -19,8 +28,9 @@ final class AlsaPCM {
         handle = pcm
         device = configuration.device
         format = configuration.format
+        paced = configuration.paceByMonotonicClock && getenv("BREATHD_AUDIO_UNPACED").map { String(cString: $0) != "1" } ?? true
         do {
-            (sampleRate, periodFrames) = try Self.configure(pcm, configuration)
+            (sampleRate, periodFrames, bufferFrames) = try Self.configure(pcm, configuration)
         } catch {
             snd_pcm_close(pcm)
             throw error
@@ -29,7 +39,7 @@ final class AlsaPCM {
 
     deinit { snd_pcm_close(handle) }
 
-    private static func configure(_ pcm: OpaquePointer, _ c: OutputConfiguration) throws(AudioError) -> (Int, Int) {
+    private static func configure(_ pcm: OpaquePointer, _ c: OutputConfiguration) throws(AudioError) -> (Int, Int, Int) {
         var params: OpaquePointer?
         guard snd_pcm_hw_params_malloc(&params) >= 0, let params else { throw .system("allocate ALSA parameters", ENOMEM) }
         defer { snd_pcm_hw_params_free(params) }
@@ -53,7 +63,9 @@ final class AlsaPCM {
         try check("apply hardware parameters", snd_pcm_hw_params(pcm, params))
         var period: snd_pcm_uframes_t = 0
         try check("read period size", snd_pcm_hw_params_get_period_size(params, &period, nil))
-        return (Int(rate), max(Int(period), 64))
+        var buffer: snd_pcm_uframes_t = 0
+        try check("read buffer size", snd_pcm_hw_params_get_buffer_size(params, &buffer))
+        return (Int(rate), max(Int(period), 64), max(Int(buffer), Int(period)))
     }
 
     enum WriteOutcome {

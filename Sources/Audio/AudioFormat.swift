@@ -15,9 +15,16 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// hiccups, a shorter one makes live changes and the pacer clock more immediate.
     public var bufferMicroseconds: Int
     public var periodMicroseconds: Int
+    /// Never let samples go out faster than real time (plus the buffer and a small lead) by the
+    /// monotonic clock, even when the device accepts them faster (the `file` plugin over `null`,
+    /// a broken driver). Off only for tests and tools that want a file as fast as possible; the
+    /// environment variable `BREATHD_AUDIO_UNPACED=1` turns it off too (for tests of subprocesses).
+    public var paceByMonotonicClock: Bool
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
-                bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000) {
+                bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000,
+                paceByMonotonicClock: Bool = true) {
+        self.paceByMonotonicClock = paceByMonotonicClock
         self.device = device
         self.sampleRate = sampleRate
         self.format = format

@@ -56,9 +56,10 @@ public struct PlaybackStatus: Sendable {
 /// the audio thread never waits on anyone. Device errors are logged, kept in the status and
 /// retried with backoff (0.25 s doubling to 5 s) until the device returns or the session stops.
 public final class AudioPlayer: Sendable {
-    static let maximumBackoffSeconds = 5.0
+    public static let standardMaximumBackoffSeconds = 5.0
 
     private let logger: Logger
+    private let maximumBackoffSeconds: Double
     private let state = Atomic<Int>(PlaybackState.idle.rawValue)
     private let played = Atomic<Int64>(0)
     private let underruns = Atomic<Int>(0)
@@ -73,8 +74,12 @@ public final class AudioPlayer: Sendable {
     private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
     private let thread = Mutex<DedicatedThread?>(nil)
 
-    public init(logger: Logger) {
+    /// `maximumBackoffSeconds`: the longest wait between attempts to reopen the device (tests
+    /// shorten it). libasound's own messages go to `logger` from now on (`AlsaMessages`).
+    public init(logger: Logger, maximumBackoffSeconds: Double = AudioPlayer.standardMaximumBackoffSeconds) {
         self.logger = logger
+        self.maximumBackoffSeconds = maximumBackoffSeconds
+        AlsaMessages.route(to: logger)
     }
 
     public var status: PlaybackStatus {
@@ -158,26 +163,40 @@ public final class AudioPlayer: Sendable {
         let sampleRate = session.output.sampleRate
         let end = session.durationSeconds.map { Int64(($0 * Double(sampleRate)).rounded()) }
         let renderer = ToneRenderer(settings: session.settings, sampleRate: sampleRate, fades: session.fades, endSample: end)
-        var backoffSeconds = 0.25
+        var backoffSeconds = min(0.25, maximumBackoffSeconds)
         var framesWritten: Int64 = 0
+        // What was last said about a device problem: said once (notice), then retried quietly
+        // (debug) until the problem changes or the device comes back.
+        var announcedProblem: String?
         while !renderer.isFinished {
             // Here the device is closed, so there is nothing audible to fade out.
             if stopRequested.load(ordering: .acquiring) { break }
             setState(.opening)
             let pcm: AlsaPCM
             do {
-                pcm = try AlsaPCM(configuration: session.output)
+                pcm = try AlsaPCM.open(session.output, logger: logger)
             } catch {
                 record(error)
                 setState(.waitingForDevice)
-                logger.warning("audio device unavailable, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                let problem = "unavailable: \(error)"
+                if problem != announcedProblem {
+                    announcedProblem = problem
+                    logger.notice("audio device unavailable; retrying quietly until it returns", metadata: ["device": "\(session.output.device)", "error": "\(error)"])
+                } else {
+                    logger.debug("audio device still unavailable, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                }
                 sleepUnlessStopped(seconds: backoffSeconds)
-                backoffSeconds = min(backoffSeconds * 2, Self.maximumBackoffSeconds)
+                backoffSeconds = min(backoffSeconds * 2, maximumBackoffSeconds)
                 if stopRequested.load(ordering: .acquiring) { break }
                 continue
             }
             opened.store(true, ordering: .relaxed)
             setState(.playing)
+            if announcedProblem?.hasPrefix("unavailable") == true {
+                // A device that opens and then fails at once keeps its "lost" problem: said once.
+                announcedProblem = nil
+                logger.notice("audio device available again", metadata: ["device": "\(session.output.device)"])
+            }
             logger.info("audio playing", metadata: ["device": "\(session.output.device)", "periodFrames": "\(pcm.periodFrames)"])
             let framesBefore = framesWritten
             do {
@@ -191,10 +210,19 @@ public final class AudioPlayer: Sendable {
                 // A device lost after playing a while is retried soon; one that opens but fails at
                 // once (a file plugin's directory gone, a device that cannot take audio) waits longer
                 // each time, instead of reopening in a tight loop.
-                if framesWritten - framesBefore >= Int64(pcm.sampleRate) { backoffSeconds = 0.25 }
-                logger.warning("audio device lost, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                if framesWritten - framesBefore >= Int64(pcm.sampleRate) {
+                    backoffSeconds = min(0.25, maximumBackoffSeconds)
+                    announcedProblem = nil
+                }
+                let problem = "lost: \(error)"
+                if problem != announcedProblem {
+                    announcedProblem = problem
+                    logger.warning("audio device lost, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                } else {
+                    logger.debug("audio device lost again, retrying in \(backoffSeconds) s", metadata: ["error": "\(error)"])
+                }
                 sleepUnlessStopped(seconds: backoffSeconds)
-                backoffSeconds = min(backoffSeconds * 2, Self.maximumBackoffSeconds)
+                backoffSeconds = min(backoffSeconds * 2, maximumBackoffSeconds)
             }
         }
         setState(.idle)
@@ -210,6 +238,10 @@ public final class AudioPlayer: Sendable {
         defer { raw.deallocate() }
         let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
         var publishedSchedule = renderer.schedule
+        var clock = MonotonicPacing(
+            enabled: pcm.paced, sampleRate: pcm.sampleRate,
+            leadFrames: pcm.bufferFrames + pcm.periodFrames + pcm.sampleRate / 10, bufferFrames: pcm.bufferFrames,
+            blockingThresholdNanoseconds: Int64(frames) * 1_000_000_000 / Int64(pcm.sampleRate) / 4)
         while !renderer.isFinished {
             if stopRequested.load(ordering: .acquiring) { renderer.fadeOut() }
             if changePending.load(ordering: .acquiring) {
@@ -230,6 +262,7 @@ public final class AudioPlayer: Sendable {
                 count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: frames), count: frames))
             }
             var offset = 0
+            let writeStarted = MonotonicPacing.now()
             while offset < count {
                 switch try pcm.write(raw + offset * bytesPerFrame, frames: count - offset) {
                 case .written(let n):
@@ -239,6 +272,7 @@ public final class AudioPlayer: Sendable {
                 }
             }
             framesWritten += Int64(count)
+            clock.wrote(frames: count, startedAt: writeStarted)
             played.store(framesWritten - Int64(pcm.delayFrames()), ordering: .relaxed)
             if renderer.schedule != publishedSchedule {
                 // Readers hold this lock only to copy two values; if one does now, publish next period.
@@ -249,6 +283,60 @@ public final class AudioPlayer: Sendable {
                     return true
                 } ?? false
                 if published { publishedSchedule = current }
+            }
+        }
+    }
+
+    /// Paces the writer by the monotonic clock when the device does not (see
+    /// `OutputConfiguration.paceByMonotonicClock`): frames written since the anchor may run ahead
+    /// of the monotonic time since the anchor by at most `leadFrames`; beyond that the writer sleeps.
+    /// A write that blocked shows a device pacing itself: the anchor moves so the device's clock
+    /// rules (a real card running a little fast never gets throttled into underruns).
+    struct MonotonicPacing {
+        let enabled: Bool
+        let sampleRate: Int
+        let leadFrames: Int
+        let bufferFrames: Int
+        let blockingThresholdNanoseconds: Int64
+        private var anchorNanoseconds: Int64
+        private var framesSinceAnchor: Int64 = 0
+
+        init(enabled: Bool, sampleRate: Int, leadFrames: Int, bufferFrames: Int, blockingThresholdNanoseconds: Int64) {
+            self.enabled = enabled
+            self.bufferFrames = bufferFrames
+            self.sampleRate = sampleRate
+            self.leadFrames = leadFrames
+            self.blockingThresholdNanoseconds = blockingThresholdNanoseconds
+            anchorNanoseconds = Self.now()
+        }
+
+        static func now() -> Int64 {
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        }
+
+        mutating func wrote(frames: Int, startedAt: Int64) {
+            guard enabled else { return }
+            let now = Self.now()
+            framesSinceAnchor += Int64(frames)
+            let elapsedFrames = (now - anchorNanoseconds) * Int64(sampleRate) / 1_000_000_000
+            if now - startedAt >= blockingThresholdNanoseconds, framesSinceAnchor - elapsedFrames > Int64(bufferFrames) {
+                // The device made us wait, so it paces itself, and what we are ahead of the
+                // monotonic clock beyond its buffer is its clock running a little fast: let its
+                // clock rule (re-anchor at one buffer ahead) rather than throttle it into underruns.
+                anchorNanoseconds = now
+                framesSinceAnchor = Int64(bufferFrames)
+                return
+            }
+            let aheadFrames = framesSinceAnchor - Int64(leadFrames)
+            guard aheadFrames > 0 else { return }
+            let due = anchorNanoseconds + aheadFrames * 1_000_000_000 / Int64(sampleRate)
+            var remaining = due - now
+            while remaining > 0 {
+                var request = timespec(tv_sec: Int(remaining / 1_000_000_000), tv_nsec: Int(remaining % 1_000_000_000))
+                _ = nanosleep(&request, nil)
+                remaining = due - Self.now()
             }
         }
     }

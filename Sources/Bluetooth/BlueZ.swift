@@ -1,3 +1,4 @@
+import Systemd
 /// Names of bluetoothd's D-Bus API (BlueZ doc/org.bluez.Device.rst, Adapter.rst, GattCharacteristic.rst).
 enum BlueZ {
     static let service = "org.bluez"
@@ -27,7 +28,7 @@ struct BlueZObjects {
 
     init(reply: BusMessage) throws(BusError) {
         guard case .dictionary(let byPath)? = try reply.readNext() else {
-            throw BusError("GetManagedObjects", errno: 0, name: nil, message: "unexpected reply")
+            throw BusError(operation: "GetManagedObjects", errno: 0, errorName: nil, errorMessage: "unexpected reply")
         }
         var objects: [String: [String: [String: BusValue]]] = [:]
         for (path, value) in byPath {

@@ -1,4 +1,5 @@
 import Sensor
+import Systemd
 
 /// Beats from Heart Rate Measurement notifications (0x2A37), one connection after another.
 ///

@@ -1,3 +1,4 @@
+import Systemd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,7 +64,7 @@ public enum HeartRateScanner {
                     paired: d["Paired"]?.bool ?? false)
             }
         } catch let error as BusError {
-            if error.isNoService { throw ScanError(description: "bluetoothd is not running (nobody owns org.bluez on the system bus)") }
+            if error.isNoServer { throw ScanError(description: "bluetoothd is not running (nobody owns org.bluez on the system bus)") }
             if error.isAccessDenied {
                 throw ScanError(description: "the system bus policy denies this user access to org.bluez: add it to the bluetooth group")
             }

@@ -1,5 +1,6 @@
 import Logging
 import Sensor
+import Systemd
 import Synchronization
 import SystemCalls
 
@@ -276,7 +277,7 @@ private final class StrapLink {
         }
         do {
             try call(bus, characteristic, BlueZ.characteristic, "StartNotify")
-        } catch where error.name == "org.bluez.Error.InProgress" {
+        } catch where error.errorName == "org.bluez.Error.InProgress" {
             // Already notifying for this connection of ours.
         } catch {
             try reportCallFailure(error, doing: "StartNotify on \(address)")
@@ -301,12 +302,12 @@ private final class StrapLink {
 
     /// A D-Bus error reply is a reason to wait and retry; a broken bus is thrown to `run`.
     private func reportCallFailure(_ error: BusError, doing what: String) throws(BusError) {
-        guard error.name != nil || error.errno == ETIMEDOUT else { throw error }
-        if error.isNoService {
+        guard error.errorName != nil || error.errno == ETIMEDOUT else { throw error }
+        if error.isNoServer {
             problem("bluetoothd is not running (nobody owns org.bluez on the system bus)")
         } else if error.isAccessDenied {
             problem("the system bus policy denies this user access to org.bluez: add it to the bluetooth group (docs/bluetooth.md)")
-        } else if error.name == "org.bluez.Error.NotReady" {
+        } else if error.errorName == "org.bluez.Error.NotReady" {
             problem("Bluetooth adapter is not ready (powered off?)")
         } else {
             problem("\(what) failed: \(error)")

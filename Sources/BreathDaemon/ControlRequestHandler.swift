@@ -1,3 +1,4 @@
+import BreathHistory
 import BreathProtocol
 
 /// Answers control requests; the session engine implements it.
@@ -14,17 +15,35 @@ public protocol ControlRequestHandler: Sendable {
 public struct HistoryQueries: Sendable {
     public static let defaultHistoryLimit = 20
 
-    let store: HistoryStore
+    /// nil when the daemon runs without history (`condition` says why).
+    let store: HistoryStore?
+    let condition: HistoryCondition?
 
-    public init(store: HistoryStore) { self.store = store }
+    public init(store: HistoryStore?, condition: HistoryCondition? = nil) {
+        self.store = store
+        self.condition = condition
+    }
+
+    /// History's part of `status`.
+    public var status: HistoryStatus? {
+        if let condition { return condition.status }
+        return store.map { HistoryStatus(path: $0.path, state: .ok) }
+    }
 
     /// The rate of the newest assessment that chose one, and its session.
     public func latestResonance() async throws -> (rateBreathsPerMinute: Double, sessionID: Int64)? {
-        try await store.latestResonance()
+        guard let store else { throw HistoryUnavailable(problem: status?.problem) }
+        return try await store.latestResonance()
     }
 
     /// The reply to `history` or `session`; nil for any other request.
     public func reply(to request: Request) async -> ServerMessage? {
+        guard let store else {
+            switch request {
+            case .history, .session: return .error("history unavailable: \(status?.problem ?? "the daemon runs without history")")
+            default: return nil
+            }
+        }
         do {
             switch request {
             case .history(let limit):
@@ -44,4 +63,10 @@ public struct HistoryQueries: Sendable {
             return .error("history unavailable: \(error)")
         }
     }
+}
+
+/// History was not opened at start; `problem` says why and what to do.
+public struct HistoryUnavailable: Error, Sendable, CustomStringConvertible {
+    public let problem: String?
+    public var description: String { problem ?? "the daemon runs without history" }
 }

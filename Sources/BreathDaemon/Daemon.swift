@@ -1,3 +1,4 @@
+import BreathHistory
 import Audio
 import Foundation
 import BreathConfig
@@ -23,23 +24,21 @@ public enum Daemon {
         // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
         signal(SIGUSR1, SIG_IGN)
         signal(SIGUSR2, SIG_IGN)
-        let store = try HistoryStore(path: configuration.storage.path, logger: logger)
-        let interrupted = try await store.markOpenSessionsInterrupted()
-        if !interrupted.isEmpty {
-            logger.warning("sessions left open by an earlier run marked interrupted", metadata: ["sessions": "\(interrupted)"])
-        }
-        let recorder = HistoryRecorder(store: store, logger: logger)
+        // History trouble never stops the pacer: see HistoryOpening.
+        let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
+        let store = history.store
+        let recorder = HistoryRecorder(store: store, condition: history.condition, unwritten: history.unwritten, logger: logger)
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         let engine = SessionEngine(
-            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store),
+            configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store, condition: history.condition),
             events: events, clock: .system, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
         let output = await engine.outputConfiguration
         if let problem = AudioDeviceProbe.problem(with: output) {
-            logger.warning("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
+            logger.notice("audio device unavailable; sessions pace on the socket until it returns", metadata: ["device": "\(output.device)", "error": "\(problem)"])
             await engine.noteAudioProbe(problem.description)
         }
         let server = ControlSocketServer(

@@ -1,9 +1,16 @@
+import BreathHistory
 import BreathProtocol
+import Foundation
 import Logging
 import ServiceLifecycle
 
 /// Buffers the running session's beats and commits them to the history store in batches, at
 /// least every `flushInterval`, so that a crash loses at most that much of a session.
+///
+/// Nothing that could not be written is dropped: when a write fails (a full disk), the beats and a
+/// finished session's end stay in memory and are retried every `flushInterval` until they are
+/// written; `HistoryCondition` counts them for `status`. Still unwritten at shutdown, they go to a
+/// spill file next to the database (`<path>.unsaved.json`), which the next start writes first.
 ///
 /// The engine calls `record` on every beat (no I/O on its path); the service's `run` loop flushes.
 public actor HistoryRecorder: Service {
@@ -13,13 +20,37 @@ public actor HistoryRecorder: Service {
         case stopped
     }
 
+    /// A finished session whose end (and last beats) is not in the database yet.
+    public struct UnwrittenEnd: Sendable, Codable, Equatable {
+        public var sessionID: Int64
+        public var beats: [BeatRecord]
+        public var endedAt: Timestamp
+        public var reason: EndReason
+        public var summary: SessionSummary
+        public var assessment: AssessmentResult?
+    }
+
     public let flushInterval: Duration
-    private let store: HistoryStore
+    /// nil: the daemon paces without history (the database was unusable at start). Sessions then
+    /// get ids counted in memory and their beats are not kept.
+    private let store: HistoryStore?
+    private let condition: HistoryCondition?
     private let logger: Logger
     private var state = State.idle
+    private var lastUnstoredSessionID: Int64 = 0
+    private var unwritten: [UnwrittenEnd]
+    /// True from the first failed write until everything is written again: the log says each once.
+    private var failing = false
+    /// One writer at a time, so that a retry never meets a finish halfway.
+    private var writingEnds = false
 
-    public init(store: HistoryStore, flushInterval: Duration = .seconds(5), logger: Logger) {
+    public init(
+        store: HistoryStore?, condition: HistoryCondition? = nil, unwritten: [UnwrittenEnd] = [],
+        flushInterval: Duration = .seconds(5), logger: Logger
+    ) {
         self.store = store
+        self.condition = condition
+        self.unwritten = unwritten
         self.flushInterval = flushInterval
         self.logger = logger
     }
@@ -29,9 +60,21 @@ public actor HistoryRecorder: Service {
         return nil
     }
 
+    /// Beats held in memory that are not in the database yet (what `status` reports).
+    public var unsavedBeats: Int {
+        var count = unwritten.reduce(0) { $0 + $1.beats.count }
+        if case .recording(_, let pending) = state { count += pending.count }
+        return count
+    }
+
     /// Opens a session in the store; beats recorded from now on belong to it.
     public func begin(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind = .session) async throws -> Int64 {
         guard case .idle = state else { throw HistoryRecorderError.notIdle }
+        guard let store else {
+            lastUnstoredSessionID += 1
+            state = .recording(sessionID: lastUnstoredSessionID, pending: [])
+            return lastUnstoredSessionID
+        }
         let id = try await store.beginSession(startedAt: startedAt, settings: settings, kind: kind)
         // Re-check after the await: a shutdown may have stopped the recorder meanwhile.
         guard case .idle = state else {
@@ -46,30 +89,103 @@ public actor HistoryRecorder: Service {
     public func record(_ beat: BeatRecord) {
         guard case .recording(let id, var pending) = state else { return }
         pending.append(beat)
-        state = .recording(sessionID: id, pending: pending)
+        // Without history nothing is kept, so nothing piles up either.
+        state = .recording(sessionID: id, pending: store == nil ? [] : pending)
     }
 
-    /// Commits the queued beats, then closes the session with its end reason and summary.
-    /// An assessment's result is stored with it.
+    /// Closes the session with its end reason and summary, with its queued beats, in one
+    /// transaction. An assessment's result is stored with it. When that cannot be written now, it
+    /// is kept and retried (see the type's comment); this does not throw for it.
     public func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil) async throws {
         guard case .recording(let id, let pending) = state else { throw HistoryRecorderError.noSession }
         // Leave .recording before the first await so that beats arriving meanwhile are not taken
         // for this session.
         state = .idle
-        try await store.appendBeats(pending, to: id)
-        try await store.finishSession(id: id, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment)
+        guard store != nil else { return }
+        unwritten.append(
+            UnwrittenEnd(sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment))
+        await writeUnwrittenEnds()
     }
 
     /// Commits the queued beats now.
     public func flush() async throws {
-        guard case .recording(let id, let pending) = state, !pending.isEmpty else { return }
+        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty else { return }
         state = .recording(sessionID: id, pending: [])
         do {
             try await store.appendBeats(pending, to: id)
         } catch {
-            // Put the batch back in front of what arrived during the await, if the session still runs.
-            if case .recording(id, let newer) = state { state = .recording(sessionID: id, pending: pending + newer) }
+            // Put the batch back in front of what arrived during the await, if the session still
+            // runs; if it ended meanwhile, the batch goes with its end.
+            if case .recording(id, let newer) = state {
+                state = .recording(sessionID: id, pending: pending + newer)
+            } else if let index = unwritten.firstIndex(where: { $0.sessionID == id }) {
+                unwritten[index].beats = pending + unwritten[index].beats
+            }
+            noteFailure(error)
             throw error
+        }
+        noteSuccessIfDone()
+    }
+
+    /// Writes kept session ends, oldest first; stops at the first failure.
+    private func writeUnwrittenEnds() async {
+        guard let store, !writingEnds else { return }
+        writingEnds = true
+        defer { writingEnds = false }
+        while let end = unwritten.first {
+            do {
+                try await store.finishSession(
+                    id: end.sessionID, endedAt: end.endedAt, reason: end.reason, summary: end.summary,
+                    assessment: end.assessment, beats: end.beats)
+                unwritten.removeFirst()
+                if failing {
+                    logger.notice(
+                        "history: kept session written", metadata: ["session": "\(end.sessionID)", "beats": "\(end.beats.count)"])
+                }
+            } catch HistoryError.noSuchSession(let id) {
+                // Closed already (by an earlier run's interrupted marking): nothing to attach to.
+                logger.error("history: session \(id) is no longer open; its kept end is dropped", metadata: ["beats": "\(end.beats.count)"])
+                unwritten.removeFirst()
+            } catch {
+                noteFailure(error)
+                return
+            }
+        }
+        // What an earlier run spilled is written now.
+        let spill = Self.spillPath(for: store.path)
+        if FileManager.default.fileExists(atPath: spill) { try? FileManager.default.removeItem(atPath: spill) }
+        noteSuccessIfDone()
+    }
+
+    private func noteFailure(_ error: any Error) {
+        if !failing {
+            failing = true
+            logger.error(
+                "history: cannot write, keeping beats in memory and retrying every \(flushInterval)",
+                metadata: ["path": "\(store?.path ?? "")", "error": "\(HistoryOpening.describe(error))"])
+        }
+        updateCondition(problem: "writing \(store?.path ?? "history") fails (\(HistoryOpening.describe(error))): free space there; kept beats are retried")
+    }
+
+    private func noteSuccessIfDone() {
+        guard failing, unwritten.isEmpty else {
+            updateCondition(problem: nil)
+            return
+        }
+        failing = false
+        logger.notice("history: writing works again; nothing is held in memory")
+        updateCondition(problem: nil)
+    }
+
+    private func updateCondition(problem: String?) {
+        guard let condition else { return }
+        let unsaved = unsavedBeats
+        let failing = failing
+        condition.update { status in
+            guard status.state != .unavailable else { return }
+            status.unsavedBeats = failing ? unsaved : 0
+            status.state = failing ? .retrying : .ok
+            if let problem { status.problem = problem } else if !failing { status.problem = nil }
         }
     }
 
@@ -80,14 +196,53 @@ public actor HistoryRecorder: Service {
             let interval = flushInterval
             // Shutdown ends the wait early; the final flush below follows at once.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            do {
-                try await flush()
-            } catch {
-                logger.error("history: beats not committed, retrying", metadata: ["error": "\(error)"])
-            }
+            await writeUnwrittenEnds()
+            try? await flush()
         }
-        try await flush()
+        try? await flush()
+        await writeUnwrittenEnds()
         if case .idle = state { state = .stopped }
+        spillUnwritten()
+    }
+
+    // MARK: The spill file
+
+    public static func spillPath(for databasePath: String) -> String { databasePath + ".unsaved.json" }
+
+    /// What an earlier run could not write, from its spill file; empty when there is none.
+    public static func readSpill(for databasePath: String) throws -> [UnwrittenEnd] {
+        let path = spillPath(for: databasePath)
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return try JSONDecoder().decode([UnwrittenEnd].self, from: data)
+    }
+
+    /// At shutdown: what is still unwritten goes to the spill file (0600), or, when it is empty,
+    /// an old spill file is removed.
+    private func spillUnwritten() {
+        guard let store else { return }
+        let path = Self.spillPath(for: store.path)
+        if unwritten.isEmpty {
+            if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+            return
+        }
+        let beats = unwritten.reduce(0) { $0 + $1.beats.count }
+        do {
+            let data = try JSONEncoder().encode(unwritten)
+            let temporary = path + ".tmp"
+            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
+                rename(temporary, path) == 0
+            else {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            logger.notice(
+                "history: unwritten sessions kept in the spill file for the next start",
+                metadata: ["spill": "\(path)", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)"])
+        } catch {
+            logger.error(
+                "history: unwritten sessions lost at shutdown: neither the database nor the spill file could be written",
+                metadata: ["spill": "\(path)", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)", "error": "\(error)"])
+        }
     }
 }
 

@@ -41,18 +41,58 @@ public struct StatusReply: Sendable, Equatable, Codable {
     public var hrv: HRVSnapshot
     /// Present while an assessment runs.
     public var assessment: AssessmentProgress?
+    /// Where sessions are recorded and whether they can be; absent from daemons that predate it.
+    public var history: HistoryStatus?
 
     public init(
         state: DaemonState, session: SessionProgress?, pacer: PacerStatus, audio: AudioStatus,
-        sensor: SensorStatus, hrv: HRVSnapshot, assessment: AssessmentProgress? = nil
+        sensor: SensorStatus, hrv: HRVSnapshot, assessment: AssessmentProgress? = nil, history: HistoryStatus? = nil
     ) {
         self.assessment = assessment
+        self.history = history
         self.state = state
         self.session = session
         self.pacer = pacer
         self.audio = audio
         self.sensor = sensor
         self.hrv = hrv
+    }
+}
+
+public enum HistoryState: String, Sendable, Codable, CaseIterable {
+    /// Sessions are written to the database.
+    case ok
+    /// Writing fails (a full disk, say): the unsaved beats and session ends are kept in memory and
+    /// retried until they are written.
+    case retrying
+    /// The database cannot be used (unreadable, read-only, or it could not be created): the daemon
+    /// paces without history; `problem` says why and what to do.
+    case unavailable
+}
+
+/// The history database as the daemon sees it.
+public struct HistoryStatus: Sendable, Equatable, Codable {
+    public var path: String
+    public var state: HistoryState
+    /// Why history is not `ok`, with what to do about it.
+    public var problem: String?
+    /// Beats of sessions held in memory because they could not be written yet.
+    public var unsavedBeats: Int
+    /// Where a corrupt database found at start was moved (it is never deleted).
+    public var movedAside: String?
+
+    public init(path: String, state: HistoryState, problem: String? = nil, unsavedBeats: Int = 0, movedAside: String? = nil) {
+        self.path = path
+        self.state = state
+        self.problem = problem
+        self.unsavedBeats = unsavedBeats
+        self.movedAside = movedAside
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, state, problem
+        case unsavedBeats = "unsaved_beats"
+        case movedAside = "moved_aside"
     }
 }
 

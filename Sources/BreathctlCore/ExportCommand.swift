@@ -4,7 +4,7 @@ import BreathProtocol
 
 extension SessionExport.Format: ExpressibleByArgument {}
 
-struct ExportCommand: DaemonCommand {
+struct ExportCommand: HistoryReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write every beat of a session with its metrics, as CSV or JSON.",
@@ -17,6 +17,7 @@ struct ExportCommand: DaemonCommand {
     )
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var historyFile: HistoryFileOptions
 
     @Argument(
         help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
@@ -26,8 +27,8 @@ struct ExportCommand: DaemonCommand {
     @Option(help: "csv or json.")
     var format: SessionExport.Format = .csv
 
-    func run(with client: DaemonClient) throws(CommandFailure) {
-        let recorded = try client.session(session).session
+    func run(with source: HistorySource) throws(CommandFailure) {
+        let recorded = try source.session(session).session
         do {
             StandardOutput.write(try SessionExport.render(recorded, as: format))
         } catch {

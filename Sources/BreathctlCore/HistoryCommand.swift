@@ -2,7 +2,7 @@ import BreathClient
 import ArgumentParser
 import BreathProtocol
 
-struct HistoryCommand: DaemonCommand {
+struct HistoryCommand: HistoryReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "List past sessions, newest first.",
@@ -13,6 +13,7 @@ struct HistoryCommand: DaemonCommand {
     )
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var historyFile: HistoryFileOptions
 
     @Option(help: ArgumentHelp("How many sessions, 1-10000 (default: the daemon's, 20).", valueName: "count"))
     var limit: Int?
@@ -32,8 +33,8 @@ struct HistoryCommand: DaemonCommand {
         if json && csv { throw ValidationError("--json and --csv exclude each other.") }
     }
 
-    func run(with client: DaemonClient) throws(CommandFailure) {
-        let (history, line) = try client.history(limit: limit)
+    func run(with source: HistorySource) throws(CommandFailure) {
+        let (history, line) = try source.history(limit: limit)
         if json {
             StandardOutput.write(line + "\n")
         } else if csv {

@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
     var output: String
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var historyFile: HistoryFileOptions
 
     enum Format { case svg, png }
 
@@ -43,7 +44,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
-        let reply = try SessionFetch.fetch(reference!, socketPath: daemon.socketPath)
+        let reply = try SessionFetch.fetch(reference!, daemon: daemon, historyFile: historyFile)
         let svg = SessionReportChart(reply: reply).svg()
         switch format! {
         case .svg:

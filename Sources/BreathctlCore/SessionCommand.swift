@@ -2,7 +2,7 @@ import BreathClient
 import ArgumentParser
 import BreathProtocol
 
-struct SessionCommand: DaemonCommand {
+struct SessionCommand: HistoryReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
         abstract: "Show one session: its summary and charts of heart rate and coherence.",
@@ -10,6 +10,7 @@ struct SessionCommand: DaemonCommand {
     )
 
     @OptionGroup var daemon: DaemonOptions
+    @OptionGroup var historyFile: HistoryFileOptions
 
     @Argument(
         help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"),
@@ -21,8 +22,8 @@ struct SessionCommand: DaemonCommand {
 
     var wantsJSON: Bool { json }
 
-    func run(with client: DaemonClient) throws(CommandFailure) {
-        let (recorded, line) = try client.session(session)
+    func run(with source: HistorySource) throws(CommandFailure) {
+        let (recorded, line) = try source.session(session)
         StandardOutput.write(json ? line + "\n" : SessionText.render(recorded))
     }
 }

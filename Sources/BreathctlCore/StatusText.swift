@@ -12,8 +12,21 @@ enum StatusText {
         ] + (status.hrv.synchrony == nil ? [] : [("following", following(status.hrv))]) + [
             ("sensor", sensor(status.sensor)),
             ("audio", audio(status.audio)),
-        ]
+        ] + (status.history.map { [("history", history($0))] } ?? [])
         return rows.map { label, text in label.leftAligned(width: 11) + text }.joined(separator: "\n") + "\n"
+    }
+
+    /// "ok, /path"; when it is not, why and what to do.
+    static func history(_ history: HistoryStatus) -> String {
+        var text: String
+        switch history.state {
+        case .ok: text = "ok, \(history.path)"
+        case .retrying: text = "not written yet, \(history.unsavedBeats) beats held in memory and retried"
+        case .unavailable: text = "unavailable, pacing without history"
+        }
+        if let problem = history.problem { text += ": \(problem)" }
+        if let moved = history.movedAside { text += " (a corrupt database was moved to \(moved))" }
+        return text
     }
 
     static func state(_ status: StatusReply) -> String {

@@ -63,5 +63,6 @@ struct LinearRamp {
         step = Float((b - a) / Double(length))
     }
 
-    @inline(__always) func at(_ offset: Int) -> Float { start + Float(offset) * step }
+    // Through Int32: Int64-to-Float has no vector instruction before AVX-512, Int32 does.
+    @inline(__always) func at(_ offset: Int) -> Float { start + Float(Int32(truncatingIfNeeded: offset)) * step }
 }

@@ -18,10 +18,13 @@ public struct BusError: Error, Sendable, CustomStringConvertible {
         self.errorMessage = errorMessage
     }
 
-    /// No notification server owns the name on the bus (yet).
+    /// Nobody owns the destination name on the bus (yet): no notification server, no bluetoothd.
     public var isNoServer: Bool {
         errorName == "org.freedesktop.DBus.Error.ServiceUnknown" || errorName == "org.freedesktop.DBus.Error.NameHasNoOwner"
     }
+
+    /// The peer's policy refused the call (e.g. bluetoothd to a user outside its D-Bus policy).
+    public var isAccessDenied: Bool { errorName == "org.freedesktop.DBus.Error.AccessDenied" }
 
     public var description: String {
         var text = "\(operation) failed: \(String(cString: strerror(errno)))"

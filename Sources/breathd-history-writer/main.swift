@@ -1,5 +1,6 @@
 // Test helper for the crash-safety test: writes one session's beats in batches, forever, reporting
 // each committed batch on stdout, until the test kills it with SIGKILL mid-write.
+import BreathHistory
 import BreathDaemon
 import BreathProtocol
 import Foundation

@@ -3,13 +3,17 @@ import Glibc
 #endif
 import Pacer
 
-// synthbench [SECONDS] [RUNS]: renders SECONDS (default 3600) of 48 kHz audio of each voice into
-// a reused 16-bit buffer, RUNS times (default 3), and times `sox ... synth SECONDS sine 440` the
-// same number of times in the same run. The last line is the RESULT line of docs/design.md.
+// synthbench [SECONDS] [RUNS] [VOICES]: renders SECONDS (default 3600) of 48 kHz audio of each voice
+// into a reused 16-bit buffer in memory, RUNS times (default 3), and times
+// `sox ... -t wav /dev/null synth SECONDS sine 440` the same number of times in the same run: no
+// disk I/O on either side. The last line is the RESULT line of docs/design.md.
+// VOICES (a comma-separated list, e.g. `glide` or `off`) renders only those and skips sox: the
+// form scripts/bench-synth-callgrind runs under valgrind to count instructions.
 
 let arguments = CommandLine.arguments
 let seconds = arguments.count > 1 ? Double(arguments[1]) ?? 3600 : 3600
 let runs = arguments.count > 2 ? max(Int(arguments[2]) ?? 3, 1) : 3
+let onlyVoices: [Voice]? = arguments.count > 3 ? arguments[3].split(separator: ",").compactMap { Voice(rawValue: String($0)) } : nil
 let sampleRate = 48_000
 
 func now() -> Double {
@@ -57,12 +61,15 @@ func soxSeconds() -> Double? {
 }
 
 var glideMedian = 0.0
-for voice in Voice.allCases {
+var silenceMedian = 0.0
+for voice in onlyVoices ?? Voice.allCases {
     let times = try (0..<runs).map { _ in try renderSeconds(voice) }
     let m = median(times)
     if voice == .glide { glideMedian = m }
+    if voice == .off { silenceMedian = m }
     print("voice=\(voice.rawValue) audio_s=\(Int(seconds)) median_s=\(m) realtime_x=\(Int(seconds / m)) runs=\(times.map { String($0) }.joined(separator: ","))")
 }
+if onlyVoices != nil { exit(0) }
 let soxTimes = (0..<runs).compactMap { _ in soxSeconds() }
 guard !soxTimes.isEmpty else {
     print("sox did not run (install it: make deps)")
@@ -70,4 +77,4 @@ guard !soxTimes.isEmpty else {
 }
 let soxMedian = median(soxTimes)
 print("sox audio_s=\(Int(seconds)) median_s=\(soxMedian) runs=\(soxTimes.map { String($0) }.joined(separator: ","))")
-print("RESULT synth_hour_s=\(glideMedian) sox_hour_s=\(soxMedian) ratio=\(soxMedian / glideMedian)")
+print("RESULT synth_hour_s=\(glideMedian) sox_hour_s=\(soxMedian) ratio=\(soxMedian / glideMedian) glide_over_silence=\(glideMedian / silenceMedian)")

@@ -14,7 +14,7 @@ import Testing
         let player = AudioPlayer(logger: Logger(label: "test.audio"))
         let session = PlaybackSession(
             // alsa.conf's own `file` PCM (a file plugin over the null device), named with its arguments.
-            output: OutputConfiguration(device: "file:FILE=\(wav.path),FORMAT=wav", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000),
+            output: OutputConfiguration(device: "file:FILE=\(wav.path),FORMAT=wav", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000, paceByMonotonicClock: false),
             settings: PacerSettings(), fades: try FadeSettings(inSeconds: 2, outSeconds: 2), durationSeconds: 60)
         try player.start(session)
         // The null device plays faster than real time. Change after two whole 5.5/min cycles

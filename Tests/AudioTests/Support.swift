@@ -10,10 +10,13 @@ func temporaryDirectory(_ name: String) throws -> URL {
     return dir
 }
 
-/// An ALSA configuration whose default PCM writes a WAV file, faster than real time.
-func fileCaptureEnvironment(in dir: URL, wav: URL) throws -> [String: String] {
+/// An ALSA configuration whose default PCM writes a WAV file, faster than real time (unless
+/// `paced`: the player then paces itself by the monotonic clock, as it does in production).
+func fileCaptureEnvironment(in dir: URL, wav: URL, paced: Bool = false) throws -> [String: String] {
     let config = dir.appendingPathComponent("asound.conf")
     try "pcm.!default { type file; slave.pcm \"null\"; file \"\(wav.path)\"; format \"wav\" }\n"
         .write(to: config, atomically: true, encoding: .utf8)
-    return ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + config.path]
+    var environment = ["ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf:" + config.path]
+    if !paced { environment["BREATHD_AUDIO_UNPACED"] = "1" }
+    return environment
 }

@@ -1,3 +1,4 @@
+import BreathHistory
 import BreathConfig
 @testable import BreathDaemon
 import BreathProtocol

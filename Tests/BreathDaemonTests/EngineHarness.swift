@@ -1,3 +1,4 @@
+import BreathHistory
 import Audio
 import BreathConfig
 @testable import BreathDaemon

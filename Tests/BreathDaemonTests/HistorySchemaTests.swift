@@ -7,6 +7,7 @@ import SessionAnalysis
 import Testing
 
 @testable import BreathDaemon
+@testable import BreathHistory
 
 /// A history database left by an older breathd upgrades in place when the store opens it.
 @Suite struct HistorySchemaTests {

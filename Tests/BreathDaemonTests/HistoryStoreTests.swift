@@ -1,3 +1,4 @@
+import BreathHistory
 import BreathDaemon
 import BreathTestSupport
 import BreathProtocol

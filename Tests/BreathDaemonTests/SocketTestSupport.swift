@@ -1,4 +1,5 @@
 @testable import BreathDaemon
+import BreathHistory
 import BreathProtocol
 import BreathTestSupport
 import Foundation

@@ -19,7 +19,7 @@ import Testing
         let link = NSTemporaryDirectory() + "breathctl-sim-\(getpid())-\(format)"
         // It runs until the test stops it: a simulator that finished before a slow (busy) machine
         // started the reader would leave the reader waiting for beats forever.
-        let simulator = try ClientProcess.start(["simulate", "--format", format, "--speed", "50", "--link", link])
+        let simulator = try ClientProcess.start(["simulate", "--format", format, "--speed", "3", "--link", link])
         defer {
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)
@@ -48,7 +48,7 @@ import Testing
         let link = NSTemporaryDirectory() + "breathctl-replay-link-\(getpid())-\(ending.utf8.count)"
         // Repeated until the test stops it: a replay that ended before a busy machine started the
         // reader would leave the reader waiting.
-        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "50", "--link", link])
+        let simulator = try ClientProcess.start(["simulate", "--replay", file, "--speed", "3", "--link", link])
         defer {
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)

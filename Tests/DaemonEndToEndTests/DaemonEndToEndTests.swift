@@ -282,8 +282,9 @@ import Glibc
 
 extension DaemonHarness {
     /// Rewrites the configuration with another sensor device or socket mode.
-    func reconfigure(sensor: String? = nil, socketMode: String? = nil) throws {
+    func reconfigure(sensor: String? = nil, socketMode: String? = nil, historyPath newHistoryPath: String? = nil) throws {
         var text = try String(contentsOfFile: configPath, encoding: .utf8)
+        if let newHistoryPath { text = text.replacingOccurrences(of: "path = \"\(historyPath)\"", with: "path = \"\(newHistoryPath)\"") }
         if let sensor { text = text.replacingOccurrences(of: "device = \"\"", with: "device = \"\(sensor)\"") }
         if let socketMode { text = text.replacingOccurrences(of: "[socket]\n", with: "[socket]\nmode = \(socketMode)\n") }
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)

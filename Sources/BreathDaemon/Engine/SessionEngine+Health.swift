@@ -37,6 +37,11 @@ extension SessionEngine {
         case .lost: parts.append("sensor lost")
         }
         if status.audio.state == .unavailable { parts.append("audio unavailable") }
+        switch status.history?.state {
+        case .unavailable: parts.append("no history")
+        case .retrying: parts.append("history not written (\(status.history?.unsavedBeats ?? 0) beats held)")
+        case .ok, nil: break
+        }
         return parts.joined(separator: ", ")
     }
 

@@ -236,6 +236,6 @@ extension SessionEngine {
         }
         return StatusReply(
             state: daemonState, session: progress, pacer: pacer, audio: audio.status(player.status),
-            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment)
+            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment, history: queries.status)
     }
 }

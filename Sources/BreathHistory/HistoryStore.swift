@@ -1,5 +1,8 @@
 import BreathProtocol
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Logging
 import SessionAnalysis
@@ -23,6 +26,7 @@ public final class HistoryStore: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        Self.restrictAccess(path)
         var configuration = GRDB.Configuration()
         configuration.foreignKeysEnabled = true
         configuration.label = "breathd.history"
@@ -31,6 +35,35 @@ public final class HistoryStore: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         try HistorySchema.migrator.migrate(pool)
         logger.debug("history opened", metadata: ["path": "\(path)"])
+    }
+
+    /// History is personal health data, readable by its owner only. SQLite gives the -wal and
+    /// -shm files the database's mode, so creating the database 0600 (whatever the umask) covers
+    /// them; an existing one left readable by others (by an older breathd) is tightened. Failures
+    /// are left for SQLite's open to report.
+    static func restrictAccess(_ path: String) {
+        let created = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if created >= 0 {
+            // The umask may have taken bits off, never added any; say 0600 explicitly anyway.
+            fchmod(created, 0o600)
+            Glibc.close(created)
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o077 != 0, info.st_uid == geteuid() {
+                Glibc.chmod(file, info.st_mode & 0o700)
+            }
+        }
+    }
+
+    /// Fails (SQLITE_READONLY, SQLITE_FULL...) unless the database can take a write now: a
+    /// read-only file or file system is found at start, not at the end of the first session.
+    public func checkWritable() async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "COMMIT")
+        }
     }
 
     // MARK: Writing
@@ -54,30 +87,44 @@ public final class HistoryStore: Sendable {
     /// Appends beats in one transaction; the engine batches them and calls this at least every 5 s.
     public func appendBeats(_ beats: [BeatRecord], to sessionID: Int64) async throws {
         guard !beats.isEmpty else { return }
-        try await pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO beat (
-                        session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level,
-                        synchrony, synchrony_phase_deg)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for beat in beats {
-                try statement.execute(arguments: [
-                    sessionID, beat.offsetSeconds, beat.rrMilliseconds, beat.isNN, beat.meanHeartRateBPM,
-                    beat.rmssdMilliseconds, beat.sdnnMilliseconds, beat.coherenceScore, beat.coherenceLevel?.rawValue,
-                    beat.synchrony, beat.synchronyPhaseDegrees,
-                ])
-            }
+        try await pool.write { db in try Self.insert(beats, sessionID: sessionID, db) }
+    }
+
+    /// Whether the session is still open (not yet finished or marked interrupted).
+    public func isOpen(_ sessionID: Int64) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT end_reason IS NULL FROM session WHERE id = ?", arguments: [sessionID]) ?? false
+        }
+    }
+
+    private static func insert(_ beats: [BeatRecord], sessionID: Int64, _ db: Database) throws {
+        guard !beats.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO beat (
+                    session_id, t_s, rr_ms, nn, mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level,
+                    synchrony, synchrony_phase_deg)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for beat in beats {
+            try statement.execute(arguments: [
+                sessionID, beat.offsetSeconds, beat.rrMilliseconds, beat.isNN, beat.meanHeartRateBPM,
+                beat.rmssdMilliseconds, beat.sdnnMilliseconds, beat.coherenceScore, beat.coherenceLevel?.rawValue,
+                beat.synchrony, beat.synchronyPhaseDegrees,
+            ])
         }
     }
 
     /// Closes a session with its end reason and summary, and an assessment's result with it, in
     /// one transaction.
+    /// `beats`, the session's last beats, are appended in the same transaction, so that a retry
+    /// after a failure (a full disk) never writes them twice.
     public func finishSession(
-        id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil
+        id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil,
+        beats: [BeatRecord] = []
     ) async throws {
         try await pool.write { db in
+            try Self.insert(beats, sessionID: id, db)
             try Self.close(db, id: id, endedAt: endedAt, reason: reason, summary: summary)
             if let assessment { try Self.insert(assessment, sessionID: id, db) }
         }
@@ -87,12 +134,14 @@ public final class HistoryStore: Sendable {
     /// that of the last committed beat and their summary is computed from the beats.
     /// Call once at startup, before any new session begins. Returns the ids marked.
     @discardableResult
-    public func markOpenSessionsInterrupted() async throws -> [Int64] {
+    /// `except`: sessions whose end an earlier run kept in its spill file, to be written with it.
+    public func markOpenSessionsInterrupted(except kept: Set<Int64> = []) async throws -> [Int64] {
         let marked = try await pool.write { db in
             let open = try Row.fetchAll(db, sql: "SELECT id, started_at_ms FROM session WHERE end_reason IS NULL")
             var ids: [Int64] = []
             for row in open {
                 let id: Int64 = row["id"]
+                guard !kept.contains(id) else { continue }
                 let startedAtMilliseconds: Int64 = row["started_at_ms"]
                 let beats = try Self.beats(db, sessionID: id)
                 let lastOffsetSeconds = beats.last?.offsetSeconds ?? 0
@@ -114,9 +163,7 @@ public final class HistoryStore: Sendable {
 
     /// Sessions, newest first.
     public func history(limit: Int) async throws -> [SessionRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT ?", arguments: [limit]).map(Self.record)
-        }
+        try await pool.read { db in try HistoryRows.sessions(db, limit: limit) }
     }
 
     /// The rate the newest assessment chose, and that assessment's session; nil before any
@@ -132,17 +179,7 @@ public final class HistoryStore: Sendable {
 
     /// A session with every beat, or nil when there is no such session.
     public func session(_ reference: SessionReference) async throws -> SessionReply? {
-        try await pool.read { db in
-            let row: Row?
-            switch reference {
-            case .id(let id): row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id])
-            case .last: row = try Row.fetchOne(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT 1")
-            }
-            guard let row else { return nil }
-            let record = try Self.record(row)
-            return SessionReply(
-                session: record, beats: try Self.beats(db, sessionID: record.id), assessment: try Self.assessment(db, sessionID: record.id))
-        }
+        try await pool.read { db in try HistoryRows.session(db, reference) }
     }
 
     /// `PRAGMA integrity_check`: "ok" for a sound database, otherwise SQLite's list of problems.
@@ -170,7 +207,7 @@ public final class HistoryStore: Sendable {
                 UPDATE session SET ended_at_ms = ?, end_reason = ?, mean_hr_bpm = ?, rmssd_ms = ?, sdnn_ms = ?,
                     mean_coherence_score = ?, low_s = ?, medium_s = ?, high_s = ?, beats = ?, artifacts = ?,
                     mean_synchrony = ?, following_share = ?
-                WHERE id = ?
+                WHERE id = ? AND end_reason IS NULL
                 """,
             arguments: [
                 endedAt.unixMilliseconds, reason.rawValue, summary.meanHeartRateBPM, summary.rmssdMilliseconds,
@@ -178,6 +215,7 @@ public final class HistoryStore: Sendable {
                 summary.secondsInLevel.medium, summary.secondsInLevel.high, summary.beats, summary.artifacts,
                 summary.meanSynchrony, summary.followingShare, id,
             ])
+        // A session closes once: a second end (a retried one) fails, and its transaction with it.
         guard db.changesCount == 1 else { throw HistoryError.noSuchSession(id) }
     }
 
@@ -199,7 +237,7 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    private static func assessment(_ db: Database, sessionID: Int64) throws -> AssessmentResult? {
+    static func assessment(_ db: Database, sessionID: Int64) throws -> AssessmentResult? {
         guard let head = try Row.fetchOne(db, sql: "SELECT * FROM assessment WHERE session_id = ?", arguments: [sessionID]) else {
             return nil
         }
@@ -216,7 +254,7 @@ public final class HistoryStore: Sendable {
             restSeconds: head["rest_s"])
     }
 
-    private static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
+    static func beats(_ db: Database, sessionID: Int64) throws -> [BeatRecord] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM beat WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
         ).map { row in
@@ -228,7 +266,7 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    private static func record(_ row: Row) throws -> SessionRecord {
+    static func record(_ row: Row) throws -> SessionRecord {
         let id: Int64 = row["id"]
         let ratioText: String = row["ratio"]
         let voiceText: String = row["voice"]
@@ -264,5 +302,25 @@ public enum HistoryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSuchSession(let id): "no session \(id) in history"
         case .corruptRow(let id, let detail): "session \(id) in history is unreadable (\(detail))"
         }
+    }
+}
+
+/// The history queries, one home for the daemon (`HistoryStore`) and breathctl (`HistoryFile`).
+enum HistoryRows {
+    static func sessions(_ db: Database, limit: Int) throws -> [SessionRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT ?", arguments: [limit]).map(HistoryStore.record)
+    }
+
+    static func session(_ db: Database, _ reference: SessionReference) throws -> SessionReply? {
+        let row: Row?
+        switch reference {
+        case .id(let id): row = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id])
+        case .last: row = try Row.fetchOne(db, sql: "SELECT * FROM session ORDER BY id DESC LIMIT 1")
+        }
+        guard let row else { return nil }
+        let record = try HistoryStore.record(row)
+        return SessionReply(
+            session: record, beats: try HistoryStore.beats(db, sessionID: record.id),
+            assessment: try HistoryStore.assessment(db, sessionID: record.id))
     }
 }

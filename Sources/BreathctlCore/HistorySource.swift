@@ -1,0 +1,121 @@
+import ArgumentParser
+import BreathClient
+import BreathConfig
+import BreathHistory
+import BreathProtocol
+import Foundation
+
+/// Where `history`, `session`, `export` and `report` read: the daemon when it runs, else the
+/// database itself, read-only, at the path the daemon would use ([storage] path from the same
+/// configuration file lookup, $STATE_DIRECTORY, $XDG_STATE_HOME/breathd/history.sqlite).
+enum HistorySource {
+    case daemon(DaemonClient)
+    case file(HistoryFile)
+
+    static func open(_ options: DaemonOptions, _ file: HistoryFileOptions) throws(CommandFailure) -> HistorySource {
+        let failure: ClientFailure
+        do {
+            return .daemon(try DaemonClient(path: options.socketPath))
+        } catch {
+            failure = error
+        }
+        // Only "not running" falls back: a daemon that refuses or speaks another version says so.
+        guard failure.exitCode == 69 else { throw failure }
+        let environment = ProcessInfo.processInfo.environment
+        let path: String
+        if let database = file.database {
+            path = database
+        } else {
+            do {
+                path = try ConfigurationLoader.load(explicitPath: file.config, environment: environment).configuration.storage.path
+            } catch {
+                throw CommandFailure(message: "\(failure.message); reading history from the file instead: \(error)", exitCode: 78)
+            }
+        }
+        do {
+            return .file(try HistoryFile(readingFrom: path))
+        } catch {
+            throw CommandFailure(message: "\(failure.message), and \(error)", exitCode: 69)
+        }
+    }
+
+    func history(limit: Int?) throws(CommandFailure) -> (history: HistoryReply, line: String) {
+        switch self {
+        case .daemon(let client): return try client.history(limit: limit)
+        case .file(let file):
+            do {
+                let reply = HistoryReply(sessions: try file.history(limit: limit ?? 20))
+                return (reply, Self.line(.history(reply)))
+            } catch {
+                throw CommandFailure(message: error.description)
+            }
+        }
+    }
+
+    func session(_ reference: SessionReference) throws(CommandFailure) -> (session: SessionReply, line: String) {
+        switch self {
+        case .daemon(let client): return try client.session(reference)
+        case .file(let file):
+            let found: SessionReply?
+            do { found = try file.session(reference) } catch { throw CommandFailure(message: error.description) }
+            guard let found else {
+                // The daemon's own wording for the same miss.
+                let message: String
+                switch reference {
+                case .id(let id): message = "no session \(id) in history"
+                case .last: message = "no sessions in history yet"
+                }
+                throw CommandFailure(message: message, errorReplyLine: Self.line(.error(message)))
+            }
+            return (found, Self.line(.session(found)))
+        }
+    }
+
+    /// The line the daemon would have sent, for --json.
+    private static func line(_ message: ServerMessage) -> String {
+        var text = String(decoding: LineCodec.encodeLine(message), as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}
+
+/// Where the history file is when the daemon is not running.
+struct HistoryFileOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The configuration whose [storage] path to read when breathd is not running (default: breathd's own lookup).",
+            valueName: "path"),
+        completion: .file(extensions: ["toml"]))
+    var config: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The history database to read when breathd is not running (default: [storage] path, else $STATE_DIRECTORY or $XDG_STATE_HOME/breathd/history.sqlite).",
+            valueName: "path"),
+        completion: .file())
+    var database: String?
+}
+
+/// A subcommand that reads history: from the daemon, or, when it is not running, from the file
+/// read-only. Failures become a message on stderr and an exit status, as for `DaemonCommand`.
+protocol HistoryReadingCommand: ParsableCommand {
+    var daemon: DaemonOptions { get }
+    var historyFile: HistoryFileOptions { get }
+    /// `--json` was given: a refusal's ERROR object goes to stdout too, as for `DaemonCommand`.
+    var wantsJSON: Bool { get }
+    func run(with source: HistorySource) throws(CommandFailure)
+}
+
+extension HistoryReadingCommand {
+    var wantsJSON: Bool { false }
+
+    func run() throws {
+        do {
+            try run(with: try HistorySource.open(daemon, historyFile))
+        } catch {
+            if wantsJSON, let line = error.errorReplyLine { StandardOutput.write(line + "\n") }
+            StandardError.write(error.message)
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
