@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import Sensor
+import SystemCalls
 
 /// Decoded beats against the beats a stream carries: in order, each decoded beat matched to one
 /// of the next truth beats within the tolerance; a decoded beat matching none is a phantom.
@@ -50,7 +51,11 @@ func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorF
     guard case .connected? = await events.next(where: isConnected) else { throw CancellationError() }
     // The writer owns the terminal: when it has written everything and the stream has read it
     // (the device side's queue is empty), it closes the terminal, which the stream sees as a hang-up.
-    let writer = Task.detached {
+    // Its own thread, not a task: it sleeps between lines, and a sleeping task would hold one of
+    // the few threads every other async test runs on (two on a two-core machine).
+    let failure = WriteFailureBox()
+    let writer = try DedicatedThread(name: "pty-writer") {
+      do {
         let pty = box.terminal!
         defer { box.terminal = nil }
         let start = ArrivalClock.monotonic.secondsNow()
@@ -69,6 +74,10 @@ func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorF
             _ = ioctl(pty.deviceFileDescriptor, UInt(FIONREAD), &pending)
             usleep(20_000)
         }
+      } catch {
+        failure.error = error
+        box.terminal = nil
+      }
     }
     var beats: [SensorBeat] = []
     var seen: [SensorStreamEvent] = []
@@ -76,8 +85,14 @@ func replayThroughPseudoTerminal(_ rendering: FirmwareRendering, format: SensorF
         if case .beat(let b) = event { beats.append(b) } else { seen.append(event) }
         if case .disconnected = event { break }
     }
-    try await writer.value
+    // The writer has closed the terminal (the stream saw the hang-up): it is ending, if not gone.
+    writer.join()
+    if let error = failure.error { throw error }
     return (beats, seen)
+}
+
+final class WriteFailureBox: @unchecked Sendable {
+    var error: (any Error)?
 }
 
 final class TerminalBox: @unchecked Sendable {
@@ -148,8 +163,13 @@ final class TerminalBox: @unchecked Sendable {
         let detected = events.compactMap { if case .formatDetected(let f) = $0 { f } else { nil } }
         let rates = events.compactMap { if case .sampleRate(let hz, _) = $0 { Int(hz) } else { nil } }
         print("RESULT firmware \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); detected \(detected.map(\.rawValue)) rates \(rates)")
-        #expect(comparison.phantoms == 0, "\(comparison)")
-        #expect(comparison.matchedPercent >= 95, "\(comparison)")
+        // The known defect of firmwareStreamWithExactArrivalTimes, through the pty as well.
+        withKnownIssue("explicit ppg with an estimated rate: beat times one beat off") {
+            #expect(comparison.phantoms == 0, "\(comparison)")
+            #expect(comparison.matchedPercent >= 95, "\(comparison)")
+        } when: {
+            explicit && source.format == .ppg
+        }
         #expect(comparison.lowPrecisionMismatch == 0)
         if !explicit { #expect(detected == [source.format] || (source.format.isWaveform && detected.allSatisfy(\.isWaveform))) }
     }
