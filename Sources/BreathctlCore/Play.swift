@@ -47,7 +47,8 @@ struct Play: ParsableCommand {
 
     func run() throws {
         var logger = Logger(label: "breathctl.play")
-        logger.logLevel = .error
+        // Warnings too: a device lost mid-session (and retried) is worth a line on stderr.
+        logger.logLevel = .warning
         let session = PlaybackSession(
             output: OutputConfiguration(
                 device: device, sampleRate: pattern.sampleRate, format: format,
