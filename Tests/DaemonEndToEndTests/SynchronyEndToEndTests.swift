@@ -78,7 +78,9 @@ import Glibc
         #expect(followed.synchrony > 0.8, "synchrony while following: \(followed.synchrony)")
         let phase = try #require(followed.phaseDegrees)
         let error = abs(remainder(phase - 45, 360))
-        #expect(error <= 15, "heart-rate lag measured \(phase)°, simulated 45°")
+        // The model person breathes each breath about 0.6 s early or late (docs/simulator.md): ±20°
+        // of a 10.9 s breath; over a 64 s window the estimate stays within that.
+        #expect(error <= 20, "heart-rate lag measured \(phase)°, simulated 45°")
         #expect(ignored.synchrony >= 0 && ignored.synchrony < 0.3, "synchrony while breathing at 14/min: \(ignored.synchrony)")
 
         // History keeps it: per beat, and in the summary as the mean over those beats. The session
