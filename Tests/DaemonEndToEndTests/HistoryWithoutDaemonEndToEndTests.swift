@@ -54,7 +54,10 @@ import Glibc
         // Found through the daemon's default lookup: $STATE_DIRECTORY, no configuration file.
         let state = daemon.directory.appendingPathComponent("state")
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: daemon.historyPath, toPath: state.appendingPathComponent("history.sqlite").path)
+        // A WAL database is the file and its -wal (what is not yet checkpointed): copy both.
+        for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: daemon.historyPath + suffix) {
+            try FileManager.default.copyItem(atPath: daemon.historyPath + suffix, toPath: state.appendingPathComponent("history.sqlite" + suffix).path)
+        }
         let emptyConfigHome = daemon.directory.appendingPathComponent("config-home").path
         let byDefault = try runProgram(
             breathctl, ["history", "--json", "--socket", daemon.socketPath],
