@@ -20,11 +20,16 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// a broken driver). Off only for tests and tools that want a file as fast as possible; the
     /// environment variable `BREATHD_AUDIO_UNPACED=1` turns it off too (for tests of subprocesses).
     public var paceByMonotonicClock: Bool
+    /// Real-time priority asked for the audio thread (`AudioThreadPriority`); nil keeps normal
+    /// scheduling. The environment variable `BREATHD_AUDIO_REALTIME=0` turns it off too (the
+    /// xrun benchmark's comparison, `breathctl play --no-realtime`).
+    public var realtimePriority: Int?
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
                 bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000,
-                paceByMonotonicClock: Bool = true) {
+                paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority) {
         self.paceByMonotonicClock = paceByMonotonicClock
+        self.realtimePriority = realtimePriority
         self.device = device
         self.sampleRate = sampleRate
         self.format = format
