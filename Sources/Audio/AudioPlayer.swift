@@ -47,7 +47,7 @@ public struct PlaybackStatus: Sendable {
     public let deviceOpened: Bool
     public let lastError: AudioError?
     /// What the audio thread got (real time or not); nil before a session's thread has asked.
-    public let scheduling: AudioThreadScheduling?
+    public var scheduling: AudioThreadScheduling? = nil
 }
 
 /// Plays one session at a time through ALSA on a thread of its own.
