@@ -94,21 +94,36 @@ import Testing
         #expect(socket.handler.requests == [.session(.id(12))])
     }
 
+    /// Both formats use the same names (`t_s`, never `t`), add each beat's `hr_bpm` and its local
+    /// wall-clock `time`, and round to what the sensor resolves.
     @Test func exportWritesEveryBeat() async throws {
+        // Central European time, as a POSIX rule (no tzdata needed): the session began at 08:00 UTC,
+        // 09:00 local, in winter.
+        let berlin = ["TZ": "CET-1CEST,M3.5.0,M10.5.0/3"]
         let (csv, json) = try await ServedSocket().serve { socket in
             (
-                try await ClientProcess.run(["export", "last", "--socket", socket.path]),
-                try await ClientProcess.run(["export", "12", "--format", "json", "--socket", socket.path])
+                try await ClientProcess.run(["export", "last", "--socket", socket.path], environment: berlin),
+                try await ClientProcess.run(["export", "12", "--format", "json", "--socket", socket.path], environment: berlin)
             )
         }
         #expect(csv.status == 0 && json.status == 0)
-        #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply))
-        let lines = csv.stdout.split(separator: "\n")
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 601)
-        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
-        #expect(lines[1] == "1.0,1000.0,1,,,,,,,")
-        #expect(lines[65].hasSuffix(",0.41,20.0"), "the 65th beat is the first with a synchrony: \(lines[65])")
-        let decoded = try JSONDecoder().decode(SessionReply.self, from: Data(json.stdout.utf8))
-        #expect(decoded == Fixtures.sessionReply)
+        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg,hr_bpm,time")
+        #expect(lines[1] == "1.000,1000.0,1,,,,,,,,60.0,2026-11-23T09:00:01.000+01:00")
+        // The 65th beat is the first with metrics: RR 1000 + 80 sin(6.4) ms = 1009 ms, 59.5 bpm.
+        #expect(lines[65] == "65.010,1009.0,1,60.0,45.0,55.0,0.93,low,0.41,20,59.5,2026-11-23T09:01:05.010+01:00", "\(lines[65])")
+        #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply, utcOffset: { _ in 3600 }))
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let beats = try #require(document["beats"] as? [[String: Any]])
+        #expect(beats.count == 600)
+        #expect(Set(beats[0].keys) == ["t_s", "rr_ms", "nn", "hr_bpm", "time"])
+        #expect(beats[0]["t_s"] as? Double == 1 && beats[0]["hr_bpm"] as? Double == 60)
+        #expect(beats[0]["time"] as? String == "2026-11-23T09:00:01.000+01:00")
+        #expect(beats[64]["coherence_score"] as? Double == 0.93 && beats[64]["synchrony_phase_deg"] as? Double == 20)
+        #expect(Set(beats[64].keys) == Set(lines[0].split(separator: ",").map(String.init)), "the CSV's columns are the JSON's keys")
+        let session = try #require(document["session"] as? [String: Any])
+        #expect(session["id"] as? Int == 12 && session["started_at"] as? String == "2026-11-23T08:00:00.000Z")
     }
 }
