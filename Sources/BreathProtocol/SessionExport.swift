@@ -65,7 +65,7 @@ public enum SessionExport {
 
         var csv: String {
             switch self {
-            case .number(let value, let decimals): String(format: "%.\(decimals)f", value)
+            case .number(let value, let decimals): FigureRounding.csv(value, decimals: decimals)
             case .flag(let value): value ? "1" : "0"
             case .text(let value): value
             case .empty: ""
@@ -114,9 +114,7 @@ public enum SessionExport {
 
     static func number(_ value: Double?, decimals: Int) -> Cell {
         guard let value, value.isFinite else { return .empty }
-        let scale = pow(10, Double(decimals))
-        // `+ 0` turns a rounded -0 into 0, so no "-0.0" is printed.
-        return .number((value * scale).rounded() / scale + 0, decimals: decimals)
+        return .number(FigureRounding.rounded(value, decimals: decimals), decimals: decimals)
     }
 
     /// The session's start plus the beat's offset: the offset is the sum of RR intervals, so this

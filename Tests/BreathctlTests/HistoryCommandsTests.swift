@@ -38,9 +38,29 @@ import Testing
             "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
                 + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts,mean_synchrony,following_share",
             "13,2026-11-23T10:33:20.000Z,,,,5.5,4:6,glide,0.5,,,,,,,,,,,",
-            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.25,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.1,120.5,200.0,279.5,612,4,0.86,0.92",
+            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.250,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.10,120.500,200.000,279.500,612,4,0.86,0.92",
             "",
         ])
+    }
+
+    /// A real session's figures are sums and means with 15 digits of floating-point noise; the
+    /// CSV rounds them as `export` does.
+    @Test func historyCSVRoundsToWhatTheFiguresResolve() async throws {
+        var record = Fixtures.finishedSession
+        record.endedAt = Timestamp(unixMilliseconds: record.startedAt.unixMilliseconds + 326_716)
+        record.summary?.meanHeartRateBPM = 56.44471819009184
+        record.summary?.rmssdMilliseconds = 57.912515720905986
+        record.summary?.sdnnMilliseconds = 96.04750914359353
+        record.summary?.meanCoherenceScore = 6.920184086651556
+        record.summary?.secondsInLevel = LevelSeconds(low: 0, medium: 8.533, high: 272.72999999999985)
+        record.summary?.meanSynchrony = 0.7718815056842023
+        record.summary?.followingShare = 0.25769230769230766
+        let reply = HistoryReply(sessions: [record])
+        let socket = try ServedSocket(handler: ScriptedHandler { _ in .history(reply) })
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["history", "--csv", "--socket", socket.path])
+        }
+        #expect(result.stdout.split(separator: "\n").last == "12,2026-11-23T08:00:00.000Z,2026-11-23T08:05:26.716Z,completed,326.716,5.5,4:6,glide,0.5,56.4,57.9,96.0,6.92,0.000,8.533,272.730,612,4,0.77,0.26")
     }
 
     @Test func sessionShowsTheSummaryAndCharts() async throws {
