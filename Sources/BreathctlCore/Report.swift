@@ -48,22 +48,22 @@ struct Report: ParsableCommand {
     func run() throws {
         let reply = try SessionFetch.fetch(reference!, daemon: daemon, historyFile: historyFile)
         let svg = SessionReportChart(reply: reply).svg()
-        let bytes: Data
+        let bytes: [UInt8]
         switch format! {
         case .svg:
-            bytes = Data(svg.utf8)
+            bytes = Array(svg.utf8)
         case .png:
             do {
                 // Twice the SVG's size: sharp on high-density screens and in the README.
-                bytes = Data(try SVGRenderer.png(svg: svg, scale: 2))
+                bytes = try SVGRenderer.png(svg: svg, scale: 2)
             } catch {
                 throw CommandFailure(message: "\(output): cannot render the PNG: \(error.message)")
             }
         }
         do {
-            try bytes.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try writeFileAtomically(bytes, to: output)
         } catch {
-            throw CommandFailure(message: "\(output): \(error.localizedDescription)")
+            throw CommandFailure(message: error.description)
         }
     }
 }

@@ -1,8 +1,9 @@
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Testing
 
-/// `history`, `session` and `export` against a real control socket.
+/// `history`, `session`, `export` and `report` against a real control socket.
 @Suite(.timeLimit(.minutes(1))) struct HistoryCommandsTests {
     @Test func historyIsATable() async throws {
         let socket = try ServedSocket()
@@ -145,5 +146,24 @@ import Testing
         #expect(Set(beats[64].keys) == Set(lines[0].split(separator: ",").map(String.init)), "the CSV's columns are the JSON's keys")
         let session = try #require(document["session"] as? [String: Any])
         #expect(session["id"] as? Int == 12 && session["started_at"] as? String == "2026-11-23T08:00:00.000Z")
+    }
+
+    /// The PNG is drawn in process (no rsvg-convert on PATH) and written whole; a file that
+    /// cannot be written is named with the system's reason.
+    @Test func reportWritesAPNGWithoutAnyHelperProgramAndNamesAnUnwritableFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let png = directory.path + "/session.png", unwritable = directory.path + "/missing/session.png"
+        let (written, refused) = try await ServedSocket().serve { socket in
+            (
+                try await ClientProcess.run(["report", "12", "--output", png, "--socket", socket.path], environment: ["PATH": directory.path]),
+                try await ClientProcess.run(["report", "12", "--output", unwritable, "--socket", socket.path])
+            )
+        }
+        #expect(written.status == 0 && written.stderr.isEmpty, "\(written.stderr)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)))
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["session.png"], "no partial file left")
+        #expect(refused.status == 1 && refused.stderr.contains("\(unwritable): No such file or directory"), "\(refused.stderr)")
     }
 }
