@@ -67,6 +67,7 @@ test:
 	$(MAKE) check-units
 	scripts/check-demo "$$($(SWIFT) build --show-bin-path)"
 	scripts/check-watch "$$($(SWIFT) build --show-bin-path)"
+	scripts/check-readme "$$($(SWIFT) build --show-bin-path)" "$(SHARED)"
 	$(MAKE) fuzz
 
 # systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).
