@@ -26,7 +26,7 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var realtimePriority: Int?
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
-                bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000,
+                bufferMicroseconds: Int = 400_000, periodMicroseconds: Int = 100_000,
                 paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority) {
         self.paceByMonotonicClock = paceByMonotonicClock
         self.realtimePriority = realtimePriority
