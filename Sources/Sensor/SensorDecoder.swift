@@ -312,6 +312,8 @@ public struct SensorDecoder: Sendable {
         } else {
             if Double(repeatedSamples) >= 0.5 * sampleRateHz {
                 waveform?.gap()
+                // `gap()` numbers one missing sample; none is missing here.
+                waveformOrigin -= 1
                 lastBeatSample = nil
             }
             repeatedSamples = 0
