@@ -161,6 +161,8 @@ final class TerminalBox: @unchecked Sendable {
         print("RESULT firmware \"\(source.name)\" \(explicit ? source.format.rawValue : "auto"): \(comparison); detected \(detected.map(\.rawValue)) rates \(rates)")
         #expect(comparison.phantoms == 0, "\(comparison)")
         #expect(comparison.matchedPercent >= 95, "\(comparison)")
+        // Arrival jitter moves the measured rate a little; a burst counted as samples moves it 2 %.
+        #expect(comparison.meanErrorMilliseconds <= 8, "\(comparison)")
         #expect(comparison.lowPrecisionMismatch == 0)
         if !explicit { #expect(detected == [source.format] || (source.format.isWaveform && detected.allSatisfy(\.isWaveform))) }
     }
