@@ -201,6 +201,25 @@ func detectBeats<D: WaveformBeatDetector>(_ detector: D, _ samples: [Double]) ->
         }
     }
 
+    /// The same for the QRS detector at the rates an AD8232 sketch's rate is measured at (about
+    /// 192 Hz at 9600 baud; the explicit `ecg` path builds the detector at the estimate).
+    @Test func qrsDetectorTakesNoNoiseBeforeTheFirstBeatForABeat() {
+        let rrMilliseconds: [Double] = [859, 867, 883, 805, 852, 953, 1078, 1000]
+        for rateHz in stride(from: 182.0, through: 202.0, by: 0.5) + [191.99999999999892, 250, 360] {
+            var wave = SyntheticWaveform(format: .ecg, sampleRateHz: rateHz)
+            // As the SparkFun sketch prints it: analogRead counts.
+            let samples = rrMilliseconds.flatMap { wave.samples(nextBeatAfterMilliseconds: $0) }.map { max(0, min(1023, (330 + $0 * 280).rounded())) }
+            var beatSeconds = 0.3
+            let rWaves = rrMilliseconds.dropLast().map { rr -> Double in
+                beatSeconds += rr / 1000
+                return beatSeconds
+            }
+            let found = detectBeats(QRSDetector(sampleRateHz: rateHz), samples).beats.map { Double($0) / rateHz }
+            #expect(found.count == rWaves.count, "\(rateHz) Hz: \(found)")
+            for (f, r) in zip(found, rWaves) { #expect(abs(f - r) <= 0.02, "\(rateHz) Hz: \(found) against \(rWaves)") }
+        }
+    }
+
     /// No finger: a constant signal, or one flickering by a converter step, gives no beat in 20 s.
     @Test func ppgDetectorFindsNoBeatOnAFlatSignal() {
         for rateHz in [25.0, 100.0, 1000.0] {
