@@ -189,7 +189,12 @@ struct SampleRateEstimator: Sendable {
     /// kept the pace of the last 3 s (within 3 %): a burst before it is left out whole.
     var sampleRateHz: Double? {
         guard let last = marks.last, spanSeconds >= 1 else { return nil }
-        let recentStart = marks.last(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? marks[0]
+        // The recent stretch starts after a burst at its start too, judged at the pace of the
+        // last second (12.5 Hz after a sketch's 500 start-up lines, not 70 or 200).
+        let recentIndex = marks.lastIndex(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? 0
+        let paceStart = marks.last(where: { $0.seconds <= last.seconds - 1 }) ?? marks[0]
+        guard let pace = rate(from: paceStart) else { return nil }
+        let recentStart = startAfterBurst(recentIndex, pace: pace)
         guard let recent = rate(from: recentStart) else { return nil }
         for (i, mark) in marks.enumerated() where last.seconds - mark.seconds <= Self.windowSeconds && mark.seconds <= recentStart.seconds - 1 {
             // The second after the start keeps the pace too (within 25 %): no burst inside.
