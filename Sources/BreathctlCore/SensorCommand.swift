@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bluetooth
+import BreathProtocol
 import Foundation
 import HRV
 import Logging
@@ -72,8 +73,8 @@ struct SensorCommand: AsyncParsableCommand {
                 beats += 1
                 if json {
                     var o = JSONObject()
-                    o.set("t", (update.timeSeconds * 1e6).rounded() / 1e6)
-                    o.set("rr_ms", update.rrMilliseconds)
+                    o.set("t", update.timeSeconds, decimals: FigureRounding.Decimals.seconds)
+                    o.set("rr_ms", update.rrMilliseconds, decimals: FigureRounding.Decimals.rrMilliseconds)
                     o.set("nn", update.isNN)
                     if let artifact = update.artifact { o.set("artifact", artifact.rawValue) }
                     if isLowPrecision { o.set("low_precision", true) }

@@ -15,7 +15,7 @@ import Testing
         #expect(lines == [
             "state      running, session 13: 2:05 elapsed, 7:55 left",
             "pacer      5.5 breaths/min, ratio 1:1, voice bowl, volume 40 %; exhale 25 %, breath 11",
-            "heart      59.4 bpm, RMSSD 41.2 ms, SDNN 57.1 ms, pNN50 27.0 %",
+            "heart      59.4 bpm, RMSSD 41.2 ms, SDNN 57.2 ms, pNN50 27.0 %",
             "coherence  1.35 medium (ratio 1.35, peak 0.094 Hz), artifacts 1.5 %",
             "sensor     streaming /dev/ttyUSB0 (rr): 1520 beats, 3 artifacts, 2 rejected lines, last beat 0.4 s ago",
             "audio      playing on default, 1 xrun (last error: underrun at 12:00)",
