@@ -103,6 +103,28 @@ public struct SessionSummary: Sendable, Equatable, Codable {
         case meanSynchrony = "mean_synchrony"
         case followingShare = "following_share"
     }
+
+    /// Figures at their precision (FigureRounding.Decimals). A new field is encoded here too: the
+    /// round trip of `Samples` (every field populated) fails when one is left out.
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(meanHeartRateBPM, decimals: D.heartRateBPM, forKey: .meanHeartRateBPM)
+        try c.encodeIfPresent(rmssdMilliseconds, decimals: D.milliseconds, forKey: .rmssdMilliseconds)
+        try c.encodeIfPresent(sdnnMilliseconds, decimals: D.milliseconds, forKey: .sdnnMilliseconds)
+        try c.encodeIfPresent(meanCoherenceScore, decimals: D.score, forKey: .meanCoherenceScore)
+        try c.encode(
+            LevelSeconds(
+                low: FigureRounding.rounded(secondsInLevel.low, decimals: D.seconds),
+                medium: FigureRounding.rounded(secondsInLevel.medium, decimals: D.seconds),
+                high: FigureRounding.rounded(secondsInLevel.high, decimals: D.seconds)),
+            forKey: .secondsInLevel)
+        try c.encode(beats, forKey: .beats)
+        try c.encode(artifacts, forKey: .artifacts)
+        try c.encodeIfPresent(meanSynchrony, decimals: D.score, forKey: .meanSynchrony)
+        // A share of beats, to the hundredth as `session` shows it.
+        try c.encodeIfPresent(followingShare, decimals: 2, forKey: .followingShare)
+    }
 }
 
 /// What a stored session was.
@@ -204,6 +226,23 @@ public struct BeatRecord: Sendable, Equatable, Codable {
         case coherenceLevel = "coherence_level"
         case synchrony
         case synchronyPhaseDegrees = "synchrony_phase_deg"
+    }
+
+    /// Figures at their precision (FigureRounding.Decimals). A new field is encoded here too: the
+    /// round trip of `Samples` (every field populated) fails when one is left out.
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offsetSeconds, decimals: D.seconds, forKey: .offsetSeconds)
+        try c.encode(rrMilliseconds, decimals: D.rrMilliseconds, forKey: .rrMilliseconds)
+        try c.encode(isNN, forKey: .isNN)
+        try c.encodeIfPresent(meanHeartRateBPM, decimals: D.heartRateBPM, forKey: .meanHeartRateBPM)
+        try c.encodeIfPresent(rmssdMilliseconds, decimals: D.milliseconds, forKey: .rmssdMilliseconds)
+        try c.encodeIfPresent(sdnnMilliseconds, decimals: D.milliseconds, forKey: .sdnnMilliseconds)
+        try c.encodeIfPresent(coherenceScore, decimals: D.score, forKey: .coherenceScore)
+        try c.encodeIfPresent(coherenceLevel, forKey: .coherenceLevel)
+        try c.encodeIfPresent(synchrony, decimals: D.score, forKey: .synchrony)
+        try c.encodeIfPresent(synchronyPhaseDegrees, decimals: D.degrees, forKey: .synchronyPhaseDegrees)
     }
 }
 

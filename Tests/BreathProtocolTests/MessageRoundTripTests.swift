@@ -75,6 +75,18 @@ import Testing
         #expect(beat == #"{"class":"BEAT","beat":3,"nn":true,"rr_ms":813.9,"t":2.442}"# + "\n")
         let level = String(decoding: LineCodec.encodeLine(.level(LevelEvent(level: .high, previous: .medium, coherenceScore: 3.0049999999))), as: UTF8.self)
         #expect(level.contains(#""coherence_score":3"#) && !level.contains("3.00499"), "\(level)")
+        // A stored session's beats and summary, as `session --json` prints them.
+        let stored = SessionReply(
+            session: SessionRecord(
+                id: 1, startedAt: Timestamp(unixMilliseconds: 0), settings: Samples.settings,
+                summary: SessionSummary(
+                    meanHeartRateBPM: 61.68446026097271, rmssdMilliseconds: 38.505017382626434, sdnnMilliseconds: 57.150947229514664,
+                    secondsInLevel: LevelSeconds(low: 12.345678), beats: 14, artifacts: 1)),
+            beats: [BeatRecord(offsetSeconds: 5.5370090659999995, rrMilliseconds: 1033.0000000000002, isNN: true, meanHeartRateBPM: 59.36)])
+        let session = String(decoding: LineCodec.encodeLine(.session(stored)), as: UTF8.self)
+        for expected in [#""t":5.537}"#, #""rr_ms":1033,"#, #""mean_hr_bpm":59.4"#, #""mean_hr_bpm":61.7"#, #""rmssd_ms":38.5"#, #""sdnn_ms":57.2"#, #""low":12.346"#] {
+            #expect(session.contains(expected), "\(expected) in \(session)")
+        }
     }
 
     @Test func historyRowsNameTheirEndReason() throws {

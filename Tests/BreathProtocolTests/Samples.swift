@@ -26,9 +26,9 @@ enum Samples {
         id: 13, startedAt: Timestamp(unixMilliseconds: 1_795_430_000_000), settings: settings)
 
     static let beat = BeatRecord(
-        offsetSeconds: 64.693, rrMilliseconds: 1079, isNN: true, meanHeartRateBPM: 59.36, rmssdMilliseconds: 41.2,
+        offsetSeconds: 64.693, rrMilliseconds: 1079, isNN: true, meanHeartRateBPM: 59.4, rmssdMilliseconds: 41.2,
         sdnnMilliseconds: 57.2, coherenceScore: 1.35, coherenceLevel: .medium, synchrony: 0.91,
-        synchronyPhaseDegrees: 14.5)
+        synchronyPhaseDegrees: 15)
 
     static let status = StatusReply(
         state: .running, session: SessionProgress(id: 13, elapsedSeconds: 125.5, remainingSeconds: 474.5),
