@@ -8,11 +8,12 @@ struct Analyze: ParsableCommand {
     private typealias D = FigureRounding.Decimals
 
     static let configuration = CommandConfiguration(
-        abstract: "Compute HRV and coherence for a recording of RR intervals.",
+        abstract: "Compute HRV and coherence for a recording: RR intervals, heart rates or an ECG/PPG waveform.",
         discussion: """
             FILE holds one RR interval per line (milliseconds, or seconds when every value is \
-            below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
-            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            below 10), or CSV whose last column is RR in milliseconds; any sensor format is read \
+            too (--format, waveforms at --sample-rate). Lines starting with # and header lines are \
+            skipped. The figures are those of docs/hrv-spec.md, with artifacts \
             classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
 
@@ -24,13 +25,13 @@ struct Analyze: ParsableCommand {
             """
     )
 
-    @Argument(help: "The recording to analyse.")
+    @Argument(help: ArgumentHelp("The recording to analyse.", valueName: "file"))
     var file: String?
 
     @Option(help: "Input format: \(SensorFormatSetting.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: SensorFormatSetting = .auto
 
-    @Option(help: "Samples per second of ecg/ppg input.")
+    @Option(help: ArgumentHelp("Samples per second of ecg/ppg input, 20-10000.", valueName: "hz"))
     var sampleRate: Double = 250
 
     @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
@@ -39,22 +40,22 @@ struct Analyze: ParsableCommand {
     @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
     var live = false
 
-    @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
+    @Option(help: ArgumentHelp("Coherence challenge level, 1 (easiest) to 4.", valueName: "1-4"))
     var level: Int = 1
 
-    @Flag(help: "Print JSON (the keys of hrv_reference.py).")
+    @Flag(help: "Print JSON: the keys of hrv_reference.py, figures rounded to their measurement's precision.")
     var json = false
 
     @Flag(help: "One line per beat once 64 s of beats exist, instead of the summary.")
     var perBeat = false
 
-    @Option(help: "The recording was made breathing with a pacer at this many breaths per minute: print its resonance figures.")
+    @Option(help: ArgumentHelp("The recording was made breathing with a pacer at this many breaths per minute (1-30): print its resonance figures.", valueName: "breaths-per-minute"))
     var pacerRate: Double?
 
-    @Option(parsing: .upToNextOption, help: "Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).", valueName: "files-or-dir"))
     var assess: [String] = []
 
-    @Option(help: "The pacer rates of the --assess recordings, in their order, e.g. 6.5,6.0,5.5,5.0,4.5.")
+    @Option(help: ArgumentHelp("The pacer rates of the --assess recordings, in their order, each 1-30 breaths per minute, e.g. 6.5,6.0,5.5,5.0,4.5.", valueName: "list"))
     var rates: String?
 
     func validate() throws {
