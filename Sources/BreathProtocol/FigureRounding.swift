@@ -21,6 +21,8 @@ public enum FigureRounding {
     /// - Frequencies: 0.0001 Hz, finer than the 1/256 Hz spectrum bins and than a pacer rate's
     ///   0.1 breaths/min (0.0017 Hz).
     /// - Fractions of a whole (the pacer's phase progress, volume): 0.001.
+    /// - Breathing rates are settings, not measurements: 0.001 breaths/min, so a rate comes back
+    ///   as it was given (5.5, 6.25) and a computed one (60 / 11 s) without its noise.
     public enum Decimals {
         public static let rrMilliseconds = 1
         public static let seconds = 3
@@ -33,6 +35,7 @@ public enum FigureRounding {
         public static let degrees = 0
         public static let frequencyHz = 4
         public static let fraction = 3
+        public static let breathsPerMinute = 3
     }
 
     /// `value` rounded to `decimals` places, as the nearest Double (JSON prints it shortest).

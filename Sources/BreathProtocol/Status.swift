@@ -161,7 +161,7 @@ public struct PacerStatus: Sendable, Equatable, Codable {
     public func encode(to encoder: any Encoder) throws {
         typealias D = FigureRounding.Decimals
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(rateBreathsPerMinute, decimals: D.ratio, forKey: .rateBreathsPerMinute)
+        try c.encode(rateBreathsPerMinute, decimals: D.breathsPerMinute, forKey: .rateBreathsPerMinute)
         try c.encode(ratio, forKey: .ratio)
         try c.encode(voice, forKey: .voice)
         try c.encode(volume, decimals: D.fraction, forKey: .volume)

@@ -65,7 +65,7 @@ enum ResonanceAnalysis {
     static func json(_ f: ResonanceFigures, file: String) -> JSONObject {
         var o = JSONObject()
         o.set("file", file)
-        o.set("pacer_rate_bpm", f.breathingRatePerMinute, decimals: D.ratio)
+        o.set("pacer_rate_bpm", f.breathingRatePerMinute, decimals: D.breathsPerMinute)
         o.set("pacer_frequency_hz", f.pacerFrequencyHz, decimals: D.frequencyHz)
         o.set("breath_cycles", f.cycleCount)
         o.set("peak_to_trough_bpm", f.peakToTroughBPM, decimals: D.heartRateBPM)
