@@ -42,6 +42,10 @@ enum LocalTime {
     /// `08:00:00`
     static func timeOfDay(_ time: Timestamp) -> String { WallClock.local.timeOfDay(time) }
 
+    /// Seconds east of UTC at `time` in the user's time zone (daylight saving included), for the
+    /// offsets of ISO 8601 local times (`export`'s `time`).
+    @Sendable static func utcOffsetSeconds(_ time: Timestamp) -> Int { WallClock.local.zone(time).offsetSeconds }
+
     static var now: Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

@@ -30,10 +30,9 @@ public struct WallClock: Sendable {
         WallClock { _ in (offsetSeconds, abbreviation) }
     }
 
-    /// `2026-11-23T08:00:00.000` in this zone (the ISO text of the shifted instant, without its Z).
+    /// `2026-11-23T08:00:00.000` in this zone (`LocalISO8601`'s text without its offset).
     private func civil(_ time: Timestamp) -> Substring {
-        let shifted = Timestamp(unixMilliseconds: time.unixMilliseconds + Int64(zone(time).offsetSeconds) * 1000)
-        return shifted.description.dropLast()
+        LocalISO8601.format(time, utcOffsetSeconds: zone(time).offsetSeconds).prefix(23)
     }
 
     /// `2026-11-23 08:00`

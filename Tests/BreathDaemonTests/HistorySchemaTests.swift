@@ -123,10 +123,15 @@ import Testing
         #expect(recorded.pacingChanges == [first, second])
         #expect(try HistoryFile(readingFrom: path).session(.id(id))?.pacingChanges == [first, second])
 
-        // On the wire: a `pacing_changes` list, empty for the old session, and back unchanged.
-        let json = try SessionExport.render(recorded, as: .json)
-        #expect(json.contains("\"pacing_changes\""))
-        #expect(try JSONDecoder().decode(SessionReply.self, from: Data(json.utf8)) == recorded)
+        // On the wire: a `pacing_changes` list, back unchanged; in export's JSON too, empty for
+        // the old session.
+        let line = LineCodec.encodeLine(ServerMessage.session(recorded))
+        #expect(String(decoding: line, as: UTF8.self).contains(#""pacing_changes":[{"at":"1970-01-01T00:34:55.250Z","rate_bpm":5.5,"#))
+        #expect(try LineCodec.decodeServerMessage(String(decoding: line.dropLast(), as: UTF8.self)) == .session(recorded))
+        let exported = try JSONSerialization.jsonObject(with: Data(try SessionExport.render(recorded, as: .json).utf8)) as? [String: Any]
+        let exportedChanges = try #require(exported?["pacing_changes"] as? [[String: Any]])
+        #expect(exportedChanges.map { $0["setting"] as? String } == ["rate", "ratio"])
+        #expect(exportedChanges.map { $0["t_s"] as? Double } == [95.25, 200])
         let oldObject = try JSONSerialization.jsonObject(with: Data(try SessionExport.render(upgraded, as: .json).utf8)) as? [String: Any]
         #expect((oldObject?["pacing_changes"] as? [Any])?.isEmpty == true)
     }
