@@ -38,13 +38,13 @@ public enum SessionExport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The session record, its beats with the same fields as the CSV, and the assessment's result
-    /// when it was one; pretty-printed with sorted keys.
+    /// The session record, its beats with the same fields as the CSV, the assessment's result
+    /// when it was one and the live pacing changes; pretty-printed with sorted keys.
     public static func json(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) throws -> String {
         let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
         let document = Document(
             session: session.session, beats: session.beats.map { ExportedBeat(beat: $0, context: context) },
-            assessment: session.assessment)
+            assessment: session.assessment, pacingChanges: session.pacingChanges)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
@@ -119,6 +119,13 @@ public enum SessionExport {
         var session: SessionRecord
         var beats: [ExportedBeat]
         var assessment: AssessmentResult?
+        /// The live pacing changes, as in the `session` reply (an empty list for none).
+        var pacingChanges: [PacingChange]
+
+        enum CodingKeys: String, CodingKey {
+            case session, beats, assessment
+            case pacingChanges = "pacing_changes"
+        }
     }
 
     struct ExportedBeat: Encodable {
