@@ -2,10 +2,11 @@
 import Glibc
 
 /// Tells when a device path may have come to lead elsewhere: inotify on the directory holding the
-/// path and on the one holding what it links to (`/dev/serial/by-id/x -> ../../ttyUSB0`). The
+/// path (udev removes and recreates `/dev/serial/by-id/x` and `/dev/ttyUSB0` on a replug). The
 /// serial reader polls this descriptor beside the device's, so a USB adapter replugged under the
 /// same name is noticed at once, and a reader of a quiet line sleeps without a timer (a
-/// timer-driven path check woke the daemon four times a second, issue 16).
+/// timer-driven path check woke the daemon four times a second, issue 16). Not the directory of
+/// the link's target: /dev/pts changes with every terminal anyone opens.
 final class PathChangeWatch {
     let fileDescriptor: Int32
 
@@ -15,15 +16,8 @@ final class PathChangeWatch {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { return nil }
         fileDescriptor = fd
-        let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB)
-        var directories = [Self.directory(of: path)]
-        if let target = realpath(path, nil) {
-            directories.append(Self.directory(of: String(cString: target)))
-            free(target)
-        }
-        var watched = 0
-        for directory in Set(directories) where inotify_add_watch(fd, directory, mask) >= 0 { watched += 1 }
-        guard watched > 0 else {
+        let mask = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF)
+        guard inotify_add_watch(fd, Self.directory(of: path), mask) >= 0 else {
             close(fd)
             return nil
         }

@@ -127,8 +127,8 @@ struct DaemonBenchmark: ParsableCommand {
             let owned = OwnedByOneThread(watcher.connection)
             DedicatedThread.detach(name: "watcher") {
                 while let line = try? owned.value.readLine() {
-                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
-                    if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat()) }
+                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
+                    if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
                 }
             }
         }
@@ -139,8 +139,8 @@ struct DaemonBenchmark: ParsableCommand {
         let before = ActivitySample(daemon.processIdentifier)
         DedicatedThread.detach(name: "watcher") {
             while let line = try? mainDrain.value.readLine() {
-                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
-                if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat()) }
+                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
+                if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
             }
         }
         Thread.sleep(forTimeInterval: sessionSeconds)
@@ -175,6 +175,11 @@ struct DaemonBenchmark: ParsableCommand {
             + "\(format(Double(session.switches - audioGroup.reduce(0) { $0 + $1.switches }) / wall, digits: 2)) context switches/s")
         print("beat on the serial line to METRICS at \(watching) watchers, \(beatLatencies.count) events: p50 \(format(beatP50)) us, p99 \(format(beatP99)) us")
         print("beat on the serial line to BEAT at \(watching) watchers, \(beatEvents.count) events: p50 \(format(beatEventP50)) us, p99 \(format(beatEventP99)) us")
+        for (name, log) in [("METRICS", latencies), ("BEAT", beatEventLatencies)] {
+            let first = log.firstWatcher, last = log.lastWatcher
+            print("  \(name), per beat (\(first.count)): first watcher p50 \(format(percentile(first, 0.5))) us, p99 \(format(percentile(first, 0.99))) us; "
+                + "last of \(watching) p50 \(format(percentile(last, 0.5))) us, p99 \(format(percentile(last, 0.99))) us")
+        }
         let floor = try grdbFloorKilobytes(binaries: binaries, directory: directory)
         print("floor: a program doing nothing but GRDB (WAL, a write, a read) is resident at \(megabytes(floor)) MB")
         var load = [Double](repeating: 0, count: 3)
@@ -427,9 +432,33 @@ final class BeatWriter: @unchecked Sendable {
 final class LatencyLog: @unchecked Sendable {
     private let lock = NSLock()
     private var noted: [Double] = []
-    func note(_ microseconds: Double) { lock.withLock { noted.append(microseconds) } }
-    func reset() { lock.withLock { noted.removeAll() } }
+    /// By the event's beat index: the first watcher's latency (the daemon's own part, before the
+    /// 64 readers queue for the cores) and the last one's (all watchers served).
+    private var byBeat: [Int: (first: Double, last: Double)] = [:]
+    func note(_ microseconds: Double, line: String) {
+        let beat = Self.beatIndex(line)
+        lock.withLock {
+            noted.append(microseconds)
+            if let beat {
+                let seen = byBeat[beat] ?? (microseconds, microseconds)
+                byBeat[beat] = (min(seen.first, microseconds), max(seen.last, microseconds))
+            }
+        }
+    }
+    func reset() {
+        lock.withLock {
+            noted.removeAll()
+            byBeat.removeAll()
+        }
+    }
     var values: [Double] { lock.withLock { noted } }
+    var firstWatcher: [Double] { lock.withLock { byBeat.values.map(\.first) } }
+    var lastWatcher: [Double] { lock.withLock { byBeat.values.map(\.last) } }
+
+    private static func beatIndex(_ line: String) -> Int? {
+        guard let key = line.range(of: "\"beat\":") else { return nil }
+        return Int(line[key.upperBound...].prefix { $0.isNumber })
+    }
 }
 
 /// Other processes that keep every core busy at nice 0, as a busy desktop does: `stress-ng --cpu N`
