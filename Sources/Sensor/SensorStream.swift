@@ -272,6 +272,8 @@ private struct DeviceReader: Sendable {
             pollfd(fd: stop.pollDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: pathWatch?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
         ]
+        // The path may have moved between the open and the watch: the watch sees only what follows.
+        if pathWatch != nil, !port.pathStillLeadsHere { return ("device path gone", current()) }
         func current() -> RejectedInputCounters { reportedSoFar.adding(decoder.rejected).adding(dropped) }
         func reportCounters(force: Bool) {
             let now = ContinuousClock.now
