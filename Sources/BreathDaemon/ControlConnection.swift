@@ -79,13 +79,14 @@ struct ControlConnection: Sendable {
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.timerName).get()
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.name).get()
                                 try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
-                                let stream = events.subscribe { [logger] in
+                                let stream = events.subscribeLines { [logger] in
                                     logger.notice("watcher dropped: it stopped reading")
                                     channel.close(promise: nil)
                                 }
                                 group.addTask {
-                                    for await event in stream {
-                                        try await outbound.write(Self.line(event))
+                                    // Encoded once for all watchers by the hub; one write each.
+                                    for await line in stream {
+                                        try await outbound.write(line)
                                     }
                                 }
                             } else {

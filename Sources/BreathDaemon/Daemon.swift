@@ -30,9 +30,14 @@ public enum Daemon {
         let recorder = HistoryRecorder(store: store, condition: history.condition, unwritten: history.unwritten, logger: logger)
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
+        // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
+        // a second would only add wake-ups; a status or a beat takes microseconds.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { loops.shutdownGracefully { _ in } }
+        let loop = loops.next()
         let engine = SessionEngine(
             configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store, condition: history.condition),
-            events: events, clock: .system, logger: logger)
+            events: events, clock: EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }), logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
@@ -46,7 +51,7 @@ public enum Daemon {
                 path: configuration.socket.path, mode: configuration.socket.mode, release: release,
                 idleTimeout: .milliseconds(Int((configuration.socket.idleTimeoutSeconds * 1000).rounded())),
                 inheritedDescriptor: SocketActivation.listeningDescriptor(environment: environment)),
-            authorization: authorization, handler: engine, events: events, logger: logger,
+            authorization: authorization, handler: engine, events: events, logger: logger, eventLoopGroup: loops,
             onListening: {
                 logger.info("ready", metadata: ["socket": "\(configuration.socket.path)"])
                 notifier.notify("READY=1\nSTATUS=idle")
@@ -72,6 +77,8 @@ public enum Daemon {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         defer { notifier.notify("STOPPING=1") }
-        try await group.run()
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+            try await group.run()
+        }
     }
 }

@@ -76,6 +76,13 @@ public actor HistoryRecorder: Service {
     private var failing = false
     /// One writer at a time, so that a retry never meets a finish halfway.
     private var writingEnds = false
+    /// Wakes `run` when there is something to write: with nothing to write it sets no timer.
+    private let (workArrived, noteWork) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+
+    private var hasWork: Bool {
+        if case .recording(_, let pending) = state, !pending.isEmpty { return true }
+        return !unwritten.isEmpty
+    }
 
     public init(
         store: HistoryStore?, condition: HistoryCondition? = nil, unwritten: [UnwrittenEnd] = [],
@@ -123,6 +130,7 @@ public actor HistoryRecorder: Service {
     /// Queues a beat of the running session; ignored when no session runs.
     public func record(_ beat: BeatRecord) {
         guard case .recording(let id, var pending) = state else { return }
+        if pending.isEmpty { noteWork.yield() }
         pending.append(beat)
         // Without history nothing is kept, so nothing piles up either.
         state = .recording(sessionID: id, pending: store == nil ? [] : pending)
@@ -153,6 +161,7 @@ public actor HistoryRecorder: Service {
                 sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment,
                 changes: changes))
         await writeUnwrittenEnds()
+        if !unwritten.isEmpty { noteWork.yield() }
     }
 
     /// Commits the queued beats (and pacing changes) now.
@@ -241,10 +250,16 @@ public actor HistoryRecorder: Service {
         }
     }
 
-    /// Flushes every `flushInterval` until graceful shutdown, then flushes once more. The session
-    /// itself stays open: the engine finishes it (as `stopped`) before the recorder stops.
+    /// Flushes every `flushInterval` while there is something to write (idle, it waits without a
+    /// timer) until graceful shutdown, then flushes once more. The session itself stays open: the
+    /// engine finishes it (as `stopped`) before the recorder stops.
     public func run() async throws {
+        let work = workArrived
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            if !hasWork {
+                await cancelWhenGracefulShutdown { for await _ in work { break } }
+                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+            }
             let interval = flushInterval
             // Shutdown ends the wait early; the final flush below follows at once.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

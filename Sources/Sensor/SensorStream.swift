@@ -265,10 +265,15 @@ private struct DeviceReader: Sendable {
         var lastReport = ContinuousClock.now
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
+        // A device's path is followed by inotify where it can be; else checked on every timeout.
+        let pathWatch = isFile ? nil : PathChangeWatch(path: configuration.devicePath)
         var fds = [
             pollfd(fd: port.fileDescriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: stop.pollDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: pathWatch?.fileDescriptor ?? -1, events: Int16(POLLIN), revents: 0),
         ]
+        // The path may have moved between the open and the watch: the watch sees only what follows.
+        if pathWatch != nil, !port.pathStillLeadsHere { return ("device path gone", current()) }
         func current() -> RejectedInputCounters { reportedSoFar.adding(decoder.rejected).adding(dropped) }
         func reportCounters(force: Bool) {
             let now = ContinuousClock.now
@@ -278,15 +283,36 @@ private struct DeviceReader: Sendable {
             reported = counters
             lastReport = now
         }
+        /// How long poll may sleep: without a timer (-1) when nothing is due, so a quiet line costs
+        /// no wake-ups; a timer while the format is being detected (the decoder decides after a
+        /// quiet spell), while counters wait to be reported, or when the path has no inotify watch.
+        // Bytes arrived while the format is undecided: the decoder may decide after a quiet spell
+        // (SensorDecoder.idle, 0.5 s); once it has been asked after one, asking again without new
+        // bytes changes nothing.
+        var quietDecisionDue = false
+        var lastBytesSeconds = 0.0
+        func timeoutMilliseconds() -> Int32 {
+            if pathWatch == nil || (!isFile && decoder.format == nil && quietDecisionDue) { return Self.identityCheckMilliseconds }
+            if current() != reported { return 1000 }
+            return -1
+        }
         while !stop.isRaised {
             fds[0].revents = 0
             fds[1].revents = 0
-            let ready = poll(&fds, 2, Self.identityCheckMilliseconds)
+            fds[2].revents = 0
+            let ready = poll(&fds, 3, timeoutMilliseconds())
             if ready < 0 && errno != EINTR { return ("poll: \(String(cString: strerror(errno)))", current()) }
             if stop.isRaised { break }
+            if fds[2].revents != 0 {
+                pathWatch?.drain()
+                if !port.pathStillLeadsHere { return ("device path gone", current()) }
+                if fds[0].revents == 0 { continue }
+            }
             if ready == 0 {
                 if !isFile {
-                    decoder.idle(nowSeconds: clock.secondsNow()) { output in
+                    let nowSeconds = clock.secondsNow()
+                    if nowSeconds - lastBytesSeconds > 0.6 { quietDecisionDue = false }
+                    decoder.idle(nowSeconds: nowSeconds) { output in
                         let event: SensorStreamEvent
                         switch output {
                         case .beat(let beat): event = .beat(beat)
@@ -308,6 +334,10 @@ private struct DeviceReader: Sendable {
                 switch try port.read(into: buffer) {
                 case .bytes(let n):
                     let arrival = isFile ? nil : clock.secondsNow()
+                    if let arrival {
+                        lastBytesSeconds = arrival
+                        quietDecisionDue = true
+                    }
                     decoder.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), arrivalSeconds: arrival) { output in
                         let event: SensorStreamEvent
                         switch output {

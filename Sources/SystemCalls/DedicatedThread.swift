@@ -36,6 +36,15 @@ public final class DedicatedThread: Sendable {
         if detached { pthread_detach(thread) }
     }
 
+    /// The kernel keeps 15 bytes of a thread's name: a path in `name` is shortened to its last component.
+    static func threadName(_ name: String) -> String {
+        let words = name.split(separator: " ").map { word in word.contains("/") ? Substring(word.split(separator: "/").last ?? word) : word }
+        var bytes = Array(words.joined(separator: " ").utf8.prefix(15))
+        // Never cut a character in half.
+        while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Starts a detached thread; a failure to start one (out of resources) is fatal, as it is
     /// for Foundation's `Thread`.
     public static func detach(name: String, _ body: @escaping @Sendable () -> Void) {
@@ -60,6 +69,6 @@ private func nameCurrentThread(_ name: String) {
     let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { return }
     defer { close(fd) }
-    let bytes = Array(name.utf8.prefix(15))
+    let bytes = Array(DedicatedThread.threadName(name).utf8)
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }

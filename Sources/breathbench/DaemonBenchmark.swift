@@ -81,9 +81,10 @@ struct DaemonBenchmark: ParsableCommand {
         let p50 = percentile(roundTrips, 0.5), p99 = percentile(roundTrips, 0.99)
         print("status round trip over \(requests) requests: p50 \(format(p50)) us, p99 \(format(p99)) us")
 
-        // The same with both cores busy: one spinning thread per core in this process.
+        // The same with both cores busy: other processes spinning at nice 0, one per core.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         let hog = CPUHog()
-        hog.start(threads: ProcessInfo.processInfo.activeProcessorCount)
+        try hog.start(cores: cores)
         var hogged: [Double] = []
         hogged.reserveCapacity(hogRequests)
         for _ in 0..<hogRequests {
@@ -94,19 +95,30 @@ struct DaemonBenchmark: ParsableCommand {
         }
         hog.stop()
         let hogP50 = percentile(hogged, 0.5), hogP99 = percentile(hogged, 0.99)
-        print("status round trip with \(ProcessInfo.processInfo.activeProcessorCount) spinning threads, \(hogRequests) requests: p50 \(format(hogP50)) us, p99 \(format(hogP99)) us")
+        print("status round trip with \(hog.description) spinning, \(hogRequests) requests: p50 \(format(hogP50)) us, p99 \(format(hogP99)) us")
 
-        // Idle: no session, the sensor beating, one client connected and silent.
+        // Idle: no session, one client connected and silent; first with the sensor attached and
+        // silent (a strap not worn: the laptop-on-battery case of the goal), then beating (each
+        // beat wakes the sensor reader and the engine, which keeps coherence warm between sessions).
+        sensor.pause()
+        Thread.sleep(forTimeInterval: 1.5)
         let idle = try measureActivity(daemon.processIdentifier, seconds: idleSeconds)
-        print("idle \(format(idle.seconds, digits: 1)) s (sensor attached): CPU \(format(idle.cpuPercent, digits: 3)) % of one core, "
+        print("idle \(format(idle.seconds, digits: 1)) s (sensor attached, silent): CPU \(format(idle.cpuPercent, digits: 3)) % of one core, "
             + "\(format(idle.wakeupsPerSecond, digits: 2)) wake-ups/s (\(idle.switches) context switches over \(idle.threads) threads)")
+        print(idle.perThreadReport)
+        sensor.resume()
+        Thread.sleep(forTimeInterval: 1.5)
+        let idleBeating = try measureActivity(daemon.processIdentifier, seconds: idleSeconds)
+        print("idle \(format(idleBeating.seconds, digits: 1)) s (sensor beating): CPU \(format(idleBeating.cpuPercent, digits: 3)) % of one core, "
+            + "\(format(idleBeating.wakeupsPerSecond, digits: 2)) wake-ups/s (\(idleBeating.switches) context switches over \(idleBeating.threads) threads)")
+        print(idleBeating.perThreadReport)
 
         // A real-time session with `watchers` clients watching (the client above is one of them).
         try client.send(#"{"cmd":"start","minutes":\#(sessionSeconds / 60 + 1)}"#)
         _ = try client.readLine()
         try client.send(#"{"cmd":"watch"}"#)
         let others = try (1..<max(watchers, 1)).map { _ in try DaemonClient(path: socketPath) }
-        let latencies = LatencyLog()
+        let latencies = LatencyLog(), beatEventLatencies = LatencyLog()
         for watcher in others {
             try watcher.watch()
             // Each watcher is drained by a thread of its own, like a client that keeps up; each
@@ -114,17 +126,20 @@ struct DaemonBenchmark: ParsableCommand {
             let owned = OwnedByOneThread(watcher.connection)
             DedicatedThread.detach(name: "watcher") {
                 while let line = try? owned.value.readLine() {
-                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
+                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
+                    if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
                 }
             }
         }
         let mainDrain = OwnedByOneThread(client)
         sleep(3)  // past the audio device's start-up
         latencies.reset()
+        beatEventLatencies.reset()
         let before = ActivitySample(daemon.processIdentifier)
         DedicatedThread.detach(name: "watcher") {
             while let line = try? mainDrain.value.readLine() {
-                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat()) }
+                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
+                if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
             }
         }
         Thread.sleep(forTimeInterval: sessionSeconds)
@@ -133,6 +148,9 @@ struct DaemonBenchmark: ParsableCommand {
         let wall = session.seconds
         let beatLatencies = latencies.values
         let beatP50 = percentile(beatLatencies, 0.5), beatP99 = percentile(beatLatencies, 0.99)
+        // BEAT goes out with METRICS for the same line; METRICS only once the HRV window is full.
+        let beatEvents = beatEventLatencies.values
+        let beatEventP50 = percentile(beatEvents, 0.5), beatEventP99 = percentile(beatEvents, 0.99)
         let watching = others.count + 1
         // A fresh connection is refused while all slots watch: close one watcher to ask for status.
         let status = try statusAfterFreeingASlot(others.last?.connection, socketPath: socketPath)
@@ -145,16 +163,49 @@ struct DaemonBenchmark: ParsableCommand {
             + "RSS \(format(Double(rss) / 1024, digits: 1)) MB (peak \(format(Double(peak) / 1024, digits: 1)) MB); audio \(audioState), \(xruns) xruns")
         guard let memory = ResidentMemory(pid: daemon.processIdentifier) else { throw ValidationError("Cannot read breathd's /proc/PID/smaps.") }
         print("breathd's \(memory.summary)")
-        print("session wake-ups: \(format(session.wakeupsPerSecond, digits: 2))/s (\(session.switches) context switches over \(session.threads) threads)")
+        let audioWakeups = session.wakeupsPerSecond(ofThreadsNamed: "breathd audio") + session.wakeupsPerSecond(ofThreadsNamed: "threaded-ml")
+        print("session wake-ups: \(format(session.wakeupsPerSecond, digits: 2))/s (\(session.switches) context switches over \(session.threads) threads); "
+            + "without the audio thread \(format(session.wakeupsPerSecond - audioWakeups, digits: 2))/s")
+        print(session.perThreadReport)
+        let audioGroup = session.perThread.filter { $0.name.hasPrefix("breathd audio") || $0.name.hasPrefix("threaded-ml") }
+        let audioCPUSeconds = audioGroup.reduce(0) { $0 + $1.cpuSeconds }
+        let sansAudioPercent = 100 * (cpu - audioCPUSeconds) / wall
+        print("without the audio threads (breathd audio, libpulse's threaded-ml): \(format(sansAudioPercent, digits: 3)) % of one core, "
+            + "\(format(Double(session.switches - audioGroup.reduce(0) { $0 + $1.switches }) / wall, digits: 2)) context switches/s")
         print("beat on the serial line to METRICS at \(watching) watchers, \(beatLatencies.count) events: p50 \(format(beatP50)) us, p99 \(format(beatP99)) us")
+        print("beat on the serial line to BEAT at \(watching) watchers, \(beatEvents.count) events: p50 \(format(beatEventP50)) us, p99 \(format(beatEventP99)) us")
+        for (name, log) in [("METRICS", latencies), ("BEAT", beatEventLatencies)] {
+            let first = log.firstWatcher, last = log.lastWatcher
+            print("  \(name), per beat (\(first.count)): first watcher p50 \(format(percentile(first, 0.5))) us, p99 \(format(percentile(first, 0.99))) us; "
+                + "last of \(watching) p50 \(format(percentile(last, 0.5))) us, p99 \(format(percentile(last, 0.99))) us")
+        }
         let floor = try grdbFloorKilobytes(binaries: binaries, directory: directory)
         print("floor: a program doing nothing but GRDB (WAL, a write, a read) is resident at \(megabytes(floor)) MB")
+        var load = [Double](repeating: 0, count: 3)
+        _ = getloadavg(&load, 3)
+        print("load average at the end: \(load.map { format($0) }.joined(separator: " "))")
+        // Each figure against issue 16's goal.
+        func goal(_ name: String, _ value: Double, below limit: Double, strictly: Bool = false, digits: Int = 2) {
+            let met = strictly ? value < limit : value <= limit
+            print("RESULT \(name)=\(format(value, digits: digits)) goal\(strictly ? "<" : "<=")\(format(limit, digits: digits)) \(met ? "met" : "MISSED")")
+        }
+        goal("idle_wakeups_per_s", idle.wakeupsPerSecond, below: 1)
+        goal("session_sleeps_per_s", session.sleepsPerSecond, below: 10)
+        goal("session_wakeups_per_s", session.wakeupsPerSecond, below: 10)
+        goal("session_cpu_percent", percent, below: 0.3, digits: 3)
+        goal("beat_metrics_p99_us", beatP99, below: 2000, strictly: true)
+        goal("status_rtt_p99_us", p99, below: 1000, strictly: true)
+        goal("status_rtt_hog_p99_us", hogP99, below: 1000, strictly: true)
         print("RESULT startup_ms=\(format(startupMilliseconds)) status_rtt_p50_us=\(format(p50)) status_rtt_p99_us=\(format(p99)) "
             + "status_rtt_hog_p50_us=\(format(hogP50)) status_rtt_hog_p99_us=\(format(hogP99)) "
             + "idle_cpu_percent=\(format(idle.cpuPercent, digits: 3)) idle_wakeups_per_s=\(format(idle.wakeupsPerSecond, digits: 2)) "
-            + "cpu_percent=\(format(percent)) wakeups_per_s=\(format(session.wakeupsPerSecond, digits: 2)) "
-            + "beat_metrics_p50_us=\(format(beatP50)) beat_metrics_p99_us=\(format(beatP99)) watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
-            + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns)")
+            + "idle_beating_wakeups_per_s=\(format(idleBeating.wakeupsPerSecond, digits: 2)) "
+            + "cpu_percent=\(format(percent, digits: 3)) wakeups_per_s=\(format(session.wakeupsPerSecond, digits: 2)) "
+            + "audio_wakeups_per_s=\(format(audioWakeups, digits: 2)) session_sleeps_per_s=\(format(session.sleepsPerSecond, digits: 2)) "
+            + "cpu_percent_without_audio=\(format(sansAudioPercent, digits: 3)) "
+            + "beat_metrics_p50_us=\(format(beatP50)) beat_metrics_p99_us=\(format(beatP99)) "
+            + "beat_event_p50_us=\(format(beatEventP50)) beat_event_p99_us=\(format(beatEventP99)) watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
+            + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns) load1=\(format(load[0]))")
     }
 
     private func measureActivity(_ pid: Int32, seconds: Double) throws -> Activity {
@@ -212,8 +263,11 @@ struct DaemonBenchmark: ParsableCommand {
 }
 
 /// User + system CPU seconds of a process, from /proc/PID/stat.
-func processorSeconds(_ pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+func processorSeconds(_ pid: Int32) -> Double { processorSeconds(statPath: "/proc/\(pid)/stat") }
+
+/// The same for one thread (/proc/PID/task/TID/stat).
+func processorSeconds(statPath: String) -> Double {
+    guard let stat = try? String(contentsOfFile: statPath, encoding: .utf8),
         let afterName = stat.range(of: ") ")
     else { return 0 }
     let fields = stat[afterName.upperBound...].split(separator: " ")
@@ -236,45 +290,103 @@ final class OwnedByOneThread<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// CPU time, context switches of all threads (each one a wake-up of a thread that slept or was
+/// CPU time, context switches of every thread (each one a wake-up of a thread that slept or was
 /// preempted) and the time of one reading of /proc/PID.
 struct ActivitySample {
+    struct ThreadSample {
+        let name: String
+        let switches: Int
+        /// Of `switches`, those where the thread went to sleep (each ends with a wake-up); the
+        /// others are preemptions of a running thread (by other busy processes, or by the
+        /// readers its writes woke).
+        let voluntary: Int
+        let cpuSeconds: Double
+    }
+
     let cpuSeconds: Double
-    let switches: Int
-    let threads: Int
+    /// By thread id: /proc/PID/task/TID/comm and its voluntary + nonvoluntary context switches.
+    let perThread: [String: ThreadSample]
     let uptimeNanoseconds: UInt64
 
     init(_ pid: Int32) {
         uptimeNanoseconds = DispatchTime.now().uptimeNanoseconds
         cpuSeconds = processorSeconds(pid)
-        var total = 0, count = 0
+        var threads: [String: ThreadSample] = [:]
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         for task in tasks {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8) else { continue }
-            count += 1
+            var total = 0, voluntary = 0
             for line in status.split(separator: "\n")
             where line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:") {
-                total += Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+                let n = Int(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+                total += n
+                if line.hasPrefix("voluntary") { voluntary += n }
             }
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            threads[task] = ThreadSample(
+                name: name, switches: total, voluntary: voluntary, cpuSeconds: processorSeconds(statPath: "/proc/\(pid)/task/\(task)/stat"))
         }
-        switches = total
-        threads = count
+        perThread = threads
     }
 
     func since(_ earlier: ActivitySample) -> Activity {
         let seconds = Double(uptimeNanoseconds - earlier.uptimeNanoseconds) / 1e9
-        return Activity(seconds: seconds, cpuSeconds: cpuSeconds - earlier.cpuSeconds, switches: switches - earlier.switches, threads: threads)
+        // A thread born in between counts from zero; one that ended in between is not seen.
+        var byName: [String: Activity.ThreadGroup] = [:]
+        for (tid, thread) in perThread {
+            let before = earlier.perThread[tid]
+            byName[thread.name, default: Activity.ThreadGroup(name: thread.name)].add(
+                switches: thread.switches - (before?.switches ?? 0), voluntary: thread.voluntary - (before?.voluntary ?? 0),
+                cpuSeconds: thread.cpuSeconds - (before?.cpuSeconds ?? 0))
+        }
+        let threads = Array(byName.values)
+            .sorted { ($0.switches, $0.name) > ($1.switches, $1.name) }
+        return Activity(seconds: seconds, cpuSeconds: cpuSeconds - earlier.cpuSeconds, perThread: threads)
     }
 }
 
 struct Activity {
+    /// The threads of one name (the cooperative pool's and the event loops' share a name each).
+    struct ThreadGroup {
+        let name: String
+        var threads = 0
+        var switches = 0
+        var voluntary = 0
+        var cpuSeconds = 0.0
+
+        mutating func add(switches: Int, voluntary: Int, cpuSeconds: Double) {
+            threads += 1
+            self.switches += switches
+            self.voluntary += voluntary
+            self.cpuSeconds += cpuSeconds
+        }
+    }
+
     let seconds: Double
     let cpuSeconds: Double
-    /// Context switches between the samples (threads that ended in between are not counted).
-    let switches: Int
-    let threads: Int
+    let perThread: [ThreadGroup]
+    /// Context switches between the samples over all threads.
+    var switches: Int { perThread.reduce(0) { $0 + $1.switches } }
+    var threads: Int { perThread.reduce(0) { $0 + $1.threads } }
     var cpuPercent: Double { 100 * cpuSeconds / seconds }
     var wakeupsPerSecond: Double { Double(switches) / seconds }
+    /// Voluntary switches only: the thread slept and was woken.
+    var sleepsPerSecond: Double { Double(perThread.reduce(0) { $0 + $1.voluntary }) / seconds }
+
+    /// One line per thread name, busiest first: `name (n threads): x/s`.
+    var perThreadReport: String {
+        perThread.map { group in
+            "    \(group.name)\(group.threads > 1 ? " (\(group.threads) threads)" : ""): \(format(Double(group.switches) / seconds, digits: 2))/s "
+                + "(\(format(Double(group.voluntary) / seconds, digits: 2)) slept and woken, \(format(Double(group.switches - group.voluntary) / seconds, digits: 2)) preempted), "
+                + "CPU \(format(100 * group.cpuSeconds / seconds, digits: 3)) %"
+        }.joined(separator: "\n")
+    }
+
+    /// The named thread's wake-ups a second (0 when there is none).
+    func wakeupsPerSecond(ofThreadsNamed prefix: String) -> Double {
+        Double(perThread.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.switches }) / seconds
+    }
 }
 
 /// Writes RR lines at about 62 beats a minute to a pseudo-terminal and remembers when it wrote
@@ -284,6 +396,7 @@ final class BeatWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastBeat: UInt64 = 0
     private var running = true
+    private var paused = false
 
     init() throws { terminal = try PseudoTerminal() }
 
@@ -296,6 +409,7 @@ final class BeatWriter: @unchecked Sendable {
                 let rr = 968 + 60 * sin(beat * 2 * .pi / 11) + Double.random(in: -15...15, using: &generator)
                 beat += 1
                 Thread.sleep(forTimeInterval: rr / 1000)
+                if lock.withLock({ paused }) { continue }
                 lock.withLock { lastBeat = DispatchTime.now().uptimeNanoseconds }
                 _ = try? terminal.write(Array("\(Int(rr.rounded()))\r\n".utf8))
             }
@@ -303,6 +417,9 @@ final class BeatWriter: @unchecked Sendable {
     }
 
     func stop() { lock.withLock { running = false } }
+    /// Beats stop reaching the line (a strap taken off) until `resume`.
+    func pause() { lock.withLock { paused = true } }
+    func resume() { lock.withLock { paused = false } }
 
     func microsecondsSinceLastBeat() -> Double {
         let last = lock.withLock { lastBeat }
@@ -314,27 +431,71 @@ final class BeatWriter: @unchecked Sendable {
 final class LatencyLog: @unchecked Sendable {
     private let lock = NSLock()
     private var noted: [Double] = []
-    func note(_ microseconds: Double) { lock.withLock { noted.append(microseconds) } }
-    func reset() { lock.withLock { noted.removeAll() } }
-    var values: [Double] { lock.withLock { noted } }
-}
-
-/// Threads that spin until stopped, to keep every core busy.
-final class CPUHog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running = false
-    func start(threads: Int) {
-        lock.withLock { running = true }
-        for _ in 0..<threads {
-            DedicatedThread.detach(name: "hog") { [self] in
-                var x: UInt64 = 1
-                while true {
-                    for _ in 0..<100_000 { x = x &* 6364136223846793005 &+ 1 }
-                    if !lock.withLock({ running }) { break }
-                }
-                if x == 42 { print("") }
+    /// By the event's beat index: the first watcher's latency (the daemon's own part, before the
+    /// 64 readers queue for the cores) and the last one's (all watchers served).
+    private var byBeat: [Int: (first: Double, last: Double)] = [:]
+    func note(_ microseconds: Double, line: String) {
+        let beat = Self.beatIndex(line)
+        lock.withLock {
+            noted.append(microseconds)
+            if let beat {
+                let seen = byBeat[beat] ?? (microseconds, microseconds)
+                byBeat[beat] = (min(seen.first, microseconds), max(seen.last, microseconds))
             }
         }
     }
-    func stop() { lock.withLock { running = false } }
+    func reset() {
+        lock.withLock {
+            noted.removeAll()
+            byBeat.removeAll()
+        }
+    }
+    var values: [Double] { lock.withLock { noted } }
+    var firstWatcher: [Double] { lock.withLock { byBeat.values.map(\.first) } }
+    var lastWatcher: [Double] { lock.withLock { byBeat.values.map(\.last) } }
+
+    private static func beatIndex(_ line: String) -> Int? {
+        guard let key = line.range(of: "\"beat\":") else { return nil }
+        return Int(line[key.upperBound...].prefix { $0.isNumber })
+    }
+}
+
+/// Other processes that keep every core busy at nice 0, as a busy desktop does: `stress-ng --cpu N`
+/// when it is installed, else one shell busy loop per core.
+final class CPUHog {
+    private var processes: [Process] = []
+    private(set) var description = ""
+
+    func start(cores: Int) throws {
+        if let stress = ["/usr/bin/stress-ng", "/usr/local/bin/stress-ng"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            try spawn(stress, ["--cpu", "\(cores)", "--quiet"])
+            description = "stress-ng --cpu \(cores)"
+        } else {
+            for _ in 0..<cores { try spawn("/bin/sh", ["-c", "while :; do :; done"]) }
+            description = "\(cores) shell busy loops"
+        }
+        // Until the hogs spin: their start-up is not what is measured.
+        Thread.sleep(forTimeInterval: 0.5)
+    }
+
+    private func spawn(_ path: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        processes.append(process)
+    }
+
+    func stop() {
+        for process in processes where process.isRunning {
+            // stress-ng's workers are its children: SIGINT makes it stop them.
+            kill(process.processIdentifier, SIGINT)
+            process.waitUntilExit()
+        }
+        processes = []
+    }
+
+    deinit { stop() }
 }

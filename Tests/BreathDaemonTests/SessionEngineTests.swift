@@ -591,6 +591,38 @@ import Testing
         #expect(stored.session.endReason == .stopped)
     }
 
+    /// Idle, nothing is due: the loop sets no timer and does not tick (it ticked four times a
+    /// second, a laptop's wake-ups for nothing, issue 16); a start wakes it.
+    @Test func anIdleEngineDoesNotTickAndAStartWakesItsLoop() async throws {
+        let h = try EngineHarness()
+        let engine = h.engine, clock = h.clock, output = h.output
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await engine.run() }
+                // Ten seconds of idle time in the old loop's 250 ms steps.
+                for _ in 0..<40 {
+                    for _ in 0..<10 { await Task.yield() }
+                    await clock.advance(by: .milliseconds(250))
+                }
+                #expect(await engine.progressCounter == 0, "an idle engine ticked")
+                _ = await h.request(.start(StartOptions(minutes: 1)))
+                group.addTask {
+                    while !Task.isCancelled {
+                        output.play(samples: EngineHarness.sampleRate / 50)
+                        await clock.advance(by: .milliseconds(20))
+                    }
+                }
+                let exhale = try #require(await h.next { $0.phaseEvent?.phase == .exhale }?.phaseEvent)
+                #expect(exhale.cycle == 0 && output.samplesPlayed >= 5 * EngineHarness.sampleRate)
+                trigger.triggerGracefulShutdown()
+                let finished = try #require(await h.next { $0.sessionChange?.event == .finished }?.sessionChange)
+                #expect(finished.session.endReason == .stopped)
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test func shutdownWhileIdleEndsTheLoopAndWritesNothing() async throws {
         let h = try EngineHarness()
         let engine = h.engine

@@ -151,6 +151,39 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
         #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 910)))
     }
 
+    /// A quiet line costs nothing: once the format is known, the reader sleeps in poll(2) without
+    /// a timer (the path is followed by inotify), so its thread is not woken while nothing arrives
+    /// (issue 16: idle ≤ 1 wake-up a second). A FIFO in a directory of its own, so that no other
+    /// test's files stir the watch.
+    @Test func aQuietLineDoesNotWakeTheReader() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let fifo = directory + "/quiet-strap"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = open(fifo, O_RDWR)
+        defer { close(writer) }
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: fifo, format: .rr), logger: logger).makeAsyncIterator()
+        #expect(await events.next(where: isConnected) != nil)
+        _ = "900\n".withCString { write(writer, $0, strlen($0)) }
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 900)))
+        // The reader thread, by the name DedicatedThread gives it.
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+        let reader = try #require(tasks.first { task in
+            (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?.hasPrefix("sensor quiet-st") == true
+        })
+        func switches() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/self/task/\(reader)/status", encoding: .utf8)) ?? ""
+            return status.split(separator: "\n").filter { $0.contains("ctxt_switches:") }
+                .reduce(0) { $0 + (Int($1.split(separator: "\t").last ?? "") ?? 0) }
+        }
+        try await Task.sleep(for: .milliseconds(300))  // the beat's own wake-ups settle
+        let before = switches()
+        try await Task.sleep(for: .milliseconds(1500))  // six timeouts of the old 250 ms timer
+        #expect(switches() - before <= 1, "the reader woke \(switches() - before) times on a quiet line")
+        _ = "910\n".withCString { write(writer, $0, strlen($0)) }
+        #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: 910)))
+    }
+
     @Test func followsTheLinkWhenItPointsToANewDevice() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

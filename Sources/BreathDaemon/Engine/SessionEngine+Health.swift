@@ -1,8 +1,10 @@
 import BreathProtocol
 
 extension SessionEngine {
-    /// Progress counters for the watchdog and the STATUS= line for systemd.
+    /// Progress counters for the watchdog and the STATUS= line for systemd. Answering is progress
+    /// in itself (an idle engine does not tick): a hung engine never answers.
     public func health() -> EngineHealth {
+        progressCounter &+= 1
         let playback = player.status
         return EngineHealth(
             engineProgress: progressCounter, audioPlaying: playback.state == .playing,

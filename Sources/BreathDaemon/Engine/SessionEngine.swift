@@ -21,6 +21,10 @@ public actor SessionEngine: ControlRequestHandler, Service {
         /// Fading out before the session is written to history with `reason`.
         case ending(ActiveSession, reason: EndReason, deadline: EngineClock.Instant)
 
+        var isIdle: Bool {
+            if case .idle = self { true } else { false }
+        }
+
         var session: ActiveSession? {
             switch self {
             case .idle: nil
@@ -32,10 +36,11 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// Engine ticks publish phase events, time the session and follow the audio state. While a
     /// session paces they fall just after the next phase boundary (or the start of the fade), so
     /// PHASE goes out on time with a few wake-ups per breath rather than twenty a second; no two
-    /// are further apart than `longestTick`. Fades and assessments, whose stages the tick times,
-    /// keep `shortTick`.
+    /// are further apart than `longestTick` (how late an AUDIO change may be told). Fades and
+    /// assessments, whose stages the tick times, keep `shortTick`. Idle, nothing is due: no tick
+    /// at all until a request starts a session (a laptop on battery, issue 16).
     static let shortTick = Duration.milliseconds(50)
-    static let longestTick = Duration.milliseconds(250)
+    static let longestTick = Duration.seconds(1)
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
@@ -50,7 +55,11 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// Every tick, wait, pause and deadline, and every timestamp, comes from here.
     let clock: EngineClock
 
-    var state = State.idle
+    var state = State.idle {
+        didSet { if oldValue.isIdle && !state.isIdle { wakeTicks.yield() } }
+    }
+    /// Wakes the tick loop, which waits on it while idle.
+    private let (tickWakes, wakeTicks) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     /// What the next session plays; `set` while idle changes it.
     var defaults: PacerChoice
     var heart: HeartMonitor
@@ -98,9 +107,17 @@ public actor SessionEngine: ControlRequestHandler, Service {
             logger.info("autostart", metadata: ["reply": "\(reply.messageClass)"])
         }
         // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
+        let wakes = tickWakes
         try? await cancelWhenGracefulShutdown {
+            var wakeIterator = wakes.makeAsyncIterator()
             while !Task.isCancelled {
-                try await self.clock.sleep(for: await self.nextTickDelay())
+                if await self.state.isIdle {
+                    // Nothing is due while idle; a state change wakes the loop (and one tick
+                    // follows it, as the audio state may have moved meanwhile).
+                    guard await wakeIterator.next() != nil else { break }
+                } else {
+                    try await self.clock.sleep(for: await self.nextTickDelay())
+                }
                 await self.tick()
             }
         }

@@ -2,10 +2,11 @@ import Logging
 import ServiceLifecycle
 import Systemd
 
-/// Tells systemd how breathd is doing: a STATUS= line whenever the summary changes, and, when the
-/// unit has WatchdogSec=, WATCHDOG=1 at half the interval, but only while the engine and the audio
-/// thread make progress. A hung engine or a stuck audio thread stops the pings, and systemd
-/// restarts the daemon.
+/// Tells systemd how breathd is doing: a STATUS= line when the summary changed (looked at every
+/// `statusInterval`), and, when the unit has WatchdogSec=, WATCHDOG=1 at half the interval, but
+/// only while the engine and the audio thread make progress. A hung engine or a stuck audio thread
+/// stops the pings, and systemd restarts the daemon. Without systemd (no NOTIFY_SOCKET) it never
+/// wakes: every wake-up costs a laptop on battery (issue 16).
 public struct HealthReporter: Service {
     let engine: SessionEngine
     let notifier: SystemdNotifier
@@ -17,8 +18,16 @@ public struct HealthReporter: Service {
         self.logger = logger
     }
 
+    /// How often the STATUS= line is refreshed when no watchdog asks for more.
+    static let statusInterval = Duration.seconds(5)
+
     public func run() async throws {
-        let interval = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(1)
+        guard notifier.isEnabled else {
+            try? await gracefulShutdown()
+            return
+        }
+        let interval = min(notifier.watchdogInterval.map { $0 / 2 } ?? Self.statusInterval, Self.statusInterval)
+        let clock = engine.clock
         if let watchdog = notifier.watchdogInterval {
             logger.info("systemd watchdog enabled", metadata: ["interval_ms": "\(watchdog.components.seconds * 1000 + watchdog.components.attoseconds / 1_000_000_000_000_000)"])
         }
@@ -26,7 +35,7 @@ public struct HealthReporter: Service {
             var last = await engine.health()
             var lastStatus = ""
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(for: interval)
                 let now = await engine.health()
                 if now.summary != lastStatus {
                     notifier.notify("STATUS=\(now.summary)")
