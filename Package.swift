@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor", "BreathClient", "SystemCalls",
+                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,11 +20,16 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// a broken driver). Off only for tests and tools that want a file as fast as possible; the
     /// environment variable `BREATHD_AUDIO_UNPACED=1` turns it off too (for tests of subprocesses).
     public var paceByMonotonicClock: Bool
+    /// Seconds of audio per second of the monotonic clock when pacing by it: 1, except in
+    /// benchmarks that play a long session at simulated speed into a device that does not pace
+    /// itself (`breathd --clock-rate`).
+    public var monotonicClockRate: Double
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
                 bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000,
-                paceByMonotonicClock: Bool = true) {
+                paceByMonotonicClock: Bool = true, monotonicClockRate: Double = 1) {
         self.paceByMonotonicClock = paceByMonotonicClock
+        self.monotonicClockRate = monotonicClockRate
         self.device = device
         self.sampleRate = sampleRate
         self.format = format
