@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
         .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
-        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol"]),
+        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol", "HRV"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [
