@@ -67,6 +67,7 @@ public enum Daemon {
         services.append(.init(service: server))
         services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
         services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
+        services.append(.init(service: HeapTrimmer(interval: .seconds(60) / clockRate)))
         if environment["BREATHD_DEBUG_STALL"] == "1" {
             services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }
