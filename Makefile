@@ -10,7 +10,7 @@ FUZZ_SECONDS ?= 60
 # System packages the build, the tests and the benchmarks need (Debian names).
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
                 alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc \
-                librsvg2-bin dbus-daemon xvfb dunst tmux valgrind \
+                librsvg2-dev dbus-daemon xvfb dunst tmux valgrind \
                 python3-dbus python3-gi man-db groff-base socat
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
@@ -68,6 +68,7 @@ test:
 	$(MAKE) check-units
 	scripts/check-demo "$$($(SWIFT) build --show-bin-path)"
 	scripts/check-watch "$$($(SWIFT) build --show-bin-path)"
+	scripts/check-readme "$$($(SWIFT) build --show-bin-path)" "$(SHARED)"
 	$(MAKE) fuzz
 
 # systemd-analyze verify on every unit and the system unit's security exposure (below 1.0).

@@ -41,6 +41,10 @@ let package = Package(
         // System libraries: libasound and libsystemd.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // librsvg with cairo (and glib, gdk-pixbuf, Pango through them): SVG to PNG for breathctl.
+        .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
+        // The only importer of CRsvg: an SVG drawn into a PNG in memory. The daemon never links it.
+        .target(name: "SVGRendering", dependencies: ["CRsvg"]),
         // The one syscall error type and EINTR retry, and the one way to start a thread. Atomics
         // come from the standard library's Synchronization, everywhere.
         .target(name: "SystemCalls"),
@@ -102,12 +106,12 @@ let package = Package(
         // freedesktop notifications over the session bus through libsystemd's sd-bus.
         .target(name: "DesktopNotifications", dependencies: ["Systemd", .product(name: "Logging", package: "swift-log")]),
         // Everything breathctl does: its commands, their text, watch, the notification agent, the
-        // simulator's pacer follower, terminal views, PNG rendering. No daemon module.
+        // simulator's pacer follower, terminal views, report files (PNG drawn by SVGRendering). No daemon module.
         .target(
             name: "BreathctlCore",
             dependencies: [
                 "HRV", "Sensor", "Pacer", "Audio", "BreathClient", "BreathHistory", "BreathProtocol", "BreathConfig", "SessionAnalysis",
-                "SessionReport", "DesktopNotifications", "Systemd", "SystemCalls", "Bluetooth",
+                "SessionReport", "SVGRendering", "DesktopNotifications", "Systemd", "SystemCalls", "Bluetooth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -169,6 +173,8 @@ let package = Package(
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
+        // Decodes what it renders with cairo's PNG reader (CRsvg) to look at the pixels.
+        .testTarget(name: "SVGRenderingTests", dependencies: ["SVGRendering", "CRsvg"]),
         // breathctl's views rendered in process: watch's frames against recorded snapshots.
         .testTarget(
             name: "BreathctlCoreTests",

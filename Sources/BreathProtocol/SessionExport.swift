@@ -1,40 +1,176 @@
 import Foundation
 
 /// A session's beats with their metrics as CSV or JSON, as `breathctl export` writes them.
+///
+/// Both formats come from one list of fields (`fields`), so a column and its JSON key always have
+/// the same name (`t_s`, never `t`) and the same rounding. Room for what history records later
+/// (the pacing changes of a session): a new per-beat figure is a field appended to the list (a CSV
+/// column at the end, so scripts reading columns by position keep working); a list of its own is
+/// a key beside `beats` in `Document`.
 public enum SessionExport {
     public enum Format: String, Sendable, CaseIterable {
         case csv, json
     }
 
-    public static func render(_ session: SessionReply, as format: Format) throws -> String {
+    /// Seconds east of UTC in effect at an instant: the caller's time zone (breathctl passes the
+    /// local one, as `history` prints local time), kept out of this module so it reads no
+    /// environment.
+    public typealias UTCOffset = @Sendable (Timestamp) -> Int
+
+    public static let utc: UTCOffset = { _ in 0 }
+
+    public static func render(_ session: SessionReply, as format: Format, utcOffset: @escaping UTCOffset = utc) throws -> String {
         switch format {
-        case .csv: csv(session)
-        case .json: try json(session)
+        case .csv: csv(session, utcOffset: utcOffset)
+        case .json: try json(session, utcOffset: utcOffset)
         }
     }
 
     /// One header line, then one line per beat; empty cells where a metric was not yet computed.
-    /// New columns go at the end, so that scripts reading columns by position keep working.
-    public static func csv(_ session: SessionReply) -> String {
-        var lines = ["t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg"]
+    /// Numbers have exactly the decimals of their field, so the precision shows.
+    public static func csv(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) -> String {
+        var lines = [fields.map(\.name).joined(separator: ",")]
         lines.reserveCapacity(session.beats.count + 1)
-        func cell(_ value: Double?) -> String { value.map { String($0) } ?? "" }
+        let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
         for beat in session.beats {
-            lines.append(
-                [
-                    String(beat.offsetSeconds), String(beat.rrMilliseconds), beat.isNN ? "1" : "0",
-                    cell(beat.meanHeartRateBPM), cell(beat.rmssdMilliseconds), cell(beat.sdnnMilliseconds),
-                    cell(beat.coherenceScore), beat.coherenceLevel?.rawValue ?? "", cell(beat.synchrony),
-                    cell(beat.synchronyPhaseDegrees),
-                ].joined(separator: ","))
+            lines.append(fields.map { $0.value(beat, context).csv }.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The `session` reply's object (session record and beats), pretty-printed.
-    public static func json(_ session: SessionReply) throws -> String {
+    /// The session record, its beats with the same fields as the CSV, and the assessment's result
+    /// when it was one; pretty-printed with sorted keys.
+    public static func json(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) throws -> String {
+        let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
+        let document = Document(
+            session: session.session, beats: session.beats.map { ExportedBeat(beat: $0, context: context) },
+            assessment: session.assessment)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(session), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+    }
+
+    // MARK: - The fields
+
+    struct Context: Sendable {
+        var startedAt: Timestamp
+        var utcOffset: UTCOffset
+    }
+
+    enum Cell: Sendable {
+        case number(Double, decimals: Int)
+        case flag(Bool)
+        case text(String)
+        case empty
+
+        var csv: String {
+            switch self {
+            case .number(let value, let decimals): FigureRounding.csv(value, decimals: decimals)
+            case .flag(let value): value ? "1" : "0"
+            case .text(let value): value
+            case .empty: ""
+            }
+        }
+    }
+
+    struct Field: Sendable {
+        var name: String
+        var value: @Sendable (BeatRecord, Context) -> Cell
+    }
+
+    /// Each figure is rounded to the precision its measurement has, not printed with 15 digits of
+    /// floating-point noise:
+    /// - `rr_ms`: 0.1 ms. Serial sensors give whole milliseconds, but Bluetooth straps count 1/1024 s
+    ///   (0.977 ms): whole milliseconds would give two neighbouring counts the same number (21 and 22
+    ///   ticks are both 21 ms), while 0.1 ms keeps every count apart (21 ticks = 20.5 ms, 22 = 21.5)
+    ///   and recoverable as round(rr_ms × 1.024).
+    /// - `t_s`: milliseconds, the resolution of the summed intervals (and of the stored start time).
+    /// - `hr_bpm` = 60000 / RR and `mean_hr_bpm`: 0.1 bpm. One millisecond of RR moves the rate by
+    ///   0.06 bpm at 60 bpm and 0.24 at 120 bpm: a second decimal would be below what the interval
+    ///   resolves.
+    /// - `rmssd_ms`, `sdnn_ms`: 0.1 ms, the RR's own resolution (statistics of many beats).
+    /// - `coherence_score`, `synchrony`: 0.01, as `status` and `session` show them; the estimates
+    ///   vary more than that from one beat's window to the next.
+    /// - `synchrony_phase_deg`: whole degrees; the lag is estimated from a 64 s window and wanders
+    ///   by several degrees.
+    /// - `time`: the wall clock of the beat in ISO 8601 with its UTC offset, to the millisecond.
+    static let fields: [Field] = [
+        Field(name: "t_s") { beat, _ in number(beat.offsetSeconds, decimals: 3) },
+        Field(name: "rr_ms") { beat, _ in number(beat.rrMilliseconds, decimals: 1) },
+        Field(name: "nn") { beat, _ in .flag(beat.isNN) },
+        Field(name: "mean_hr_bpm") { beat, _ in number(beat.meanHeartRateBPM, decimals: 1) },
+        Field(name: "rmssd_ms") { beat, _ in number(beat.rmssdMilliseconds, decimals: 1) },
+        Field(name: "sdnn_ms") { beat, _ in number(beat.sdnnMilliseconds, decimals: 1) },
+        Field(name: "coherence_score") { beat, _ in number(beat.coherenceScore, decimals: 2) },
+        Field(name: "coherence_level") { beat, _ in beat.coherenceLevel.map { .text($0.rawValue) } ?? .empty },
+        Field(name: "synchrony") { beat, _ in number(beat.synchrony, decimals: 2) },
+        Field(name: "synchrony_phase_deg") { beat, _ in number(beat.synchronyPhaseDegrees, decimals: 0) },
+        // Added in issue 15, so at the end of the CSV.
+        Field(name: "hr_bpm") { beat, _ in
+            number(beat.rrMilliseconds > 0 ? 60_000 / beat.rrMilliseconds : nil, decimals: 1)
+        },
+        Field(name: "time") { beat, context in .text(wallClock(of: beat, context)) },
+    ]
+
+    static func number(_ value: Double?, decimals: Int) -> Cell {
+        guard let value, value.isFinite else { return .empty }
+        return .number(FigureRounding.rounded(value, decimals: decimals), decimals: decimals)
+    }
+
+    /// The session's start plus the beat's offset: the offset is the sum of RR intervals, so this
+    /// is the heart's own clock anchored at the start, not the moment the beat reached breathd.
+    static func wallClock(of beat: BeatRecord, _ context: Context) -> String {
+        let time = Timestamp(unixMilliseconds: context.startedAt.unixMilliseconds + Int64((beat.offsetSeconds * 1000).rounded()))
+        return LocalISO8601.format(time, utcOffsetSeconds: context.utcOffset(time))
+    }
+
+    // MARK: - JSON
+
+    struct Document: Encodable {
+        var session: SessionRecord
+        var beats: [ExportedBeat]
+        var assessment: AssessmentResult?
+    }
+
+    struct ExportedBeat: Encodable {
+        var cells: [(name: String, cell: Cell)]
+
+        init(beat: BeatRecord, context: Context) {
+            cells = SessionExport.fields.map { ($0.name, $0.value(beat, context)) }
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        /// A metric not yet computed is left out, as the protocol leaves it out.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            for (name, cell) in cells {
+                let key = Key(stringValue: name)
+                switch cell {
+                case .number(let value, _): try container.encode(value, forKey: key)
+                case .flag(let value): try container.encode(value, forKey: key)
+                case .text(let value): try container.encode(value, forKey: key)
+                case .empty: break
+                }
+            }
+        }
+    }
+}
+
+/// `2026-11-23T09:00:01.250+01:00`: ISO 8601 local time with its offset from UTC, by the same
+/// civil-date arithmetic as `Timestamp`'s UTC form.
+public enum LocalISO8601 {
+    public static func format(_ time: Timestamp, utcOffsetSeconds: Int) -> String {
+        let local = ISO8601Milliseconds.format(time.unixMilliseconds + Int64(utcOffsetSeconds) * 1000).dropLast()
+        let minutes = abs(utcOffsetSeconds) / 60
+        let hours = String(minutes / 60), rest = String(minutes % 60)
+        return local + (utcOffsetSeconds < 0 ? "-" : "+")
+            + String(repeating: "0", count: 2 - hours.count) + hours + ":"
+            + String(repeating: "0", count: 2 - rest.count) + rest
     }
 }

@@ -9,10 +9,13 @@ struct ExportCommand: HistoryReadingCommand {
         commandName: "export",
         abstract: "Write every beat of a session with its metrics, as CSV or JSON.",
         discussion: """
-            CSV columns: t_s (seconds since the session started), rr_ms, nn (1 normal, 0 artifact), \
-            mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level, synchrony (breath-heart, \
-            0-1), synchrony_phase_deg; a metric is empty until enough beats arrived. JSON: the session \
-            record and its beats, pretty-printed.
+            CSV columns: t_s (seconds since the session started, summed RR intervals), rr_ms, nn (1 \
+            normal, 0 artifact), mean_hr_bpm, rmssd_ms, sdnn_ms, coherence_score, coherence_level, \
+            synchrony (breath-heart, 0-1), synchrony_phase_deg, hr_bpm (this beat's 60000/rr_ms), time \
+            (the beat's local wall-clock time, ISO 8601 with the UTC offset); a metric is empty until \
+            enough beats arrived. Figures are rounded to what the sensor resolves: t_s to the \
+            millisecond, rr_ms to 0.1 ms, heart rates to 0.1 bpm. JSON: the session record and its \
+            beats with the same names, pretty-printed.
             """
     )
 
@@ -30,7 +33,7 @@ struct ExportCommand: HistoryReadingCommand {
     func run(with source: HistorySource) throws(CommandFailure) {
         let recorded = try source.session(session).session
         do {
-            StandardOutput.write(try SessionExport.render(recorded, as: format))
+            StandardOutput.write(try SessionExport.render(recorded, as: format, utcOffset: LocalTime.utcOffsetSeconds))
         } catch {
             throw CommandFailure(message: "session \(recorded.session.id): cannot write JSON: \(error)")
         }

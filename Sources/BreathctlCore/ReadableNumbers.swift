@@ -40,6 +40,15 @@ enum LocalTime {
     /// `08:00:00`
     static func timeOfDay(_ time: Timestamp) -> String { format(time, "%H:%M:%S") }
 
+    /// Seconds east of UTC at `time` in the user's time zone (daylight saving included), for the
+    /// offsets of ISO 8601 local times (`export`'s `time`).
+    @Sendable static func utcOffsetSeconds(_ time: Timestamp) -> Int {
+        var seconds = time_t(time.unixMilliseconds / 1000)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return Int(parts.tm_gmtoff)
+    }
+
     static var now: Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Reading a whole file with an error that names the file and says what went wrong.
+/// Reading (or writing) a whole file with an error that names the file and says what went wrong.
 struct FileReadError: Error, CustomStringConvertible {
     let path: String
     let reason: String
@@ -46,5 +46,24 @@ func forEachChunk(ofFile path: String, _ body: (UnsafeRawBufferPointer) -> Bool)
             if ferror(file) != 0 { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
             return
         }
+    }
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, renamed over it
+/// once written, so a full disk or a Ctrl-C never leaves half a picture. The error is the system's
+/// own reason ("No such file or directory"), with the path.
+func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(FileReadError) {
+    let temporary = "\(path).partial-\(getpid())"
+    guard let file = fopen(temporary, "wb") else {
+        throw FileReadError(path: path, reason: String(cString: strerror(errno)))
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    let flushed = fflush(file) == 0
+    let reason = String(cString: strerror(errno))
+    fclose(file)
+    guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
+        let failure = written == bytes.count && flushed ? String(cString: strerror(errno)) : reason
+        unlink(temporary)
+        throw FileReadError(path: path, reason: failure)
     }
 }

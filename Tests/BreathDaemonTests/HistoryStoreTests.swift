@@ -142,12 +142,16 @@ import Testing
 
         let csv = SessionExport.csv(session).split(separator: "\n")
         #expect(csv.count == 9)
-        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
-        #expect(csv[1] == "1.0,1000.0,1,,,,,,,")
-        #expect(csv[6] == "6.0,1050.0,1,60.0,30.0,40.0,0.0,low,0.5,5.0")
+        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg,hr_bpm,time")
+        #expect(csv[1] == "1.000,1000.0,1,,,,,,,,60.0,1970-01-01T00:00:01.000+00:00")
+        #expect(csv[6] == "6.000,1050.0,1,60.0,30.0,40.0,0.00,low,0.50,5,57.1,1970-01-01T00:00:06.000+00:00")
 
         let json = try SessionExport.render(session, as: .json)
-        #expect(try JSONDecoder().decode(SessionReply.self, from: Data(json.utf8)) == session)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let exported = try #require(document["beats"] as? [[String: Any]])
+        #expect(exported.map { $0["t_s"] as? Double } == session.beats.map(\.offsetSeconds))
+        #expect(exported.map { $0["rr_ms"] as? Double } == session.beats.map(\.rrMilliseconds))
+        #expect(exported[5]["hr_bpm"] as? Double == 57.1)
     }
 
     /// A writer killed with SIGKILL in the middle of its batches leaves a sound database whose open

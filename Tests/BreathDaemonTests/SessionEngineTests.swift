@@ -238,6 +238,31 @@ import Testing
         ])
     }
 
+    /// Without a sound card the pacer runs on the wall clock: a live change waits for the next
+    /// breath there too, and until then the breath in progress goes on as it began (status read
+    /// "inhale -226 %" and the next PHASE came late, from the new schedule read before its start).
+    @Test func setWhilePacingOnTheClockFinishesTheCurrentBreathFirst() async throws {
+        let h = try EngineHarness()
+        h.output.loseDevice()
+        await h.engine.noteAudioProbe("snd_pcm_open: No such file or directory")
+        _ = try #require(await h.request(.start(StartOptions(minutes: 5))).okSession)
+        await h.advance(milliseconds: 2_000, playing: false)
+        #expect(await h.request(.set(.rate(4))).okMessage == "rate changed from the next breath")
+        var pacer = await h.status().pacer
+        #expect(pacer.phase == .inhale && abs(pacer.progress - 0.4) < 0.01 && pacer.cycle == 0, "\(pacer)")
+        await h.advance(toSeconds: 6, playing: false)
+        pacer = await h.status().pacer
+        #expect(pacer.phase == .exhale && abs(pacer.progress - 0.2) < 0.01 && pacer.cycle == 0, "\(pacer)")
+        // 4 a minute, 1:1: 15 s cycles of 7.5 s in and out, from the boundary at 10 s.
+        await h.advance(toSeconds: 18, playing: false)
+        pacer = await h.status().pacer
+        #expect(pacer.phase == .exhale && abs(pacer.progress - 0.5 / 7.5) < 0.01 && pacer.cycle == 1, "\(pacer)")
+        #expect(await h.drain().phases == [
+            PhaseEvent(phase: .inhale, cycle: 0, durationSeconds: 5), PhaseEvent(phase: .exhale, cycle: 0, durationSeconds: 5),
+            PhaseEvent(phase: .inhale, cycle: 1, durationSeconds: 7.5), PhaseEvent(phase: .exhale, cycle: 1, durationSeconds: 7.5),
+        ])
+    }
+
     @Test func setWhilePausedPlaysAtResume() async throws {
         let h = try EngineHarness()
         _ = await h.request(.start(StartOptions(minutes: 5)))

@@ -1,8 +1,9 @@
 import BreathProtocol
+import BreathTestSupport
 import Foundation
 import Testing
 
-/// `history`, `session` and `export` against a real control socket.
+/// `history`, `session`, `export` and `report` against a real control socket.
 @Suite(.timeLimit(.minutes(1))) struct HistoryCommandsTests {
     @Test func historyIsATable() async throws {
         let socket = try ServedSocket()
@@ -38,9 +39,29 @@ import Testing
             "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
                 + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts,mean_synchrony,following_share",
             "13,2026-11-23T10:33:20.000Z,,,,5.5,4:6,glide,0.5,,,,,,,,,,,",
-            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.25,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.1,120.5,200.0,279.5,612,4,0.86,0.92",
+            "12,2026-11-23T08:00:00.000Z,2026-11-23T08:10:00.250Z,completed,600.250,5.5,4:6,glide,0.5,61.2,48.5,62.0,3.10,120.500,200.000,279.500,612,4,0.86,0.92",
             "",
         ])
+    }
+
+    /// A real session's figures are sums and means with 15 digits of floating-point noise; the
+    /// CSV rounds them as `export` does.
+    @Test func historyCSVRoundsToWhatTheFiguresResolve() async throws {
+        var record = Fixtures.finishedSession
+        record.endedAt = Timestamp(unixMilliseconds: record.startedAt.unixMilliseconds + 326_716)
+        record.summary?.meanHeartRateBPM = 56.44471819009184
+        record.summary?.rmssdMilliseconds = 57.912515720905986
+        record.summary?.sdnnMilliseconds = 96.04750914359353
+        record.summary?.meanCoherenceScore = 6.920184086651556
+        record.summary?.secondsInLevel = LevelSeconds(low: 0, medium: 8.533, high: 272.72999999999985)
+        record.summary?.meanSynchrony = 0.7718815056842023
+        record.summary?.followingShare = 0.25769230769230766
+        let reply = HistoryReply(sessions: [record])
+        let socket = try ServedSocket(handler: ScriptedHandler { _ in .history(reply) })
+        let result = try await socket.serve { socket in
+            try await ClientProcess.run(["history", "--csv", "--socket", socket.path])
+        }
+        #expect(result.stdout.split(separator: "\n").last == "12,2026-11-23T08:00:00.000Z,2026-11-23T08:05:26.716Z,completed,326.716,5.5,4:6,glide,0.5,56.4,57.9,96.0,6.92,0.000,8.533,272.730,612,4,0.77,0.26")
     }
 
     @Test func sessionShowsTheSummaryAndCharts() async throws {
@@ -94,21 +115,55 @@ import Testing
         #expect(socket.handler.requests == [.session(.id(12))])
     }
 
+    /// Both formats use the same names (`t_s`, never `t`), add each beat's `hr_bpm` and its local
+    /// wall-clock `time`, and round to what the sensor resolves.
     @Test func exportWritesEveryBeat() async throws {
+        // Central European time, as a POSIX rule (no tzdata needed): the session began at 08:00 UTC,
+        // 09:00 local, in winter.
+        let berlin = ["TZ": "CET-1CEST,M3.5.0,M10.5.0/3"]
         let (csv, json) = try await ServedSocket().serve { socket in
             (
-                try await ClientProcess.run(["export", "last", "--socket", socket.path]),
-                try await ClientProcess.run(["export", "12", "--format", "json", "--socket", socket.path])
+                try await ClientProcess.run(["export", "last", "--socket", socket.path], environment: berlin),
+                try await ClientProcess.run(["export", "12", "--format", "json", "--socket", socket.path], environment: berlin)
             )
         }
         #expect(csv.status == 0 && json.status == 0)
-        #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply))
-        let lines = csv.stdout.split(separator: "\n")
+        let lines = csv.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 601)
-        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg")
-        #expect(lines[1] == "1.0,1000.0,1,,,,,,,")
-        #expect(lines[65].hasSuffix(",0.41,20.0"), "the 65th beat is the first with a synchrony: \(lines[65])")
-        let decoded = try JSONDecoder().decode(SessionReply.self, from: Data(json.stdout.utf8))
-        #expect(decoded == Fixtures.sessionReply)
+        #expect(lines[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg,hr_bpm,time")
+        #expect(lines[1] == "1.000,1000.0,1,,,,,,,,60.0,2026-11-23T09:00:01.000+01:00")
+        // The 65th beat is the first with metrics: RR 1000 + 80 sin(6.4) ms = 1009 ms, 59.5 bpm.
+        #expect(lines[65] == "65.010,1009.0,1,60.0,45.0,55.0,0.93,low,0.41,20,59.5,2026-11-23T09:01:05.010+01:00", "\(lines[65])")
+        #expect(csv.stdout == SessionExport.csv(Fixtures.sessionReply, utcOffset: { _ in 3600 }))
+
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let beats = try #require(document["beats"] as? [[String: Any]])
+        #expect(beats.count == 600)
+        #expect(Set(beats[0].keys) == ["t_s", "rr_ms", "nn", "hr_bpm", "time"])
+        #expect(beats[0]["t_s"] as? Double == 1 && beats[0]["hr_bpm"] as? Double == 60)
+        #expect(beats[0]["time"] as? String == "2026-11-23T09:00:01.000+01:00")
+        #expect(beats[64]["coherence_score"] as? Double == 0.93 && beats[64]["synchrony_phase_deg"] as? Double == 20)
+        #expect(Set(beats[64].keys) == Set(lines[0].split(separator: ",").map(String.init)), "the CSV's columns are the JSON's keys")
+        let session = try #require(document["session"] as? [String: Any])
+        #expect(session["id"] as? Int == 12 && session["started_at"] as? String == "2026-11-23T08:00:00.000Z")
+    }
+
+    /// The PNG is drawn in process (no rsvg-convert on PATH) and written whole; a file that
+    /// cannot be written is named with the system's reason.
+    @Test func reportWritesAPNGWithoutAnyHelperProgramAndNamesAnUnwritableFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let png = directory.path + "/session.png", unwritable = directory.path + "/missing/session.png"
+        let (written, refused) = try await ServedSocket().serve { socket in
+            (
+                try await ClientProcess.run(["report", "12", "--output", png, "--socket", socket.path], environment: ["PATH": directory.path]),
+                try await ClientProcess.run(["report", "12", "--output", unwritable, "--socket", socket.path])
+            )
+        }
+        #expect(written.status == 0 && written.stderr.isEmpty, "\(written.stderr)")
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)))
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["session.png"], "no partial file left")
+        #expect(refused.status == 1 && refused.stderr.contains("\(unwritable): No such file or directory"), "\(refused.stderr)")
     }
 }

@@ -34,8 +34,7 @@ import Glibc
         print('ok', width, height)
         """
 
-    @Test(.enabled(if: programExists("rsvg-convert"), "needs rsvg-convert (librsvg2-bin)"))
-    func reportOfAStoredSessionAsSVGAndPNG() throws {
+    @Test func reportOfAStoredSessionAsSVGAndPNG() throws {
         let daemon = try DaemonHarness()
         let fifo = try SensorFIFO(in: daemon.directory)
         try daemon.reconfigure(sensor: fifo.path)
@@ -75,9 +74,13 @@ import Glibc
         // The pacer curve spans the session's wall-clock length, sampled every 0.25 s.
         #expect((counter.points["breathing"] ?? 0) >= 24)
 
+        // The PNG is drawn by librsvg in process: with nothing on PATH, no rsvg-convert is found.
         let pngPath = daemon.directory.appendingPathComponent("report.png").path
-        let pngRun = try runProgram(breathctl, ["report", "last", "--socket", daemon.socketPath, "--output", pngPath])
-        #expect(pngRun.status == 0, "\(pngRun.output)")
+        let emptyPath = daemon.directory.appendingPathComponent("empty-bin").path
+        try FileManager.default.createDirectory(atPath: emptyPath, withIntermediateDirectories: true)
+        let pngRun = try runProgram(
+            breathctl, ["report", "last", "--socket", daemon.socketPath, "--output", pngPath], environment: ["PATH": emptyPath])
+        #expect(pngRun.status == 0 && pngRun.output.isEmpty, "\(pngRun.output)")
         let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pngPath)))
         #expect(png.prefix(8) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG signature")
         #expect(Array(png[12..<16]) == Array("IHDR".utf8))

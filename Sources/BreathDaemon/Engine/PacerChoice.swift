@@ -85,6 +85,9 @@ struct PacerClock: Sendable {
     /// `wallOrigin`, so the rhythm still reaches watchers and the person can follow it on screen.
     private var wallSchedule: PacerSchedule
     private var wallOrigin: EngineClock.Instant
+    /// After a live change, the schedule still in force until the change's cycle boundary
+    /// (`wallSchedule.originSample`): the breath in progress ends as it began.
+    private var wallScheduleBeforeChange: PacerSchedule?
 
     init(pattern: BreathPattern, sampleRate: Int, now: EngineClock.Instant) {
         self.sampleRate = sampleRate
@@ -99,25 +102,38 @@ struct PacerClock: Sendable {
         return elapsed.components.seconds * Int64(sampleRate) + nanoseconds * Int64(sampleRate) / 1_000_000_000
     }
 
-    /// The wall-clock schedule and the sample it is at now.
+    /// The wall-clock schedule in force at `sample`.
+    private func wallSchedule(at sample: Int64) -> PacerSchedule {
+        if let before = wallScheduleBeforeChange, sample < wallSchedule.originSample { return before }
+        return wallSchedule
+    }
+
+    /// The wall-clock schedule in force now and the sample it is at.
     func wallClock(_ now: EngineClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
-        (wallSchedule, max(0, wallSample(now)))
+        let sample = max(0, wallSample(now))
+        return (wallSchedule(at: sample), sample)
     }
 
     /// The wall-clock position, for when the player is not playing.
     func wallPosition(_ now: EngineClock.Instant) -> Position? {
-        position(wallSchedule.position(at: max(0, wallSample(now))))
+        let sample = max(0, wallSample(now))
+        return position(wallSchedule(at: sample).position(at: sample))
     }
 
     /// A playback (re)starts: the wall clock starts a fresh schedule with it.
     mutating func restartWallClock(pattern: BreathPattern, at now: EngineClock.Instant) {
         wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
+        wallScheduleBeforeChange = nil
         wallOrigin = now
     }
 
-    /// A live change, on the wall clock as the renderer does it: from the next cycle boundary.
+    /// A live change, on the wall clock as the renderer does it: from the next cycle boundary of
+    /// the schedule in force (a second change before then replaces the first).
     mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) {
-        wallSchedule = wallSchedule.changing(to: pattern, atBoundaryAtOrAfter: max(0, wallSample(now)))
+        let sample = max(0, wallSample(now))
+        let inForce = wallSchedule(at: sample)
+        wallScheduleBeforeChange = inForce
+        wallSchedule = inForce.changing(to: pattern, atBoundaryAtOrAfter: sample)
     }
 
     struct Position: Equatable {
