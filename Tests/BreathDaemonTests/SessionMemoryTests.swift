@@ -1,4 +1,4 @@
-import BreathDaemon
+@testable import BreathDaemon
 import BreathProtocol
 import Foundation
 import Logging
@@ -39,6 +39,29 @@ import Testing
         let median = rounds.sorted()[rounds.count / 2]
         #expect(median < 24 * 1024, "anonymous memory grew by \(rounds) bytes in rounds of 400 beats")
         #expect(await h.status().state == .running)
+    }
+}
+
+/// What 64 watchers keep after falling behind once: each queue keeps the capacity it grew to, so
+/// the size of a queued message is what stays for the life of the connection.
+@Suite struct WatcherQueueMemoryTests {
+    @Test func queuesThatFilledOnceKeepLittle() async {
+        let hub = EventHub()
+        let streams = (0..<64).map { _ in hub.subscribe(onOverflow: {}) }
+        var iterators = streams.map { $0.makeAsyncIterator() }
+        let before = anonymousBytes()
+        // Every watcher falls a full queue behind (a busy machine), then catches up.
+        for beat in 0..<hub.capacityPerWatcher {
+            hub.publish(.metrics(MetricsEvent(beat: beat, hrv: HRVSnapshot(warmUpSecondsLeft: 0, artifactPercent: 0))))
+        }
+        for index in iterators.indices {
+            for _ in 0..<hub.capacityPerWatcher { _ = await iterators[index].next() }
+        }
+        let kept = anonymousBytes() - before
+
+        #expect(MemoryLayout<ServerMessage>.stride <= 16)
+        #expect(kept < 2 << 20, "64 drained queues keep \(kept) bytes")
+        #expect(hub.watcherCount == 64)
     }
 }
 
