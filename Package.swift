@@ -147,7 +147,7 @@ let package = Package(
             name: "HRVTests",
             dependencies: ["HRV", "Sensor", "BreathTestSupport", .product(name: "Numerics", package: "swift-numerics")]
         ),
-        .testTarget(name: "PacerTests", dependencies: ["Pacer"]),
+        .testTarget(name: "PacerTests", dependencies: ["Pacer", .product(name: "Numerics", package: "swift-numerics")]),
         // Against a stand-in bluetoothd (scripts/bluez-standin) on a private dbus-daemon.
         .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),

@@ -18,6 +18,18 @@ enum BlueZ {
         "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager'",
         "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='org.bluez'",
     ]
+
+    /// A call bluetoothd or the bus refused, as `status` and `breathctl` say it: what went wrong
+    /// and, for a refusal by the bus policy, what to do about it (one line).
+    static func failureReason(_ error: BusError, doing what: String) -> String {
+        if error.isNoServer { return "bluetoothd is not running (nobody owns org.bluez on the system bus)" }
+        if error.isAccessDenied {
+            return "the system bus policy denies \(what) (AccessDenied): the user needs the bluetooth group"
+                + " (breathd.service: the SupplementaryGroups=bluetooth drop-in; docs/bluetooth.md)"
+        }
+        if error.errorName == "org.bluez.Error.NotReady" { return "Bluetooth adapter is not ready (powered off?)" }
+        return "\(what) failed: \(error)"
+    }
 }
 
 /// The result of `GetManagedObjects`: object path → interface → properties.

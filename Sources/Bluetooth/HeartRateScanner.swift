@@ -64,11 +64,7 @@ public enum HeartRateScanner {
                     paired: d["Paired"]?.bool ?? false)
             }
         } catch let error as BusError {
-            if error.isNoServer { throw ScanError(description: "bluetoothd is not running (nobody owns org.bluez on the system bus)") }
-            if error.isAccessDenied {
-                throw ScanError(description: "the system bus policy denies this user access to org.bluez: add it to the bluetooth group")
-            }
-            throw ScanError(description: "\(error)")
+            throw ScanError(description: BlueZ.failureReason(error, doing: "scanning through bluetoothd"))
         } catch let error as ScanError {
             throw error
         } catch {

@@ -303,15 +303,7 @@ private final class StrapLink {
     /// A D-Bus error reply is a reason to wait and retry; a broken bus is thrown to `run`.
     private func reportCallFailure(_ error: BusError, doing what: String) throws(BusError) {
         guard error.errorName != nil || error.errno == ETIMEDOUT else { throw error }
-        if error.isNoServer {
-            problem("bluetoothd is not running (nobody owns org.bluez on the system bus)")
-        } else if error.isAccessDenied {
-            problem("the system bus policy denies this user access to org.bluez: add it to the bluetooth group (docs/bluetooth.md)")
-        } else if error.errorName == "org.bluez.Error.NotReady" {
-            problem("Bluetooth adapter is not ready (powered off?)")
-        } else {
-            problem("\(what) failed: \(error)")
-        }
+        problem(BlueZ.failureReason(error, doing: what))
     }
 
     // MARK: Incoming messages
@@ -319,7 +311,7 @@ private final class StrapLink {
     private func handle(_ message: BusMessage, on bus: BusConnection) throws(BusError) {
         if let cookie = message.replyCookie, case .connecting(let device, let pending, _) = phase, cookie == pending {
             if let error = message.error {
-                problem("connecting to \(address) failed: \(error)")
+                problem(BlueZ.failureReason(error, doing: "connecting to \(address)"))
             } else {
                 phase = .resolving(device: device, deadline: .now + .seconds(configuration.servicesTimeoutSeconds))
                 try attempt(on: bus)

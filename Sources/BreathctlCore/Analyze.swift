@@ -59,7 +59,7 @@ struct Analyze: ParsableCommand {
         guard ChallengeLevel(rawValue: level) != nil else {
             throw ValidationError("--level must be between 1 and 4, not \(level).")
         }
-        guard (20...10000).contains(sampleRate) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        try ArgumentCheck.waveformSampleRate(sampleRate)
         if !assess.isEmpty {
             guard file == nil, pacerRate == nil, !beats, !perBeat else {
                 throw ValidationError("--assess takes the recordings itself; it does not go with FILE, --pacer-rate, --beats or --per-beat.")
@@ -74,7 +74,7 @@ struct Analyze: ParsableCommand {
         guard !live || beats else { throw ValidationError("--live goes with --beats.") }
         guard rates == nil else { throw ValidationError("--rates goes with --assess.") }
         if let pacerRate {
-            guard (1...30).contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
+            guard ResonanceAnalysis.recordedRateRange.contains(pacerRate) else { throw ValidationError("--pacer-rate must be between 1 and 30 breaths per minute.") }
             guard !beats, !perBeat else { throw ValidationError("--pacer-rate does not go with --beats or --per-beat.") }
         }
     }
@@ -123,21 +123,12 @@ struct Analyze: ParsableCommand {
             }
             skippedLines = counters.total
         } else {
-            let text: String
-            do {
-                text = try readTextFile(file)
-            } catch {
-                throw CommandFailure(message: error.description)
-            }
-            let recording = RecordingInput(text: text, format: configured, sampleRateHz: sampleRate)
+            let recording = try RecordingInput.reading(file, format: configured, sampleRateHz: sampleRate)
             if beats {
                 printBeats(recording.beatTimes)
                 return
             }
-            let parsed = recording.parsed
-            guard !parsed.rrMilliseconds.isEmpty else {
-                throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
-            }
+            let parsed = try recording.requiringIntervals(in: file)
             rrMilliseconds = parsed.rrMilliseconds
             skippedLines = parsed.skippedLines
         }

@@ -32,6 +32,11 @@ enum ArgumentCheck {
         return ratio
     }
 
+    /// Samples per second of an ECG or PPG waveform (`analyze`, `sensor`).
+    static func waveformSampleRate(_ value: Double) throws {
+        guard (20...10000).contains(value) else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+    }
+
     static func number(_ text: String, option: String) throws -> Double {
         guard let value = Double(text), value.isFinite else { throw ValidationError("\(option) must be a number (got \(text)).") }
         return value

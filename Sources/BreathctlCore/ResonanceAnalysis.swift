@@ -8,15 +8,10 @@ import Sensor
 enum ResonanceAnalysis {
     /// The engine's update for every usable beat of a recording, as `analyze` computes them.
     static func updates(file: String, format: SensorFormatSetting, sampleRateHz: Double, level: ChallengeLevel) throws -> [BeatUpdate] {
-        let text: String
-        do { text = try readTextFile(file) } catch { throw CommandFailure(message: error.description) }
-        let recording = RecordingInput(text: text, format: format.format, sampleRateHz: sampleRateHz)
-        guard !recording.parsed.rrMilliseconds.isEmpty else {
-            throw CommandFailure(message: "\(file): no RR intervals found (expected one value per line, or CSV with RR in the last column).")
-        }
+        let parsed = try RecordingInput.reading(file, format: format.format, sampleRateHz: sampleRateHz).requiringIntervals(in: file)
         var engine = HRVEngine(configuration: .init(challengeLevel: level))
         var updates: [BeatUpdate] = []
-        engine.addRecording(rrMilliseconds: recording.parsed.rrMilliseconds) { if let update = $0 { updates.append(update) } }
+        engine.addRecording(rrMilliseconds: parsed.rrMilliseconds) { if let update = $0 { updates.append(update) } }
         guard !updates.isEmpty else { throw CommandFailure(message: "\(file): no usable RR intervals.") }
         return updates
     }
@@ -50,11 +45,15 @@ enum ResonanceAnalysis {
         return out
     }
 
-    /// "6.5,6.0,5.5" as breaths per minute; `nil` unless every one is a rate of 1-30 per minute.
+    /// The pacer rates, breaths per minute, a recording may have been made at (`--pacer-rate`,
+    /// `--rates`): wider than the daemon's pacer, for recordings made with other pacers.
+    static let recordedRateRange: ClosedRange<Double> = 1...30
+
+    /// "6.5,6.0,5.5" as breaths per minute; `nil` unless every one is in `recordedRateRange`.
     static func rates(_ text: String) -> [Double]? {
         var out: [Double] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let rate = Double(part.trimmingCharacters(in: .whitespaces)), rate >= 1, rate <= 30 else { return nil }
+            guard let rate = Double(part.trimmingCharacters(in: .whitespaces)), recordedRateRange.contains(rate) else { return nil }
             out.append(rate)
         }
         return out

@@ -45,7 +45,7 @@ struct SensorCommand: AsyncParsableCommand {
         guard SerialPort.supportedBaudRates[baud] != nil else {
             throw ValidationError("--baud must be one of \(SerialPort.supportedBaudRates.keys.sorted().map(String.init).joined(separator: ", ")).")
         }
-        guard sampleRate.map({ (20...10000).contains($0) }) ?? true else { throw ValidationError("--sample-rate must be between 20 and 10000.") }
+        if let sampleRate { try ArgumentCheck.waveformSampleRate(sampleRate) }
         guard (1...120).contains(seconds) else { throw ValidationError("--seconds must be between 1 and 120.") }
     }
 

@@ -19,9 +19,16 @@
 ///   clipping of the peaks: a signal resting at exactly 0 between pulses (as the simulator's, or
 ///   firmware that subtracts its baseline) keeps its beats.
 ///
+/// - Warm-up: NeuroKit2's β term is the mean over the whole record, pulses included; a stream's
+///   first seconds know only what came so far, and before the first pulse that is noise, whose
+///   own ripples then pass for blocks (a phantom first beat, one RR off, whether the settling
+///   ended a sample before or after one). So the peaks of a segment's first 2 s are held and
+///   judged again against the mean at 2 s (a heart at 30 bpm or faster has beaten by then): a
+///   block stays when W1 of its samples still exceed it.
+///
 /// A peak is reported when its block closes plus 333 ms: about 0.45 s after it on the reference
-/// recordings; at most 2.4 s (a block longer than 2 s is no pulse and is dropped). The first
-/// 0.5 s of every segment settle the filters.
+/// recordings; at most 2.4 s (a block longer than 2 s is no pulse and is dropped); the peaks of a
+/// segment's first 2 s at its 2.3rd s. The first 0.5 s of every segment settle the filters.
 public struct PPGPeakDetector: WaveformBeatDetector {
     public let sampleRateHz: Double
 
@@ -50,6 +57,14 @@ public struct PPGPeakDetector: WaveformBeatDetector {
     private let settlingSamples: Int
     private let minimumDelaySamples: Int
     private let maximumBlockSamples: Int
+    /// Centres after a segment's start whose peaks are held until the mean energy has seen a pulse.
+    private let warmUpSamples: Int
+    /// Held peaks of the warm-up, each with its block's strength (see `blockStrength`).
+    private var provisional: [(peak: Int, strength: Double)] = []
+    /// Peaks confirmed and not yet returned (the held ones come out one per sample).
+    private var ready: [Int] = []
+    /// The short average's excess over the long one, per centre: what decides a block.
+    private var excess: RingBuffer<Double>
     private var index = -1
     private var offset: Double?
     private var segmentStart = 0
@@ -74,10 +89,17 @@ public struct PPGPeakDetector: WaveformBeatDetector {
         meanSquareWeight = 1 / (10 * sampleRateHz)
         settlingSamples = Int(0.5 * sampleRateHz)
         minimumDelaySamples = Int((0.3 * sampleRateHz).rounded())
+        warmUpSamples = Int((2 * sampleRateHz).rounded())
+        excess = RingBuffer(capacity: maximumBlockSamples + 2, filler: 0)
         block = [Double](repeating: 0, count: maximumBlockSamples + 1)
     }
 
     public mutating func add(_ sample: Double) -> Int? {
+        if let peak = detect(sample) { ready.append(peak) }
+        return ready.isEmpty ? nil : ready.removeFirst()
+    }
+
+    private mutating func detect(_ sample: Double) -> Int? {
         index += 1
         // Start the filters from the signal's level: a large DC offset (raw ADC counts) would
         // otherwise ring through the high-pass for seconds.
@@ -108,8 +130,11 @@ public struct PPGPeakDetector: WaveformBeatDetector {
         meanSquare += (energy - meanSquare) * max(meanSquareWeight, 1 / Double(meanSquareCount))
 
         let centre = index - centreLag
-        let inBlock = shortSum / Double(shortSamples) > longSum / Double(longSamples) + 0.02 * meanSquare
+        let blockExcess = shortSum / Double(shortSamples) - longSum / Double(longSamples)
+        excess.append(blockExcess)
+        let inBlock = blockExcess > 0.02 * meanSquare
         defer { wasInBlock = inBlock }
+        if centre - segmentStart == warmUpSamples { confirmWarmUpPeaks() }
         guard centre - segmentStart >= settlingSamples else { return nil }
         if inBlock, !wasInBlock {
             // NeuroKit2's block starts at the last sample outside it, and ends at its last sample inside.
@@ -124,12 +149,36 @@ public struct PPGPeakDetector: WaveformBeatDetector {
         if let lastPeak, peak - lastPeak <= minimumDelaySamples { return nil }
         guard signalIsUsable() else { return nil }
         lastPeak = peak
+        if centre - segmentStart < warmUpSamples {
+            provisional.append((peak, blockStrength(from: begin, to: end)))
+            return nil
+        }
         return peak
+    }
+
+    /// The W1-th largest excess inside the block (centres `from + 1 ... to`): the block would
+    /// still be one (W1 samples above the threshold) under any threshold below it.
+    private mutating func blockStrength(from: Int, to: Int) -> Double {
+        let oldest = index - centreLag - excess.count + 1
+        let n = to - from
+        for i in 0..<n { block[i] = excess[from + 1 + i - oldest] }
+        block[0..<n].sort(by: >)
+        return block[shortSamples - 1]
+    }
+
+    private mutating func confirmWarmUpPeaks() {
+        let threshold = 0.02 * meanSquare
+        let kept = provisional.filter { $0.strength > threshold }.map(\.peak)
+        if provisional.last.map({ $0.strength <= threshold }) == true { lastPeak = kept.last }
+        ready.append(contentsOf: kept)
+        provisional.removeAll()
     }
 
     public mutating func gap() {
         let next = index + 1
+        let confirmed = ready
         self = PPGPeakDetector(sampleRateHz: sampleRateHz)
+        ready = confirmed
         index = next
         segmentStart = next + 1
     }

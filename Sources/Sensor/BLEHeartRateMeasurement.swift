@@ -80,9 +80,9 @@ public struct BLEHeartRateMeasurement: Sendable, Equatable {
 /// - bluetoothctl `notify on`: `[CHG] Attribute /org/bluez/.../char000f Value:` followed by
 ///   hexdump lines (`  16 34 e4 04                                      .4..`), 16 bytes a line:
 ///   a line of fewer than 16 bytes ends the value.
-/// A notification without RR is no beat once RR has been seen (`HeartRateOnlyPolicy`).
+/// Each value is read as BlueZ notifications are (`HeartRateNotificationDecoder`).
 struct BLEHexLine: Sendable {
-    private var policy = HeartRateOnlyPolicy()
+    private var notifications = HeartRateNotificationDecoder()
     /// Bytes of a bluetoothctl value whose hexdump lines are still arriving.
     private var dump: [UInt8]?
 
@@ -112,12 +112,7 @@ struct BLEHexLine: Sendable {
         return [measurement(bytes)]
     }
 
-    private mutating func measurement(_ bytes: [UInt8]) -> LineReading {
-        guard let m = BLEHeartRateMeasurement(bytes: bytes) else { return .rejected(.unparseable) }
-        if m.sensorContact == .notDetected { return .ignored }
-        if m.rrIntervals1024.isEmpty { return policy.heartRateOnly(bpm: Double(m.heartRateBPM)) }
-        return policy.rr(m.rrMilliseconds)
-    }
+    private mutating func measurement(_ bytes: [UInt8]) -> LineReading { notifications.read(bytes) }
 
     /// The bytes of a bluez hexdump line: pairs of hex digits, one space apart, then (after a
     /// wider gap) the printable column, which is not read.

@@ -174,11 +174,27 @@ struct SampleRateEstimator: Sendable {
         return Double(end.samples - start.samples) / (end.seconds - start.seconds)
     }
 
+    /// The stretch starts where lines stop coming faster than twice `pace`: the tail of a burst
+    /// (a sketch's start-up lines) just before an accepted start would otherwise count as samples
+    /// of the stretch, and its rate would come out up to `agreement` high (102 Hz for 100 Hz).
+    private func startAfterBurst(_ start: Int, pace: Double) -> (seconds: Double, samples: Int) {
+        var i = start
+        while i + 1 < marks.count, marks[i + 1].seconds <= marks[start].seconds + 1,
+            let step = rate(from: marks[i], to: marks[i + 1]), step > 2 * pace
+        { i += 1 }
+        return marks[i]
+    }
+
     /// Samples per second over the longest stretch (up to 30 s) whose part before the last 3 s
     /// kept the pace of the last 3 s (within 3 %): a burst before it is left out whole.
     var sampleRateHz: Double? {
         guard let last = marks.last, spanSeconds >= 1 else { return nil }
-        let recentStart = marks.last(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? marks[0]
+        // The recent stretch starts after a burst at its start too, judged at the pace of the
+        // last second (12.5 Hz after a sketch's 500 start-up lines, not 70 or 200).
+        let recentIndex = marks.lastIndex(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? 0
+        let paceStart = marks.last(where: { $0.seconds <= last.seconds - 1 }) ?? marks[0]
+        guard let pace = rate(from: paceStart) else { return nil }
+        let recentStart = startAfterBurst(recentIndex, pace: pace)
         guard let recent = rate(from: recentStart) else { return nil }
         for (i, mark) in marks.enumerated() where last.seconds - mark.seconds <= Self.windowSeconds && mark.seconds <= recentStart.seconds - 1 {
             // The second after the start keeps the pace too (within 25 %): no burst inside.
@@ -186,7 +202,7 @@ struct SampleRateEstimator: Sendable {
                 abs(local - recent) <= 0.25 * recent
             else { continue }
             if let older = rate(from: mark, to: recentStart), abs(older - recent) <= Self.agreement * recent {
-                return rate(from: mark)
+                return rate(from: startAfterBurst(i, pace: recent))
             }
         }
         return recent

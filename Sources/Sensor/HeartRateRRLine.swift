@@ -97,7 +97,7 @@ struct HeartRateRRLine: Sendable {
 /// is taken for one that never sends RR, and they (and later ones) become low-precision beats.
 struct HeartRateOnlyPolicy: Sendable {
     static let linesToConfirm = 5
-    private var rrSeen = false
+    private(set) var rrSeen = false
     private var rateOnlyConfirmed = false
     private var held: [SensorBeat] = []
 

@@ -28,6 +28,14 @@ public struct SensorDecoder: Sendable {
     public static let defaultSampleRateHz = 250.0
     /// What a measured rate is held to (a waveform slower than 10 Hz has no beat shape to find).
     static let measurableSampleRatesHz: ClosedRange<Double> = 10...5000
+    /// A PPG slower than this is interpolated (Catmull-Rom) to at least this for the detector:
+    /// Elgendi's band-pass and windows need it, and the peak is placed between the samples. The
+    /// SparkFun MAX3010x Example4 plotter prints 12.5 samples a second (100 per second averaged by 8:
+    /// `getIR()` waits for the next FIFO sample).
+    static let minimumPPGDetectorRateHz = 50.0
+    /// A waveform slower than this is a PPG: a QRS complex (80-120 ms) is not resolved below it,
+    /// and its shape cannot be judged.
+    static let slowestECGRateHz = 50.0
 
     public let configuredFormat: SensorFormat?
     /// nil: estimated from arrival times.
@@ -52,8 +60,15 @@ public struct SensorDecoder: Sendable {
     private var bleHex = BLEHexLine()
     private var waveform: (any WaveformBeatDetector)?
     private var sampleIndex = 0
+    /// The stream's sample index where the detector's numbering starts (its creation or a restart).
     private var waveformOrigin = 0
-    private var lastBeatSample: Int?
+    /// The last beat, in samples of the stream (fractional when the detector runs on interpolated samples).
+    private var lastBeatPosition: Double?
+    /// Detector samples per stream sample: a PPG slower than `minimumPPGDetectorRateHz` is
+    /// interpolated for the detector.
+    private var upsampling = 1
+    /// The last four samples since the detector's start (Catmull-Rom needs them).
+    private var interpolationHistory: [Double] = []
     private var reportedSampleRateHz: Double?
     private var lastSampleValue: Double?
     private var repeatedSamples = 0
@@ -235,8 +250,7 @@ public struct SensorDecoder: Sendable {
             acceptedLines += 1
             rejected.leadsOffSamples += 1
             sampleIndex += 1
-            waveform?.gap()
-            lastBeatSample = nil
+            restartDetection()
             if !leadsOff { leadsOff = true; emit(.leadsOff) }
         case .ignored: acceptedLines += 1
         case .chatter: rejected.chatterLines += 1
@@ -292,8 +306,8 @@ public struct SensorDecoder: Sendable {
             shapeClassification = classification
             return
         }
-        let decided: SensorFormat = shape == .ppg ? .ppg : .ecg
         measureSampleRate()
+        let decided: SensorFormat = shape == .ppg || sampleRateHz < Self.slowestECGRateHz ? .ppg : .ecg
         use(decided)
         emit(.formatDetected(decided))
         emit(.sampleRate(hz: sampleRateHz, estimated: sampleRateIsEstimated))
@@ -310,28 +324,63 @@ public struct SensorDecoder: Sendable {
         if x == lastSampleValue {
             repeatedSamples += 1
         } else {
-            if Double(repeatedSamples) >= 0.5 * sampleRateHz {
-                waveform?.gap()
-                lastBeatSample = nil
-            }
+            if Double(repeatedSamples) >= 0.5 * sampleRateHz { restartDetection() }
             repeatedSamples = 0
         }
         lastSampleValue = x
         guard var detector = waveform else { return }
         waveform = nil  // keeps the existential uniquely referenced while it mutates
-        let beat = detector.add(x)
-        waveform = detector
-        guard let beat = beat.map({ $0 + waveformOrigin }) else { return }
+        defer { waveform = detector }
+        if upsampling == 1 {
+            if let b = detector.add(x) { found(beatAt: Double(b), emit) }
+            return
+        }
+        // Sample n completes the segment between n - 2 and n - 1 (the first ones padded with
+        // the first value); detector sample j lies at stream position j / upsampling.
+        if interpolationHistory.isEmpty { interpolationHistory = [x, x, x] }
+        interpolationHistory.append(x)
+        if interpolationHistory.count > 4 { interpolationHistory.removeFirst() }
+        let n = sampleIndex - waveformOrigin
+        guard n >= 2 else { return }
+        let (p0, p1, p2, p3) = (interpolationHistory[0], interpolationHistory[1], interpolationHistory[2], interpolationHistory[3])
+        for m in 0..<upsampling {
+            let t = Double(m) / Double(upsampling)
+            let y = 0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t * t + (3 * p1 - p0 - 3 * p2 + p3) * t * t * t)
+            if let b = detector.add(y) { found(beatAt: Double(b) / Double(upsampling), emit) }
+        }
+    }
+
+    /// A beat at `position` samples after the detector's start.
+    private mutating func found(beatAt position: Double, _ emit: (Output) -> Void) {
+        let beat = position + Double(waveformOrigin)
         if sampleRateIsEstimated { refineSampleRate(emit) }
-        if let last = lastBeatSample {
-            let rr = Double(beat - last) * 1000 / sampleRateHz
+        if let last = lastBeatPosition {
+            let rr = (beat - last) * 1000 / sampleRateHz
             if PlausibleRange.rrMilliseconds.contains(rr) {
-                emit(.beat(SensorBeat(rrMilliseconds: rr, signalTimeSeconds: Double(beat) / sampleRateHz)))
+                emit(.beat(SensorBeat(rrMilliseconds: rr, signalTimeSeconds: beat / sampleRateHz)))
             } else {
                 rejected.count(.outOfRange)
             }
         }
-        lastBeatSample = beat
+        lastBeatPosition = beat
+    }
+
+    /// Detection starts again at the current sample (after leads off, or where a flat run ends):
+    /// no interval spans the break.
+    private mutating func restartDetection() {
+        waveform = makeDetector()
+        waveformOrigin = sampleIndex
+        interpolationHistory = []
+        lastBeatPosition = nil
+    }
+
+    private func makeDetector() -> (any WaveformBeatDetector)? {
+        switch format {
+        // A measured rate below what a detector works at (a stalled line) must not stop the reader.
+        case .ecg: QRSDetector(sampleRateHz: max(50, sampleRateHz))
+        case .ppg: PPGPeakDetector(sampleRateHz: upsampling > 1 ? sampleRateHz * Double(upsampling) : max(20, sampleRateHz))
+        default: nil
+        }
     }
 
     /// An estimated rate keeps being measured: the longer the window, the closer it gets.
@@ -366,16 +415,11 @@ public struct SensorDecoder: Sendable {
         max3010x = MAX3010xLine()
         heartRateRR = HeartRateRRLine(rrsListIn1024: newFormat == .hrRR1024)
         bleHex = BLEHexLine()
-        lastBeatSample = nil
-        switch newFormat {
-        // A measured rate below what a detector works at (a stalled line) must not stop the reader.
-        case .ecg: waveform = QRSDetector(sampleRateHz: max(50, sampleRateHz))
-        case .ppg: waveform = PPGPeakDetector(sampleRateHz: max(20, sampleRateHz))
-        default: waveform = nil
-        }
+        upsampling = newFormat == .ppg && sampleRateHz < Self.minimumPPGDetectorRateHz
+            ? Int((Self.minimumPPGDetectorRateHz / sampleRateHz).rounded(.up)) : 1
         if newFormat.isWaveform { reportedSampleRateHz = sampleRateHz }
         // A detector numbers samples from its creation; the stream's numbering continues.
-        waveformOrigin = sampleIndex
+        restartDetection()
     }
 }
 
@@ -391,6 +435,9 @@ private struct ShapeClassification: Sendable {
     /// from where the signal starts moving.
     private var lastValue: Double?
     private var repeats = 0
+    /// Lines since the signal last started moving: what the limit counts (a sketch's 500 flat
+    /// start-up lines are 40 s of a 12.5 Hz plotter).
+    private var linesSinceRestart = 0
 
     init(sampleRateHz: Double, alreadyCounted: Int, maximumLines: Int) {
         classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz)
@@ -402,13 +449,17 @@ private struct ShapeClassification: Sendable {
     /// Holds `line`; the shape once decided, ECG when held lines reach the limit undecided.
     mutating func add(_ line: Substring) -> WaveformShapeClassifier.Shape? {
         held.append(line)
+        linesSinceRestart += 1
         var shape: WaveformShapeClassifier.Shape?
         switch WaveformLine.read(line) {
         case .sample(let x):
             if x == lastValue {
                 repeats += 1
             } else {
-                if Double(repeats) >= 0.5 * sampleRateHz { classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz) }
+                if Double(repeats) >= 0.5 * sampleRateHz {
+                    classifier = WaveformShapeClassifier(sampleRateHz: sampleRateHz)
+                    linesSinceRestart = 1
+                }
                 repeats = 0
             }
             lastValue = x
@@ -416,6 +467,6 @@ private struct ShapeClassification: Sendable {
         case .leadsOff: classifier.gap()
         default: break
         }
-        return shape ?? (held.count >= maximumLines ? .ecg : nil)
+        return shape ?? (linesSinceRestart >= maximumLines || held.count >= SensorDecoder.maximumPendingLines ? .ecg : nil)
     }
 }

@@ -109,7 +109,7 @@ public final class BusMessage {
         return BusError(operation: "reply", errno: 0, errorName: e.pointee.name.map { String(cString: $0) }, errorMessage: e.pointee.message.map { String(cString: $0) })
     }
 
-    /// Every remaining argument of the message.
+    /// Every remaining value at the current level: the message's arguments, or a container's items.
     public func readAll() throws(BusError) -> [BusValue] {
         var values: [BusValue] = []
         while let value = try readNext() { values.append(value) }
@@ -151,60 +151,37 @@ public final class BusMessage {
                 }
                 return .dictionary(dictionary)
             }
-            var items: [BusValue] = []
-            while let item = try readNext() { items.append(item) }
-            return .array(items)
+            return .array(try readAll())
         case UInt8(ascii: "v"), UInt8(ascii: "r"):
             try check(sd_bus_message_enter_container(pointer, type, contents), "enter(v)")
             defer { sd_bus_message_exit_container(pointer) }
-            var items: [BusValue] = []
-            while let item = try readNext() { items.append(item) }
+            let items = try readAll()
             if UInt8(bitPattern: type) == UInt8(ascii: "v"), items.count == 1 { return items[0] }
             return .structure(items)
         case UInt8(ascii: "s"), UInt8(ascii: "o"), UInt8(ascii: "g"):
-            var text: UnsafePointer<CChar>?
-            try check(sd_bus_message_read_basic(pointer, type, &text), "read(s)")
+            let text = try readBasic(type, UnsafePointer<CChar>?.none, "s")
             return .string(text.map { String(cString: $0) } ?? "")
-        case UInt8(ascii: "b"):
-            var b: Int32 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &b), "read(b)")
-            return .bool(b != 0)
-        case UInt8(ascii: "y"):
-            var v: UInt8 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(y)")
-            return .unsigned(UInt64(v))
-        case UInt8(ascii: "n"):
-            var v: Int16 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(n)")
-            return .integer(Int64(v))
-        case UInt8(ascii: "q"):
-            var v: UInt16 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(q)")
-            return .unsigned(UInt64(v))
-        case UInt8(ascii: "i"), UInt8(ascii: "h"):
-            var v: Int32 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(i)")
-            return .integer(Int64(v))
-        case UInt8(ascii: "u"):
-            var v: UInt32 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(u)")
-            return .unsigned(UInt64(v))
-        case UInt8(ascii: "x"):
-            var v: Int64 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(x)")
-            return .integer(v)
-        case UInt8(ascii: "t"):
-            var v: UInt64 = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(t)")
-            return .unsigned(v)
-        case UInt8(ascii: "d"):
-            var v: Double = 0
-            try check(sd_bus_message_read_basic(pointer, type, &v), "read(d)")
-            return .double(v)
+        case UInt8(ascii: "b"): return .bool(try readBasic(type, Int32(0), "b") != 0)
+        case UInt8(ascii: "y"): return .unsigned(UInt64(try readBasic(type, UInt8(0), "y")))
+        case UInt8(ascii: "n"): return .integer(Int64(try readBasic(type, Int16(0), "n")))
+        case UInt8(ascii: "q"): return .unsigned(UInt64(try readBasic(type, UInt16(0), "q")))
+        case UInt8(ascii: "i"), UInt8(ascii: "h"): return .integer(Int64(try readBasic(type, Int32(0), "i")))
+        case UInt8(ascii: "u"): return .unsigned(UInt64(try readBasic(type, UInt32(0), "u")))
+        case UInt8(ascii: "x"): return .integer(try readBasic(type, Int64(0), "x"))
+        case UInt8(ascii: "t"): return .unsigned(try readBasic(type, UInt64(0), "t"))
+        case UInt8(ascii: "d"): return .double(try readBasic(type, Double(0), "d"))
         default:
             try check(sd_bus_message_skip(pointer, nil), "skip")
             return .structure([])
         }
+    }
+
+    /// One basic value of D-Bus type `type`, read into storage of the C type sd-bus writes for it
+    /// (`initial` gives the type); `label` names the type in the error.
+    private func readBasic<Value>(_ type: CChar, _ initial: Value, _ label: String) throws(BusError) -> Value {
+        var value = initial
+        try check(sd_bus_message_read_basic(pointer, type, &value), "read(\(label))")
+        return value
     }
 }
 

@@ -14,20 +14,15 @@ struct AnalyzeBenchmark: ParsableCommand {
         abstract: "Time `breathctl analyze` on 30 minutes of ECG at 360 Hz (MIT-BIH 100) against NeuroKit2 ecg_peaks."
     )
 
-    @Option(help: "The shared folder holding data/.")
-    var shared = "../shared"
+    @OptionGroup var shared: SharedFolder
 
     @Option(help: "Runs of breathctl; the median time and the largest peak RSS are reported.")
     var runs = 5
 
     func run() throws {
-        let recording = "\(shared)/data/ecg/mitdb100_mlii_360hz.txt"
+        let recording = "\(shared.path)/data/ecg/mitdb100_mlii_360hz.txt"
         let size = (try FileManager.default.attributesOfItem(atPath: recording)[.size] as? Int) ?? 0
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let breathctl = binaries.appendingPathComponent("breathctl").path
-        guard FileManager.default.isExecutableFile(atPath: breathctl) else {
-            throw ValidationError("\(breathctl) is missing: build it (swift build -c release --product breathctl).")
-        }
+        let breathctl = try BenchmarkFiles.executable("breathctl")
         var seconds: [Double] = []
         var cpuSeconds: [Double] = []
         var peakKilobytes = 0
@@ -97,22 +92,10 @@ struct AnalyzeBenchmark: ParsableCommand {
     }
 
     private func runNeuroKit(_ recording: String) throws -> (seconds: Double, cpuSeconds: Double, readSeconds: Double, beats: Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../scripts/bench_neurokit_ecg.py").standardized.path
-        process.arguments = ["python3", script, recording, "360"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let seconds = json["ecg_peaks_s"] as? Double, let cpu = json["ecg_peaks_cpu_s"] as? Double, let read = json["read_s"] as? Double, let beats = json["beats"] as? Int
-        else {
-            throw ValidationError("The NeuroKit2 benchmark failed; `make deps` installs NeuroKit2.")
-        }
+        let json = try NeuroKitAnchor.run("bench_neurokit_ecg.py", [recording, "360"])
+        guard let seconds = json["ecg_peaks_s"] as? Double, let cpu = json["ecg_peaks_cpu_s"] as? Double, let read = json["read_s"] as? Double,
+            let beats = json["beats"] as? Int
+        else { throw NeuroKitAnchor.failure }
         return (seconds, cpu, read, beats)
     }
 }

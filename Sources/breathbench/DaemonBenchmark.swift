@@ -31,9 +31,8 @@ struct DaemonBenchmark: ParsableCommand {
     var hogRequests = 2_000
 
     func run() throws {
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("breathd-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let binaries = BenchmarkFiles.binaries
+        let directory = try BenchmarkFiles.scratchDirectory("bench")
         defer { try? FileManager.default.removeItem(at: directory) }
         let socketPath = directory.appendingPathComponent("breathd.sock").path
         let sensorLink = directory.appendingPathComponent("heart").path

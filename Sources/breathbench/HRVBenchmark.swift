@@ -10,8 +10,7 @@ struct HRVBenchmark: ParsableCommand {
         abstract: "Time the per-beat HRV update (64 s coherence + time domain) against NeuroKit2."
     )
 
-    @Option(help: "The shared folder holding data/ and reference/.")
-    var shared = "../shared"
+    @OptionGroup var shared: SharedFolder
 
     @Option(help: "Passes over the 10-minute recording for our timing.")
     var passes = 200
@@ -20,7 +19,7 @@ struct HRVBenchmark: ParsableCommand {
     var neurokitWindows = 0
 
     func run() throws {
-        let recording = "\(shared)/data/rr/polar_h10_slow_breathing_600s.csv"
+        let recording = "\(shared.path)/data/rr/polar_h10_slow_breathing_600s.csv"
         let rr = RRText.parse(try String(contentsOfFile: recording, encoding: .utf8)).rrMilliseconds
 
         // Ours: every per-beat update that computes the live metrics, timed one by one.
@@ -48,7 +47,7 @@ struct HRVBenchmark: ParsableCommand {
         print("NeuroKit2 hrv_time + hrv_frequency: median \(format(neurokit.medianMicroseconds)) us per window over \(neurokit.windows) windows")
 
         // Soak: the 21-hour Holter recording streamed through one engine.
-        let holter = RRText.parse(try String(contentsOfFile: "\(shared)/data/rr/healthy_holter_21h.txt", encoding: .utf8)).rrMilliseconds
+        let holter = RRText.parse(try String(contentsOfFile: "\(shared.path)/data/rr/healthy_holter_21h.txt", encoding: .utf8)).rrMilliseconds
         let rssBefore = residentKilobytes("VmRSS")
         var engine = HRVEngine()
         var maxWindow = 0
@@ -67,41 +66,8 @@ struct HRVBenchmark: ParsableCommand {
     }
 
     private func runNeuroKit(recording: String) throws -> (windows: Int, medianMicroseconds: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../scripts/bench_neurokit.py").standardized.path
-        process.arguments = ["python3", script, recording, "\(shared)/reference", "\(neurokitWindows == 0 ? Int.max : neurokitWindows)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let windows = json["windows"] as? Int, let us = json["median_us"] as? Double
-        else {
-            throw ValidationError("The NeuroKit2 benchmark failed; `make deps` installs NeuroKit2.")
-        }
+        let json = try NeuroKitAnchor.run("bench_neurokit.py", [recording, "\(shared.path)/reference", "\(neurokitWindows == 0 ? Int.max : neurokitWindows)"])
+        guard let windows = json["windows"] as? Int, let us = json["median_us"] as? Double else { throw NeuroKitAnchor.failure }
         return (windows, us)
     }
-}
-
-func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
-
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    let sorted = values.sorted()
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
-}
-
-func format(_ value: Double, digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
-
-/// A field of /proc/self/status in kB (VmRSS: resident now, VmHWM: peak resident).
-func residentKilobytes(_ field: String) -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
-        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
-    }
-    return -1
 }

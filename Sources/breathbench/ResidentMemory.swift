@@ -56,8 +56,7 @@ struct ResidentMemory {
     }
 
     var summary: String {
-        func megabytes(_ kilobytes: Int) -> String { format(Double(kilobytes) / 1024, digits: 1) }
-        return "RSS \(megabytes(residentKilobytes)) MB: anonymous \(megabytes(anonymousKilobytes)) MB, "
+        "RSS \(megabytes(residentKilobytes)) MB: anonymous \(megabytes(anonymousKilobytes)) MB, "
             + "mapped file pages of the executable \(megabytes(executableKilobytes)) MB, "
             + "of the Swift runtime and Foundation \(megabytes(swiftRuntimeKilobytes)) MB, "
             + "of system libraries \(megabytes(systemLibraryKilobytes)) MB"

@@ -10,28 +10,17 @@ final class PrivateBus: @unchecked Sendable {  // immutable after init; the proc
     let directory: URL
     let address: String
     private let daemon: Process
+    private let socket: String
+    private let config: URL
 
-    init() throws {
+    /// `deny`: rules after the permissive default (later rules win), e.g. BlueZ's upstream
+    /// `<deny send_destination="org.bluez"/>`.
+    init(deny: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("breathd-bluez-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let socket = directory.appendingPathComponent("system_bus_socket").path
-        let config = directory.appendingPathComponent("bus.conf")
-        // As permissive as a session bus: the policy of bluetooth.conf is not what is tested here.
-        try """
-            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-            <busconfig>
-              <type>system</type>
-              <listen>unix:path=\(socket)</listen>
-              <auth>EXTERNAL</auth>
-              <policy context="default">
-                <allow user="*"/>
-                <allow own="*"/>
-                <allow send_destination="*"/>
-                <allow receive_sender="*"/>
-              </policy>
-            </busconfig>
-            """.write(to: config, atomically: true, encoding: .utf8)
+        socket = directory.appendingPathComponent("system_bus_socket").path
+        config = directory.appendingPathComponent("bus.conf")
+        try Self.writeConfiguration(deny: deny, socket: socket, to: config)
         daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
         daemon.arguments = ["--config-file=\(config.path)", "--nofork", "--print-address=1"]
@@ -50,6 +39,34 @@ final class PrivateBus: @unchecked Sendable {  // immutable after init; the proc
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// As permissive as a session bus, unless `deny` says otherwise: the policy is the bus
+    /// daemon's own mechanism, as bluetooth.conf is on the system bus.
+    private static func writeConfiguration(deny: String, socket: String, to config: URL) throws {
+        try """
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+             "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig>
+              <type>system</type>
+              <listen>unix:path=\(socket)</listen>
+              <auth>EXTERNAL</auth>
+              <policy context="default">
+                <allow user="*"/>
+                <allow own="*"/>
+                <allow send_destination="*"/>
+                <allow receive_sender="*"/>
+                \(deny)
+              </policy>
+            </busconfig>
+            """.write(to: config, atomically: true, encoding: .utf8)
+    }
+
+    /// Rewrites the policy and has the running bus daemon reload it (`ReloadConfig`, what a
+    /// package installing a policy file triggers), for connections already open too.
+    func changePolicy(deny: String) throws {
+        try Self.writeConfiguration(deny: deny, socket: socket, to: config)
+        try send(["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ReloadConfig"])
     }
 
     /// `dbus-send` on this bus, as a user (or a test) would talk to bluetoothd.

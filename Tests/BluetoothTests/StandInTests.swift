@@ -102,6 +102,46 @@ import Testing
         #expect(Self.beats(events).count >= 10)
     }
 
+    /// The bus policy refuses the calls (BlueZ's upstream bluetooth.conf denies `org.bluez` to
+    /// users outside its rules; or only `StartNotify`): a clear state saying what was refused and
+    /// what to do, retried with back-off, and streaming once the policy allows it (reloaded).
+    @Test(arguments: [
+        ("<deny send_destination=\"org.bluez\"/>", "asking bluetoothd for its devices"),
+        ("<deny send_destination=\"org.bluez\" send_interface=\"org.bluez.GattCharacteristic1\" send_member=\"StartNotify\"/>", "StartNotify on \(StandIn.strapAddress)"),
+    ])
+    func accessDeniedByTheBusPolicyIsAClearStateUntilAllowed(deny: String, refused: String) async throws {
+        let bus = try PrivateBus(deny: deny)
+        let standIn = try StandIn(bus: bus, arguments: ["--rr", StandIn.recording, "--limit", "20"])
+        _ = standIn
+        let reason = "the system bus policy denies \(refused) (AccessDenied): the user needs the bluetooth group"
+            + " (breathd.service: the SupplementaryGroups=bluetooth drop-in; docs/bluetooth.md)"
+        let events = await collect(BluetoothHeartRateStream(configuration: configuration(bus), logger: Logger(label: "test"))) { events in
+            if case .unavailable(let r)? = events.last, r == reason {
+                // What installing the policy does. Nothing tells the stream: only its retry finds it.
+                try? bus.changePolicy(deny: "")
+            }
+            return Self.beats(events).count >= 10
+        }
+        #expect(events.first == .unavailable(reason: reason))
+        // Reported once, not once per retry.
+        #expect(events.filter { $0 == .unavailable(reason: reason) }.count == 1)
+        #expect(events.contains(.connected(path: "bluetooth:\(StandIn.strapAddress)")))
+        #expect(Self.beats(events).count >= 10)
+    }
+
+    /// `breathctl sensor scan` under BlueZ's upstream policy: the same advice, no crash.
+    @Test func scanDeniedByTheBusPolicySaysWhatToDo() throws {
+        let bus = try PrivateBus(deny: "<deny send_destination=\"org.bluez\"/>")
+        let standIn = try StandIn(bus: bus, arguments: ["--rr", StandIn.recording, "--limit", "20"])
+        _ = standIn
+        #expect {
+            try HeartRateScanner.scan(durationSeconds: 0.2, busAddress: bus.address)
+        } throws: { error in
+            "\(error)" == "the system bus policy denies scanning through bluetoothd (AccessDenied): the user needs the bluetooth group"
+                + " (breathd.service: the SupplementaryGroups=bluetooth drop-in; docs/bluetooth.md)"
+        }
+    }
+
     @Test func unknownAddressSaysToPairFirst() async throws {
         let bus = try PrivateBus()
         let standIn = try StandIn(bus: bus, arguments: ["--rr", StandIn.recording, "--limit", "20"])

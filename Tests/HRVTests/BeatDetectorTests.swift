@@ -1,6 +1,7 @@
 import BreathTestSupport
 import Foundation
 import HRV
+import Sensor
 import Testing
 
 /// Recorded waveforms in `../shared/data` (env `BREATHD_SHARED` when `make test` runs).
@@ -176,6 +177,47 @@ func detectBeats<D: WaveformBeatDetector>(_ detector: D, _ samples: [Double]) ->
         #expect(score.sensitivity >= 0.98)
         #expect(score.positivePredictivity >= 0.98)
         #expect(Double(delay) / rateHz <= 0.8)
+    }
+
+    /// A stream that starts with noise before its first pulse (as every segment does) gives no
+    /// beat in the noise, whatever the rate: before the warm-up, a ripple that began one sample
+    /// after the settling passed for a block at 98 and 99.99999 Hz (an estimated 100 Hz), and the
+    /// phantom first beat put every RR one beat off.
+    @Test func ppgDetectorTakesNoNoiseBeforeTheFirstPulseForABeat() {
+        let rrMilliseconds: [Double] = [859, 867, 883, 805, 852, 953, 1078, 1000]
+        for rateHz in stride(from: 95.0, through: 105.0, by: 0.5) + [99.99999999999999, 250] {
+            var wave = SyntheticWaveform(format: .ppg, sampleRateHz: rateHz)
+            // As the SparkFun plotter prints it: IR counts.
+            let samples = rrMilliseconds.flatMap { wave.samples(nextBeatAfterMilliseconds: $0) }.map { (104_800 + $0 * 900).rounded() }
+            // Systolic peaks 0.25 s after each beat; the first beat 0.3 s + 859 ms in.
+            var beatSeconds = 0.3
+            let pulses = rrMilliseconds.dropLast().map { rr -> Double in
+                beatSeconds += rr / 1000
+                return beatSeconds + 0.25
+            }
+            let found = detectBeats(PPGPeakDetector(sampleRateHz: rateHz), samples).beats.map { Double($0) / rateHz }
+            #expect(found.count == pulses.count, "\(rateHz) Hz: \(found)")
+            for (f, p) in zip(found, pulses) { #expect(abs(f - p) <= 0.05, "\(rateHz) Hz: \(found) against \(pulses)") }
+        }
+    }
+
+    /// The same for the QRS detector at the rates an AD8232 sketch's rate is measured at (about
+    /// 192 Hz at 9600 baud; the explicit `ecg` path builds the detector at the estimate).
+    @Test func qrsDetectorTakesNoNoiseBeforeTheFirstBeatForABeat() {
+        let rrMilliseconds: [Double] = [859, 867, 883, 805, 852, 953, 1078, 1000]
+        for rateHz in stride(from: 182.0, through: 202.0, by: 0.5) + [191.99999999999892, 250, 360] {
+            var wave = SyntheticWaveform(format: .ecg, sampleRateHz: rateHz)
+            // As the SparkFun sketch prints it: analogRead counts.
+            let samples = rrMilliseconds.flatMap { wave.samples(nextBeatAfterMilliseconds: $0) }.map { max(0, min(1023, (330 + $0 * 280).rounded())) }
+            var beatSeconds = 0.3
+            let rWaves = rrMilliseconds.dropLast().map { rr -> Double in
+                beatSeconds += rr / 1000
+                return beatSeconds
+            }
+            let found = detectBeats(QRSDetector(sampleRateHz: rateHz), samples).beats.map { Double($0) / rateHz }
+            #expect(found.count == rWaves.count, "\(rateHz) Hz: \(found)")
+            for (f, r) in zip(found, rWaves) { #expect(abs(f - r) <= 0.02, "\(rateHz) Hz: \(found) against \(rWaves)") }
+        }
     }
 
     /// No finger: a constant signal, or one flickering by a converter step, gives no beat in 20 s.

@@ -72,8 +72,9 @@ func sineStep(amplitude: Double, frequencyHz: Double, sampleRate: Int) -> Float 
         #expect(abs(samples[samples.count - 1]) < 1e-4)
     }
 
-    @Test func chunkingDoesNotChangeTheOutput() throws {
-        let settings = PacerSettings(pattern: try BreathPattern(ratePerMinute: 6.5, inhaleShare: try InhaleShare(ratio: "2:3")), tone: try ToneSettings(voice: .bowl))
+    @Test(arguments: [Voice.glide, .bowl, .noise])
+    func chunkingDoesNotChangeTheOutput(voice: Voice) throws {
+        let settings = PacerSettings(pattern: try BreathPattern(ratePerMinute: 6.5, inhaleShare: try InhaleShare(ratio: "2:3")), tone: try ToneSettings(voice: voice))
         let whole = render(ToneRenderer(settings: settings, sampleRate: 44_100, endSample: 2_000_000), frames: 2_000_000, chunks: [2_000_000])
         let pieces = render(ToneRenderer(settings: settings, sampleRate: 44_100, endSample: 2_000_000), frames: 2_000_000, chunks: [1, 63, 64, 65, 777, 3])
         #expect(whole.count == pieces.count)

@@ -25,6 +25,32 @@ import Testing
         #expect(d.rejected.total == 0)
     }
 
+    /// The same session with a value without RR where a strap that sends RR sends one: first after
+    /// subscribing, and when no beat ended in a second (below 60 bpm). The `06 34` lines are built
+    /// from the captured ones (flags 0x16 without the RR bit; no published capture of one was
+    /// found). Lines and BlueZ notifications are read by one decoder: the same beats, the same
+    /// beat clock, no beat from a rate.
+    @Test(arguments: [nil, SensorFormat.bleHRM])
+    func gatttoolNotificationsWithoutRR(format: SensorFormat?) {
+        let lines = Self.gatttool.split(separator: "\n", omittingEmptySubsequences: false)
+        var text: [Substring] = lines.prefix(2) + ["Notification handle = 0x000e value: 06 34 "] + lines[2...3] + ["Notification handle = 0x000e value: 06 33 "] + lines[4...]
+        text.insert("Notification handle = 0x000e value: 06 34 ", at: 1)
+        let (out, d) = decode(text.joined(separator: "\n"), format: format)
+        var bluez = HeartRateNotificationDecoder()
+        var bluezBeats: [SensorBeat] = []
+        for line in text {
+            guard let value = line.range(of: "value: ") else { continue }
+            let bytes = line[value.upperBound...].split(separator: " ").map { UInt8($0, radix: 16)! }
+            if case .beats(let b) = bluez.decode(bytes) { bluezBeats += b }
+        }
+        #expect(d.format == .bleHRM)
+        #expect(beats(out).map(\.rrMilliseconds) == [1252, 1189, 1258, 1246].map { Double($0) * 1000 / 1024 })
+        #expect(beats(out) == bluezBeats)
+        // The first came before any RR (held, then dropped when RR came); two after RR.
+        #expect(bluez.notificationsWithoutRR == 2)
+        #expect(d.rejected.total == 0)
+    }
+
     /// kennycason/pulse_stream README.md, "Output" (bleak logger, Polar H10).
     static let pythonLogger = """
         pulse_stream python pulsestream.py                                                                
