@@ -43,9 +43,8 @@ struct MemoryBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("breathd-memory-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let breathd = try BenchmarkFiles.executable("breathd")
+        let directory = try BenchmarkFiles.scratchDirectory("memory")
         defer { try? FileManager.default.removeItem(at: directory) }
         let socketPath = directory.appendingPathComponent("breathd.sock").path
         let sensorLink = directory.appendingPathComponent("heart").path
@@ -71,7 +70,7 @@ struct MemoryBenchmark: ParsableCommand {
         let logPath = directory.appendingPathComponent("breathd.log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath) ?? .nullDevice
-        let daemon = try launch(binaries.appendingPathComponent("breathd"), ["--config", configPath, "--clock-rate", "\(rate)"], log: log)
+        let daemon = try launch(URL(fileURLWithPath: breathd), ["--config", configPath, "--clock-rate", "\(rate)"], log: log)
         defer { stop(daemon) }
         let client = try firstConnection(socketPath: socketPath, daemon: daemon).connection
 
