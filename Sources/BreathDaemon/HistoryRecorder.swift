@@ -28,6 +28,37 @@ public actor HistoryRecorder: Service {
         public var reason: EndReason
         public var summary: SessionSummary
         public var assessment: AssessmentResult?
+        /// Its live pacing changes not yet written.
+        public var changes: [PacingChange] = []
+
+        public init(
+            sessionID: Int64, beats: [BeatRecord], endedAt: Timestamp, reason: EndReason, summary: SessionSummary,
+            assessment: AssessmentResult?, changes: [PacingChange]
+        ) {
+            self.sessionID = sessionID
+            self.beats = beats
+            self.endedAt = endedAt
+            self.reason = reason
+            self.summary = summary
+            self.assessment = assessment
+            self.changes = changes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case sessionID, beats, endedAt, reason, summary, assessment, changes
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            sessionID = try c.decode(Int64.self, forKey: .sessionID)
+            beats = try c.decode([BeatRecord].self, forKey: .beats)
+            endedAt = try c.decode(Timestamp.self, forKey: .endedAt)
+            reason = try c.decode(EndReason.self, forKey: .reason)
+            summary = try c.decode(SessionSummary.self, forKey: .summary)
+            assessment = try c.decodeIfPresent(AssessmentResult.self, forKey: .assessment)
+            // Spill files of a breathd that did not keep pacing changes have none.
+            changes = try c.decodeIfPresent([PacingChange].self, forKey: .changes) ?? []
+        }
     }
 
     public let flushInterval: Duration
@@ -37,6 +68,8 @@ public actor HistoryRecorder: Service {
     private let condition: HistoryCondition?
     private let logger: Logger
     private var state = State.idle
+    /// The running session's pacing changes not yet written (beats wait in `state`).
+    private var pendingChanges: [PacingChange] = []
     private var lastUnstoredSessionID: Int64 = 0
     private var unwritten: [UnwrittenEnd]
     /// True from the first failed write until everything is written again: the log says each once.
@@ -73,6 +106,7 @@ public actor HistoryRecorder: Service {
         guard let store else {
             lastUnstoredSessionID += 1
             state = .recording(sessionID: lastUnstoredSessionID, pending: [])
+            pendingChanges = []
             return lastUnstoredSessionID
         }
         let id = try await store.beginSession(startedAt: startedAt, settings: settings, kind: kind)
@@ -82,6 +116,7 @@ public actor HistoryRecorder: Service {
             throw HistoryRecorderError.notIdle
         }
         state = .recording(sessionID: id, pending: [])
+        pendingChanges = []
         return id
     }
 
@@ -93,6 +128,15 @@ public actor HistoryRecorder: Service {
         state = .recording(sessionID: id, pending: store == nil ? [] : pending)
     }
 
+    /// A live pacing change of the running session, committed at once with the beats queued so
+    /// far (changes are rare, and `session` should show one as soon as it is made); when that
+    /// write fails it is kept and retried like beats. Ignored when no session runs.
+    public func record(_ change: PacingChange) async {
+        guard case .recording = state, store != nil else { return }
+        pendingChanges.append(change)
+        try? await flush()
+    }
+
     /// Closes the session with its end reason and summary, with its queued beats, in one
     /// transaction. An assessment's result is stored with it. When that cannot be written now, it
     /// is kept and retried (see the type's comment); this does not throw for it.
@@ -101,25 +145,33 @@ public actor HistoryRecorder: Service {
         // Leave .recording before the first await so that beats arriving meanwhile are not taken
         // for this session.
         state = .idle
+        let changes = pendingChanges
+        pendingChanges = []
         guard store != nil else { return }
         unwritten.append(
-            UnwrittenEnd(sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment))
+            UnwrittenEnd(
+                sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment,
+                changes: changes))
         await writeUnwrittenEnds()
     }
 
-    /// Commits the queued beats now.
+    /// Commits the queued beats (and pacing changes) now.
     public func flush() async throws {
-        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty else { return }
+        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty || !pendingChanges.isEmpty else { return }
+        let changes = pendingChanges
         state = .recording(sessionID: id, pending: [])
+        pendingChanges = []
         do {
-            try await store.appendBeats(pending, to: id)
+            try await store.appendBeats(pending, changes: changes, to: id)
         } catch {
             // Put the batch back in front of what arrived during the await, if the session still
             // runs; if it ended meanwhile, the batch goes with its end.
             if case .recording(id, let newer) = state {
                 state = .recording(sessionID: id, pending: pending + newer)
+                pendingChanges = changes + pendingChanges
             } else if let index = unwritten.firstIndex(where: { $0.sessionID == id }) {
                 unwritten[index].beats = pending + unwritten[index].beats
+                unwritten[index].changes = changes + unwritten[index].changes
             }
             noteFailure(error)
             throw error
@@ -136,7 +188,7 @@ public actor HistoryRecorder: Service {
             do {
                 try await store.finishSession(
                     id: end.sessionID, endedAt: end.endedAt, reason: end.reason, summary: end.summary,
-                    assessment: end.assessment, beats: end.beats)
+                    assessment: end.assessment, beats: end.beats, changes: end.changes)
                 unwritten.removeFirst()
                 if failing {
                     logger.notice(

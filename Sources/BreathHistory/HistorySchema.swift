@@ -79,6 +79,22 @@ enum HistorySchema {
                     );
                     """)
         }
+        // A new table: sessions recorded before simply have no changes.
+        migrator.registerMigration("v4: live pacing changes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE pacing_change (
+                        session_id INTEGER NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+                        t_s REAL NOT NULL,
+                        at_ms INTEGER NOT NULL,
+                        setting TEXT NOT NULL CHECK (setting IN ('rate', 'ratio', 'voice')),
+                        rate_bpm REAL NOT NULL,
+                        ratio TEXT NOT NULL,
+                        voice TEXT NOT NULL
+                    );
+                    CREATE INDEX pacing_change_session ON pacing_change (session_id, t_s);
+                    """)
+        }
         return migrator
     }
 }

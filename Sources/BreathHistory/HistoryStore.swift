@@ -90,10 +90,14 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Appends beats in one transaction; the engine batches them and calls this at least every 5 s.
-    public func appendBeats(_ beats: [BeatRecord], to sessionID: Int64) async throws {
-        guard !beats.isEmpty else { return }
-        try await pool.write { db in try Self.insert(beats, sessionID: sessionID, db) }
+    /// Appends beats (and live pacing changes) in one transaction; the engine batches them and
+    /// calls this at least every 5 s, and at once after a pacing change.
+    public func appendBeats(_ beats: [BeatRecord], changes: [PacingChange] = [], to sessionID: Int64) async throws {
+        guard !beats.isEmpty || !changes.isEmpty else { return }
+        try await pool.write { db in
+            try Self.insert(beats, sessionID: sessionID, db)
+            try Self.insert(changes, sessionID: sessionID, db)
+        }
     }
 
     /// Whether the session is still open (not yet finished or marked interrupted).
@@ -121,16 +125,31 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    private static func insert(_ changes: [PacingChange], sessionID: Int64, _ db: Database) throws {
+        for change in changes {
+            try db.execute(
+                sql: """
+                    INSERT INTO pacing_change (session_id, t_s, at_ms, setting, rate_bpm, ratio, voice)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    sessionID, change.offsetSeconds, change.at.unixMilliseconds, change.setting.rawValue,
+                    change.rateBreathsPerMinute, change.ratio.description, change.voice.rawValue,
+                ])
+        }
+    }
+
     /// Closes a session with its end reason and summary, and an assessment's result with it, in
     /// one transaction.
-    /// `beats`, the session's last beats, are appended in the same transaction, so that a retry
-    /// after a failure (a full disk) never writes them twice.
+    /// `beats` and `changes`, the session's last beats and pacing changes, are appended in the
+    /// same transaction, so that a retry after a failure (a full disk) never writes them twice.
     public func finishSession(
         id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil,
-        beats: [BeatRecord] = []
+        beats: [BeatRecord] = [], changes: [PacingChange] = []
     ) async throws {
         try await pool.write { db in
             try Self.insert(beats, sessionID: id, db)
+            try Self.insert(changes, sessionID: id, db)
             try Self.close(db, id: id, endedAt: endedAt, reason: reason, summary: summary)
             if let assessment { try Self.insert(assessment, sessionID: id, db) }
         }
@@ -286,6 +305,27 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// A session's pacing changes, oldest first; none in a database a read-only reader finds not
+    /// yet migrated to keep them.
+    static func pacingChanges(_ db: Database, sessionID: Int64) throws -> [PacingChange] {
+        guard try db.tableExists("pacing_change") else { return [] }
+        return try Row.fetchAll(
+            db, sql: "SELECT * FROM pacing_change WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
+        ).map { row in
+            let settingText: String = row["setting"]
+            let ratioText: String = row["ratio"]
+            let voiceText: String = row["voice"]
+            guard let setting = Setting.Key(rawValue: settingText), let ratio = BreathRatio(parsing: ratioText),
+                let voice = Voice(rawValue: voiceText)
+            else {
+                throw HistoryError.corruptRow(sessionID, "pacing change \(settingText), ratio \(ratioText), voice \(voiceText)")
+            }
+            return PacingChange(
+                offsetSeconds: row["t_s"], at: Timestamp(unixMilliseconds: row["at_ms"]), setting: setting,
+                rateBreathsPerMinute: row["rate_bpm"], ratio: ratio, voice: voice)
+        }
+    }
+
     static func record(_ row: Row) throws -> SessionRecord {
         let id: Int64 = row["id"]
         let ratioText: String = row["ratio"]
@@ -341,6 +381,7 @@ enum HistoryRows {
         let record = try HistoryStore.record(row)
         return SessionReply(
             session: record, beats: try HistoryStore.beats(db, sessionID: record.id),
-            assessment: try HistoryStore.assessment(db, sessionID: record.id))
+            assessment: try HistoryStore.assessment(db, sessionID: record.id),
+            pacingChanges: try HistoryStore.pacingChanges(db, sessionID: record.id))
     }
 }

@@ -55,6 +55,14 @@ public struct BeatEvent: Sendable, Equatable, Codable {
         case rrMilliseconds = "rr_ms"
         case isNN = "nn"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(beat, forKey: .beat)
+        try c.encode(timeSeconds, decimals: FigureRounding.Decimals.seconds, forKey: .timeSeconds)
+        try c.encode(rrMilliseconds, decimals: FigureRounding.Decimals.rrMilliseconds, forKey: .rrMilliseconds)
+        try c.encode(isNN, forKey: .isNN)
+    }
 }
 
 /// Metrics after a beat; the same keys as `hrv` in STATUS.
@@ -166,5 +174,12 @@ public struct LevelEvent: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case level, previous
         case coherenceScore = "coherence_score"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(level, forKey: .level)
+        try c.encodeIfPresent(previous, forKey: .previous)
+        try c.encode(coherenceScore, decimals: FigureRounding.Decimals.score, forKey: .coherenceScore)
     }
 }

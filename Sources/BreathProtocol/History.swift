@@ -103,6 +103,28 @@ public struct SessionSummary: Sendable, Equatable, Codable {
         case meanSynchrony = "mean_synchrony"
         case followingShare = "following_share"
     }
+
+    /// Figures at their precision (FigureRounding.Decimals). A new field is encoded here too: the
+    /// round trip of `Samples` (every field populated) fails when one is left out.
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(meanHeartRateBPM, decimals: D.heartRateBPM, forKey: .meanHeartRateBPM)
+        try c.encodeIfPresent(rmssdMilliseconds, decimals: D.milliseconds, forKey: .rmssdMilliseconds)
+        try c.encodeIfPresent(sdnnMilliseconds, decimals: D.milliseconds, forKey: .sdnnMilliseconds)
+        try c.encodeIfPresent(meanCoherenceScore, decimals: D.score, forKey: .meanCoherenceScore)
+        try c.encode(
+            LevelSeconds(
+                low: FigureRounding.rounded(secondsInLevel.low, decimals: D.seconds),
+                medium: FigureRounding.rounded(secondsInLevel.medium, decimals: D.seconds),
+                high: FigureRounding.rounded(secondsInLevel.high, decimals: D.seconds)),
+            forKey: .secondsInLevel)
+        try c.encode(beats, forKey: .beats)
+        try c.encode(artifacts, forKey: .artifacts)
+        try c.encodeIfPresent(meanSynchrony, decimals: D.score, forKey: .meanSynchrony)
+        // A share of beats, to the hundredth as `session` shows it.
+        try c.encodeIfPresent(followingShare, decimals: 2, forKey: .followingShare)
+    }
 }
 
 /// What a stored session was.
@@ -205,6 +227,23 @@ public struct BeatRecord: Sendable, Equatable, Codable {
         case synchrony
         case synchronyPhaseDegrees = "synchrony_phase_deg"
     }
+
+    /// Figures at their precision (FigureRounding.Decimals). A new field is encoded here too: the
+    /// round trip of `Samples` (every field populated) fails when one is left out.
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offsetSeconds, decimals: D.seconds, forKey: .offsetSeconds)
+        try c.encode(rrMilliseconds, decimals: D.rrMilliseconds, forKey: .rrMilliseconds)
+        try c.encode(isNN, forKey: .isNN)
+        try c.encodeIfPresent(meanHeartRateBPM, decimals: D.heartRateBPM, forKey: .meanHeartRateBPM)
+        try c.encodeIfPresent(rmssdMilliseconds, decimals: D.milliseconds, forKey: .rmssdMilliseconds)
+        try c.encodeIfPresent(sdnnMilliseconds, decimals: D.milliseconds, forKey: .sdnnMilliseconds)
+        try c.encodeIfPresent(coherenceScore, decimals: D.score, forKey: .coherenceScore)
+        try c.encodeIfPresent(coherenceLevel, forKey: .coherenceLevel)
+        try c.encodeIfPresent(synchrony, decimals: D.score, forKey: .synchrony)
+        try c.encodeIfPresent(synchronyPhaseDegrees, decimals: D.degrees, forKey: .synchronyPhaseDegrees)
+    }
 }
 
 /// The reply to `history`: newest first.
@@ -213,16 +252,100 @@ public struct HistoryReply: Sendable, Equatable, Codable {
     public init(sessions: [SessionRecord]) { self.sessions = sessions }
 }
 
+/// A live change of the pacing during a session (`breathctl set rate|ratio|voice`): when it was
+/// asked for and the pacing from then on. The pacer applies it from the next breath.
+public struct PacingChange: Sendable, Equatable, Codable {
+    /// Seconds since the session started, pauses excluded (the clock of `BeatRecord.offsetSeconds`).
+    public var offsetSeconds: Double
+    /// The wall-clock time of the change.
+    public var at: Timestamp
+    /// Which setting was changed.
+    public var setting: Setting.Key
+    /// The pacing in force after the change (all of it, not only what changed).
+    public var rateBreathsPerMinute: Double
+    public var ratio: BreathRatio
+    public var voice: Voice
+
+    public init(
+        offsetSeconds: Double, at: Timestamp, setting: Setting.Key, rateBreathsPerMinute: Double, ratio: BreathRatio, voice: Voice
+    ) {
+        self.offsetSeconds = offsetSeconds
+        self.at = at
+        self.setting = setting
+        self.rateBreathsPerMinute = rateBreathsPerMinute
+        self.ratio = ratio
+        self.voice = voice
+    }
+
+    /// Whether the change changes the breath itself (rate or ratio), not only its sound.
+    public var changesTheBreath: Bool { setting == .rate || setting == .ratio }
+
+    enum CodingKeys: String, CodingKey {
+        case offsetSeconds = "t_s"
+        case at, setting
+        case rateBreathsPerMinute = "rate_bpm"
+        case ratio, voice
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offsetSeconds, decimals: D.seconds, forKey: .offsetSeconds)
+        try c.encode(at, forKey: .at)
+        try c.encode(setting, forKey: .setting)
+        try c.encode(rateBreathsPerMinute, decimals: D.breathsPerMinute, forKey: .rateBreathsPerMinute)
+        try c.encode(ratio, forKey: .ratio)
+        try c.encode(voice, forKey: .voice)
+    }
+}
+
+extension Setting.Key: Codable {}
+
 /// The reply to `session`: the record and every beat.
 public struct SessionReply: Sendable, Equatable, Codable {
     public var session: SessionRecord
     public var beats: [BeatRecord]
     /// The figures and the chosen rate, when the session was a finished assessment.
     public var assessment: AssessmentResult?
+    /// Live pacing changes, oldest first; empty when the session kept its starting pacing (and
+    /// in sessions recorded before changes were kept).
+    public var pacingChanges: [PacingChange]
 
-    public init(session: SessionRecord, beats: [BeatRecord], assessment: AssessmentResult? = nil) {
+    public init(session: SessionRecord, beats: [BeatRecord], assessment: AssessmentResult? = nil, pacingChanges: [PacingChange] = []) {
         self.session = session
         self.beats = beats
         self.assessment = assessment
+        self.pacingChanges = pacingChanges
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case session, beats, assessment
+        case pacingChanges = "pacing_changes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        session = try c.decode(SessionRecord.self, forKey: .session)
+        beats = try c.decode([BeatRecord].self, forKey: .beats)
+        assessment = try c.decodeIfPresent(AssessmentResult.self, forKey: .assessment)
+        // Replies from a breathd that did not keep pacing changes carry none.
+        pacingChanges = try c.decodeIfPresent([PacingChange].self, forKey: .pacingChanges) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(session, forKey: .session)
+        try c.encode(beats, forKey: .beats)
+        try c.encodeIfPresent(assessment, forKey: .assessment)
+        // Always present (an empty list for none), so that scripts need not test for the key.
+        try c.encode(pacingChanges, forKey: .pacingChanges)
+    }
+
+    /// The pacing in force at `offsetSeconds` into the session: the starting settings with every
+    /// change asked for up to then.
+    public func pacing(atOffsetSeconds offsetSeconds: Double) -> (rateBreathsPerMinute: Double, ratio: BreathRatio, voice: Voice) {
+        let last = pacingChanges.last { $0.offsetSeconds <= offsetSeconds }
+        let settings = session.settings
+        return last.map { ($0.rateBreathsPerMinute, $0.ratio, $0.voice) } ?? (settings.rateBreathsPerMinute, settings.ratio, settings.voice)
     }
 }

@@ -38,13 +38,13 @@ public enum SessionExport {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The session record, its beats with the same fields as the CSV, and the assessment's result
-    /// when it was one; pretty-printed with sorted keys.
+    /// The session record, its beats with the same fields as the CSV, the assessment's result
+    /// when it was one and the live pacing changes; pretty-printed with sorted keys.
     public static func json(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) throws -> String {
         let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
         let document = Document(
             session: session.session, beats: session.beats.map { ExportedBeat(beat: $0, context: context) },
-            assessment: session.assessment)
+            assessment: session.assessment, pacingChanges: session.pacingChanges)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
@@ -78,36 +78,25 @@ public enum SessionExport {
         var value: @Sendable (BeatRecord, Context) -> Cell
     }
 
-    /// Each figure is rounded to the precision its measurement has, not printed with 15 digits of
-    /// floating-point noise:
-    /// - `rr_ms`: 0.1 ms. Serial sensors give whole milliseconds, but Bluetooth straps count 1/1024 s
-    ///   (0.977 ms): whole milliseconds would give two neighbouring counts the same number (21 and 22
-    ///   ticks are both 21 ms), while 0.1 ms keeps every count apart (21 ticks = 20.5 ms, 22 = 21.5)
-    ///   and recoverable as round(rr_ms × 1.024).
-    /// - `t_s`: milliseconds, the resolution of the summed intervals (and of the stored start time).
-    /// - `hr_bpm` = 60000 / RR and `mean_hr_bpm`: 0.1 bpm. One millisecond of RR moves the rate by
-    ///   0.06 bpm at 60 bpm and 0.24 at 120 bpm: a second decimal would be below what the interval
-    ///   resolves.
-    /// - `rmssd_ms`, `sdnn_ms`: 0.1 ms, the RR's own resolution (statistics of many beats).
-    /// - `coherence_score`, `synchrony`: 0.01, as `status` and `session` show them; the estimates
-    ///   vary more than that from one beat's window to the next.
-    /// - `synchrony_phase_deg`: whole degrees; the lag is estimated from a 64 s window and wanders
-    ///   by several degrees.
-    /// - `time`: the wall clock of the beat in ISO 8601 with its UTC offset, to the millisecond.
+    /// Each figure is rounded to the precision its measurement has (`FigureRounding.Decimals`
+    /// says why); `time` is the wall clock of the beat in ISO 8601 with its UTC offset, to the
+    /// millisecond.
+    private typealias D = FigureRounding.Decimals
+
     static let fields: [Field] = [
-        Field(name: "t_s") { beat, _ in number(beat.offsetSeconds, decimals: 3) },
-        Field(name: "rr_ms") { beat, _ in number(beat.rrMilliseconds, decimals: 1) },
+        Field(name: "t_s") { beat, _ in number(beat.offsetSeconds, decimals: D.seconds) },
+        Field(name: "rr_ms") { beat, _ in number(beat.rrMilliseconds, decimals: D.rrMilliseconds) },
         Field(name: "nn") { beat, _ in .flag(beat.isNN) },
-        Field(name: "mean_hr_bpm") { beat, _ in number(beat.meanHeartRateBPM, decimals: 1) },
-        Field(name: "rmssd_ms") { beat, _ in number(beat.rmssdMilliseconds, decimals: 1) },
-        Field(name: "sdnn_ms") { beat, _ in number(beat.sdnnMilliseconds, decimals: 1) },
-        Field(name: "coherence_score") { beat, _ in number(beat.coherenceScore, decimals: 2) },
+        Field(name: "mean_hr_bpm") { beat, _ in number(beat.meanHeartRateBPM, decimals: D.heartRateBPM) },
+        Field(name: "rmssd_ms") { beat, _ in number(beat.rmssdMilliseconds, decimals: D.milliseconds) },
+        Field(name: "sdnn_ms") { beat, _ in number(beat.sdnnMilliseconds, decimals: D.milliseconds) },
+        Field(name: "coherence_score") { beat, _ in number(beat.coherenceScore, decimals: D.score) },
         Field(name: "coherence_level") { beat, _ in beat.coherenceLevel.map { .text($0.rawValue) } ?? .empty },
-        Field(name: "synchrony") { beat, _ in number(beat.synchrony, decimals: 2) },
-        Field(name: "synchrony_phase_deg") { beat, _ in number(beat.synchronyPhaseDegrees, decimals: 0) },
+        Field(name: "synchrony") { beat, _ in number(beat.synchrony, decimals: D.score) },
+        Field(name: "synchrony_phase_deg") { beat, _ in number(beat.synchronyPhaseDegrees, decimals: D.degrees) },
         // Added in issue 15, so at the end of the CSV.
         Field(name: "hr_bpm") { beat, _ in
-            number(beat.rrMilliseconds > 0 ? 60_000 / beat.rrMilliseconds : nil, decimals: 1)
+            number(beat.rrMilliseconds > 0 ? 60_000 / beat.rrMilliseconds : nil, decimals: D.heartRateBPM)
         },
         Field(name: "time") { beat, context in .text(wallClock(of: beat, context)) },
     ]
@@ -130,6 +119,13 @@ public enum SessionExport {
         var session: SessionRecord
         var beats: [ExportedBeat]
         var assessment: AssessmentResult?
+        /// The live pacing changes, as in the `session` reply (an empty list for none).
+        var pacingChanges: [PacingChange]
+
+        enum CodingKeys: String, CodingKey {
+            case session, beats, assessment
+            case pacingChanges = "pacing_changes"
+        }
     }
 
     struct ExportedBeat: Encodable {

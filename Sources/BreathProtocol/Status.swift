@@ -112,6 +112,13 @@ public struct SessionProgress: Sendable, Equatable, Codable {
         case elapsedSeconds = "elapsed_s"
         case remainingSeconds = "remaining_s"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(elapsedSeconds, decimals: FigureRounding.Decimals.seconds, forKey: .elapsedSeconds)
+        try c.encode(remainingSeconds, decimals: FigureRounding.Decimals.seconds, forKey: .remainingSeconds)
+    }
 }
 
 public struct PacerStatus: Sendable, Equatable, Codable {
@@ -149,6 +156,20 @@ public struct PacerStatus: Sendable, Equatable, Codable {
         case ratio, voice, volume, phase, progress, cycle
         case rateSource = "rate_source"
         case resonanceSession = "resonance_session"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rateBreathsPerMinute, decimals: D.breathsPerMinute, forKey: .rateBreathsPerMinute)
+        try c.encode(ratio, forKey: .ratio)
+        try c.encode(voice, forKey: .voice)
+        try c.encode(volume, decimals: D.fraction, forKey: .volume)
+        try c.encode(phase, forKey: .phase)
+        try c.encode(progress, decimals: D.fraction, forKey: .progress)
+        try c.encode(cycle, forKey: .cycle)
+        try c.encodeIfPresent(rateSource, forKey: .rateSource)
+        try c.encodeIfPresent(resonanceSession, forKey: .resonanceSession)
     }
 }
 
@@ -223,6 +244,24 @@ public struct SensorStatus: Sendable, Equatable, Codable {
         case sampleRateSource = "sample_rate_source"
         case droppedEvents = "dropped_events"
         case lowPrecisionBeats = "low_precision_beats"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(device, forKey: .device)
+        try c.encode(format, forKey: .format)
+        try c.encode(state, forKey: .state)
+        try c.encode(beats, forKey: .beats)
+        try c.encode(artifacts, forKey: .artifacts)
+        try c.encode(rejectedLines, forKey: .rejectedLines)
+        try c.encodeIfPresent(secondsSinceLastBeat, decimals: FigureRounding.Decimals.seconds, forKey: .secondsSinceLastBeat)
+        // A waveform's rate as configured (whole Hz) or measured from arrival times: 0.1 Hz.
+        try c.encodeIfPresent(sampleRateHz, decimals: 1, forKey: .sampleRateHz)
+        try c.encodeIfPresent(sampleRateSource, forKey: .sampleRateSource)
+        try c.encode(droppedEvents, forKey: .droppedEvents)
+        try c.encode(lowPrecisionBeats, forKey: .lowPrecisionBeats)
+        try c.encodeIfPresent(reconnects, forKey: .reconnects)
+        try c.encodeIfPresent(problem, forKey: .problem)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -307,5 +346,22 @@ public struct HRVSnapshot: Sendable, Equatable, Codable {
         case synchronyPhaseDegrees = "synchrony_phase_deg"
         case warmUpSecondsLeft = "warm_up_s"
         case artifactPercent = "artifact_percent"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        typealias D = FigureRounding.Decimals
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(meanHeartRateBPM, decimals: D.heartRateBPM, forKey: .meanHeartRateBPM)
+        try c.encodeIfPresent(rmssdMilliseconds, decimals: D.milliseconds, forKey: .rmssdMilliseconds)
+        try c.encodeIfPresent(sdnnMilliseconds, decimals: D.milliseconds, forKey: .sdnnMilliseconds)
+        try c.encodeIfPresent(pnn50Percent, decimals: D.percent, forKey: .pnn50Percent)
+        try c.encodeIfPresent(coherenceRatio, decimals: D.score, forKey: .coherenceRatio)
+        try c.encodeIfPresent(coherenceScore, decimals: D.score, forKey: .coherenceScore)
+        try c.encodeIfPresent(coherenceLevel, forKey: .coherenceLevel)
+        try c.encodeIfPresent(peakFrequencyHz, decimals: D.frequencyHz, forKey: .peakFrequencyHz)
+        try c.encodeIfPresent(synchrony, decimals: D.score, forKey: .synchrony)
+        try c.encodeIfPresent(synchronyPhaseDegrees, decimals: D.degrees, forKey: .synchronyPhaseDegrees)
+        try c.encode(warmUpSecondsLeft, decimals: D.seconds, forKey: .warmUpSecondsLeft)
+        try c.encode(artifactPercent, decimals: D.percent, forKey: .artifactPercent)
     }
 }

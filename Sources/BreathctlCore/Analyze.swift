@@ -5,12 +5,15 @@ import HRV
 import Sensor
 
 struct Analyze: ParsableCommand {
+    private typealias D = FigureRounding.Decimals
+
     static let configuration = CommandConfiguration(
-        abstract: "Compute HRV and coherence for a recording of RR intervals.",
+        abstract: "Compute HRV and coherence for a recording: RR intervals, heart rates or an ECG/PPG waveform.",
         discussion: """
             FILE holds one RR interval per line (milliseconds, or seconds when every value is \
-            below 10), or CSV whose last column is RR in milliseconds. Lines starting with # and \
-            header lines are skipped. The figures are those of docs/hrv-spec.md, with artifacts \
+            below 10), or CSV whose last column is RR in milliseconds; any sensor format is read \
+            too (--format, waveforms at --sample-rate). Lines starting with # and header lines are \
+            skipped. The figures are those of docs/hrv-spec.md, with artifacts \
             classified as in docs/hrv-classifier.md (Lipponen & Tarvainen, centred windows): time domain over the whole file, VLF/LF/HF by Welch's method, and the mean \
             of the live coherence score updated on every beat once 64 s of beats exist.
 
@@ -22,13 +25,13 @@ struct Analyze: ParsableCommand {
             """
     )
 
-    @Argument(help: "The recording to analyse.")
+    @Argument(help: ArgumentHelp("The recording to analyse.", valueName: "file"))
     var file: String?
 
     @Option(help: "Input format: \(SensorFormatSetting.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: SensorFormatSetting = .auto
 
-    @Option(help: "Samples per second of ecg/ppg input.")
+    @Option(help: ArgumentHelp("Samples per second of ecg/ppg input, 20-10000.", valueName: "hz"))
     var sampleRate: Double = 250
 
     @Flag(help: "List the beats instead: t (seconds from the start) and rr_ms, one per line.")
@@ -37,22 +40,22 @@ struct Analyze: ParsableCommand {
     @Flag(help: "With --beats: classify artifacts as the daemon does live (3 beats of look-ahead), not with centred windows.")
     var live = false
 
-    @Option(help: "Coherence challenge level, 1 (easiest) to 4.")
+    @Option(help: ArgumentHelp("Coherence challenge level, 1 (easiest) to 4.", valueName: "1-4"))
     var level: Int = 1
 
-    @Flag(help: "Print JSON (the keys of hrv_reference.py).")
+    @Flag(help: "Print JSON: the keys of hrv_reference.py, figures rounded to their measurement's precision.")
     var json = false
 
     @Flag(help: "One line per beat once 64 s of beats exist, instead of the summary.")
     var perBeat = false
 
-    @Option(help: "The recording was made breathing with a pacer at this many breaths per minute: print its resonance figures.")
+    @Option(help: ArgumentHelp("The recording was made breathing with a pacer at this many breaths per minute (1-30): print its resonance figures.", valueName: "breaths-per-minute"))
     var pacerRate: Double?
 
-    @Option(parsing: .upToNextOption, help: "Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Recordings of a resonance assessment, one per rate (a directory: its files sorted by name).", valueName: "files-or-dir"))
     var assess: [String] = []
 
-    @Option(help: "The pacer rates of the --assess recordings, in their order, e.g. 6.5,6.0,5.5,5.0,4.5.")
+    @Option(help: ArgumentHelp("The pacer rates of the --assess recordings, in their order, each 1-30 breaths per minute, e.g. 6.5,6.0,5.5,5.0,4.5.", valueName: "list"))
     var rates: String?
 
     func validate() throws {
@@ -174,15 +177,15 @@ struct Analyze: ParsableCommand {
         for ((t, rr), kind) in zip(beatTimes, kinds) {
             if json {
                 var o = JSONObject()
-                o.set("t", (t * 1e6).rounded() / 1e6)
-                o.set("rr_ms", rr)
+                o.set("t", t, decimals: D.seconds)
+                o.set("rr_ms", rr, decimals: D.rrMilliseconds)
                 // Not a beat at all (zero, negative, beyond 600 s): nn false, artifact "rejected".
                 o.set("nn", kind.map { $0 == nil } ?? false)
                 if let kind, let kind { o.set("artifact", kind.rawValue) } else if kind == nil { o.set("artifact", "rejected") }
                 print(o.rendered())
             } else {
                 let note = kind.map { $0.map { "  artifact (\($0.rawValue))" } ?? "" } ?? "  rejected"
-                print("t \(fixed(t, 3)) s  rr \(fixed(rr, 1)) ms\(note)")
+                print("t \(fixed(t, D.seconds)) s  rr \(fixed(rr, D.rrMilliseconds)) ms\(note)")
             }
         }
     }
@@ -194,7 +197,7 @@ struct Analyze: ParsableCommand {
             let w = update.window!
             let c = update.coherence
             print(
-                "beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, 0)) ms  "
+                "beat \(update.beatIndex)  t \(fixed(update.timeSeconds, 3)) s  rr \(fixed(update.rrMilliseconds, D.rrMilliseconds)) ms  "
                     + "\(update.isNN ? "NN" : "artifact")  HR \(fixed(w.meanHeartRateBPM, 1))  RMSSD \(fixed(w.rmssdMilliseconds, 1))  "
                     + "coherence \(fixed(c?.score, 2)) \(c?.level.rawValue ?? "-")")
         }
@@ -203,41 +206,44 @@ struct Analyze: ParsableCommand {
     private func summaryJSON(_ s: RecordingSummary) -> JSONObject {
         var o = JSONObject()
         o.set("beats", s.beatCount)
-        o.set("duration_s", s.durationSeconds)
+        o.set("duration_s", s.durationSeconds, decimals: D.seconds)
         BeatJSON.addTimeDomain(s.timeDomain, to: &o)
         if let f = s.frequencyDomain {
-            o.set("vlf_ms2", f.vlfMs2)
-            o.set("lf_ms2", f.lfMs2)
-            o.set("hf_ms2", f.hfMs2)
-            o.set("lf_hf", f.lfHFRatio)
-            o.set("lf_nu", f.lfNormalizedUnits)
-            o.set("lf_peak_hz", f.lfPeakHz)
+            o.set("vlf_ms2", f.vlfMs2, decimals: D.powerMs2)
+            o.set("lf_ms2", f.lfMs2, decimals: D.powerMs2)
+            o.set("hf_ms2", f.hfMs2, decimals: D.powerMs2)
+            o.set("lf_hf", f.lfHFRatio, decimals: D.ratio)
+            o.set("lf_nu", f.lfNormalizedUnits, decimals: D.percent)
+            o.set("lf_peak_hz", f.lfPeakHz, decimals: D.frequencyHz)
         }
         if let mean = s.meanCoherenceScore {
-            o.set("mean_coherence_score", mean)
+            o.set("mean_coherence_score", mean, decimals: D.score)
             o.set("coherence_updates", s.coherenceUpdates)
         }
-        for level in CoherenceLevel.allCases { o.set("seconds_\(level.rawValue)_coherence", s.secondsInLevel[level] ?? 0) }
+        for level in CoherenceLevel.allCases { o.set("seconds_\(level.rawValue)_coherence", s.secondsInLevel[level] ?? 0, decimals: D.seconds) }
         return o
     }
 }
 
-/// The per-beat keys of `hrv_reference.py stream`.
+/// The per-beat keys of `hrv_reference.py stream`, each figure rounded to its measurement's
+/// precision (the reference prints every digit; tests compare within the rounding).
 enum BeatJSON {
+    private typealias D = FigureRounding.Decimals
+
     static func object(_ u: BeatUpdate) -> JSONObject {
         var o = JSONObject()
         o.set("beat", u.beatIndex)
-        o.set("t", (u.timeSeconds * 1e6).rounded() / 1e6)
-        o.set("rr_ms", u.rrMilliseconds)
+        o.set("t", u.timeSeconds, decimals: D.seconds)
+        o.set("rr_ms", u.rrMilliseconds, decimals: D.rrMilliseconds)
         o.set("nn", u.isNN)
         if let w = u.window { addTimeDomain(w, to: &o) }
         if let c = u.coherence {
-            o.set("coherence_ratio", c.ratio)
-            o.set("coherence_score", c.score)
+            o.set("coherence_ratio", c.ratio, decimals: D.score)
+            o.set("coherence_score", c.score, decimals: D.score)
             o.set("coherence_level", c.level.rawValue)
-            o.set("peak_frequency_hz", c.peakFrequencyHz)
-            o.set("peak_power_ms2", c.peakPowerMs2)
-            o.set("total_power_ms2", c.totalPowerMs2)
+            o.set("peak_frequency_hz", c.peakFrequencyHz, decimals: D.frequencyHz)
+            o.set("peak_power_ms2", c.peakPowerMs2, decimals: D.powerMs2)
+            o.set("total_power_ms2", c.totalPowerMs2, decimals: D.powerMs2)
         }
         return o
     }
@@ -245,10 +251,10 @@ enum BeatJSON {
     static func addTimeDomain(_ w: TimeDomainMetrics, to o: inout JSONObject) {
         o.set("nn_count", w.nnCount)
         o.set("artifact_count", w.artifactCount)
-        o.set("mean_nn_ms", w.meanNNMilliseconds)
-        o.set("mean_hr_bpm", w.meanHeartRateBPM)
-        o.set("sdnn_ms", w.sdnnMilliseconds)
-        o.set("rmssd_ms", w.rmssdMilliseconds)
-        o.set("pnn50_percent", w.pnn50Percent)
+        o.set("mean_nn_ms", w.meanNNMilliseconds, decimals: D.milliseconds)
+        o.set("mean_hr_bpm", w.meanHeartRateBPM, decimals: D.heartRateBPM)
+        o.set("sdnn_ms", w.sdnnMilliseconds, decimals: D.milliseconds)
+        o.set("rmssd_ms", w.rmssdMilliseconds, decimals: D.milliseconds)
+        o.set("pnn50_percent", w.pnn50Percent, decimals: D.percent)
     }
 }

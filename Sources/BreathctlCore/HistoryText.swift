@@ -28,21 +28,22 @@ enum HistoryText {
             "id,started_at,ended_at,end_reason,duration_s,rate_bpm,ratio,voice,volume,mean_hr_bpm,rmssd_ms,sdnn_ms,"
                 + "mean_coherence_score,low_s,medium_s,high_s,beats,artifacts,mean_synchrony,following_share"
         ]
-        // Rounded as `export` rounds: durations to the millisecond the timestamps have, heart rate
-        // 0.1 bpm, RMSSD and SDNN 0.1 ms, coherence and synchrony figures 0.01.
+        // Rounded as `export` rounds (FigureRounding.Decimals); the share of time following the
+        // pacer to the hundredth, as `session` shows it.
+        typealias D = FigureRounding.Decimals
         func cell(_ value: Double?, _ decimals: Int) -> String { FigureRounding.csv(value, decimals: decimals) }
         for session in sessions {
             let summary = session.summary
             lines.append(
                 [
                     String(session.id), session.startedAt.description, session.endedAt?.description ?? "",
-                    session.endReason?.rawValue ?? "", cell(duration(session), 3),
+                    session.endReason?.rawValue ?? "", cell(duration(session), D.seconds),
                     String(session.settings.rateBreathsPerMinute), session.settings.ratio.description,
                     session.settings.voice.rawValue, String(session.settings.volume),
-                    cell(summary?.meanHeartRateBPM, 1), cell(summary?.rmssdMilliseconds, 1), cell(summary?.sdnnMilliseconds, 1),
-                    cell(summary?.meanCoherenceScore, 2), cell(summary?.secondsInLevel.low, 3), cell(summary?.secondsInLevel.medium, 3),
-                    cell(summary?.secondsInLevel.high, 3), summary.map { String($0.beats) } ?? "",
-                    summary.map { String($0.artifacts) } ?? "", cell(summary?.meanSynchrony, 2), cell(summary?.followingShare, 2),
+                    cell(summary?.meanHeartRateBPM, D.heartRateBPM), cell(summary?.rmssdMilliseconds, D.milliseconds), cell(summary?.sdnnMilliseconds, D.milliseconds),
+                    cell(summary?.meanCoherenceScore, D.score), cell(summary?.secondsInLevel.low, D.seconds), cell(summary?.secondsInLevel.medium, D.seconds),
+                    cell(summary?.secondsInLevel.high, D.seconds), summary.map { String($0.beats) } ?? "",
+                    summary.map { String($0.artifacts) } ?? "", cell(summary?.meanSynchrony, D.score), cell(summary?.followingShare, 2),
                 ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -1,11 +1,15 @@
+import BreathProtocol
+
 /// One JSON object written with its keys in the order given, as scripts and the reference
 /// tools print them (JSONEncoder would reorder keys and drop nulls).
 struct JSONObject {
     private var fields: [(String, String)] = []
 
-    mutating func set(_ key: String, _ value: Double?) {
+    /// A figure rounded to `decimals` (`FigureRounding.Decimals`), printed shortest: `813.9`,
+    /// never `813.8888888888889`.
+    mutating func set(_ key: String, _ value: Double?, decimals: Int) {
         guard let value, value.isFinite else { return fields.append((key, "null")) }
-        fields.append((key, "\(value)"))
+        fields.append((key, "\(FigureRounding.rounded(value, decimals: decimals))"))
     }
     mutating func set(_ key: String, _ value: Int) { fields.append((key, String(value))) }
     mutating func set(_ key: String, _ value: Bool) { fields.append((key, value ? "true" : "false")) }

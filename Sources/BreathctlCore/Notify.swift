@@ -25,22 +25,22 @@ struct Notify: ParsableCommand {
     @Option(help: ArgumentHelp("Configuration file whose [notify] table sets the defaults (default: breathd's lookup).", valueName: "path"))
     var config: String?
 
-    @Option(name: .customLong("disable"), help: "An event not to notify: start, finish, sensor or audio (repeatable).")
+    @Option(name: .customLong("disable"), help: ArgumentHelp("An event not to notify: start, finish, sensor or audio (repeatable).", valueName: "event"))
     var disabledEvents: [Event] = []
 
     @Flag(help: "No notification when a session starts (same as --disable start).")
     var noStart = false
 
-    @Option(help: "Notify once when high coherence is held this many minutes (off by default).")
+    @Option(help: ArgumentHelp("Notify once when high coherence is held this many minutes (off by default).", valueName: "minutes"))
     var highCoherenceMinutes: Double?
 
-    @Option(help: "Local times without notifications, HH:MM-HH:MM (may wrap midnight), e.g. 22:00-07:00.")
+    @Option(help: ArgumentHelp("Local times without notifications, HH:MM-HH:MM (may wrap midnight), e.g. 22:00-07:00.", valueName: "HH:MM-HH:MM"))
     var quietHours: String?
 
-    @Option(help: "Longest wait between attempts to reach breathd, in seconds.")
+    @Option(help: ArgumentHelp("Longest wait between attempts to reach breathd, in seconds.", valueName: "seconds"))
     var maxRetrySeconds: Double = 30
 
-    @Option(help: "Seconds between attempts to reach a missing notification server.")
+    @Option(help: ArgumentHelp("Seconds between attempts to reach a missing notification server.", valueName: "seconds"))
     var busRetrySeconds: Double = 60
 
     @OptionGroup var daemon: DaemonOptions

@@ -22,7 +22,7 @@ struct PatternOptions: ParsableArguments {
     @Option(help: "Hold after the exhale, 0 to 10 seconds.")
     var holdOut: Double = 0
 
-    @Option(help: "Voice: \(Voice.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The pacer's sound.")
     var voice: Voice = .glide
 
     @Option(help: "Peak amplitude, 0.0 to 1.0 (0.1 is -20 dBFS).")

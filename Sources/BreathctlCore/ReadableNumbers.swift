@@ -1,5 +1,6 @@
 import BreathProtocol
 import Foundation
+import SessionReport
 
 /// How numbers, durations and times read in breathctl's text output.
 enum Readable {
@@ -31,36 +32,23 @@ enum Readable {
     }
 }
 
-/// Wall-clock times in the user's time zone (TZ), as `date` prints them.
+/// Wall-clock times in the user's time zone (TZ), as `date` prints them: `SessionReport`'s
+/// `WallClock.local`, the one home of local time (the report uses it too).
 enum LocalTime {
     /// `2026-11-23 08:00`
-    static func minutes(_ time: Timestamp) -> String { format(time, "%Y-%m-%d %H:%M") }
+    static func minutes(_ time: Timestamp) -> String { WallClock.local.minutes(time) }
     /// `2026-11-23 08:00:00`
-    static func seconds(_ time: Timestamp) -> String { format(time, "%Y-%m-%d %H:%M:%S") }
+    static func seconds(_ time: Timestamp) -> String { WallClock.local.seconds(time) }
     /// `08:00:00`
-    static func timeOfDay(_ time: Timestamp) -> String { format(time, "%H:%M:%S") }
+    static func timeOfDay(_ time: Timestamp) -> String { WallClock.local.timeOfDay(time) }
 
     /// Seconds east of UTC at `time` in the user's time zone (daylight saving included), for the
     /// offsets of ISO 8601 local times (`export`'s `time`).
-    @Sendable static func utcOffsetSeconds(_ time: Timestamp) -> Int {
-        var seconds = time_t(time.unixMilliseconds / 1000)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return Int(parts.tm_gmtoff)
-    }
+    @Sendable static func utcOffsetSeconds(_ time: Timestamp) -> Int { WallClock.local.zone(time).offsetSeconds }
 
     static var now: Timestamp {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Timestamp(unixMilliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
-    }
-
-    private static func format(_ time: Timestamp, _ pattern: String) -> String {
-        var seconds = time_t(time.unixMilliseconds / 1000)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let length = strftime(&buffer, buffer.count, pattern, &parts)
-        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -16,10 +16,10 @@ struct Report: ParsableCommand {
             """
     )
 
-    @Argument(help: "A session id, or \"last\".", completion: .custom(CompletionValues.sessionReferences))
+    @Argument(help: ArgumentHelp("A session id from `breathctl history`, or `last`.", valueName: "id|last"), completion: .custom(CompletionValues.sessionReferences))
     var session: String
 
-    @Option(help: "The picture to write: FILE.svg or FILE.png.", completion: .file(extensions: ["svg", "png"]))
+    @Option(help: ArgumentHelp("The picture to write: FILE.svg or FILE.png.", valueName: "file"), completion: .file(extensions: ["svg", "png"]))
     var output: String
 
     @OptionGroup var daemon: DaemonOptions

@@ -1,3 +1,4 @@
+import BreathProtocol
 import Foundation
 import HRV
 import SessionAnalysis
@@ -59,17 +60,19 @@ enum ResonanceAnalysis {
         return out
     }
 
+    private typealias D = FigureRounding.Decimals
+
     static func json(_ f: ResonanceFigures, file: String) -> JSONObject {
         var o = JSONObject()
         o.set("file", file)
-        o.set("pacer_rate_bpm", f.breathingRatePerMinute)
-        o.set("pacer_frequency_hz", f.pacerFrequencyHz)
+        o.set("pacer_rate_bpm", f.breathingRatePerMinute, decimals: D.breathsPerMinute)
+        o.set("pacer_frequency_hz", f.pacerFrequencyHz, decimals: D.frequencyHz)
         o.set("breath_cycles", f.cycleCount)
-        o.set("peak_to_trough_bpm", f.peakToTroughBPM)
-        o.set("lf_power_at_pacer_ms2", f.lfPowerAtPacerMs2)
-        o.set("mean_coherence_score", f.meanCoherenceScore)
-        o.set("synchrony", f.synchrony)
-        o.set("phase_degrees", f.phaseDegrees)
+        o.set("peak_to_trough_bpm", f.peakToTroughBPM, decimals: D.heartRateBPM)
+        o.set("lf_power_at_pacer_ms2", f.lfPowerAtPacerMs2, decimals: D.powerMs2)
+        o.set("mean_coherence_score", f.meanCoherenceScore, decimals: D.score)
+        o.set("synchrony", f.synchrony, decimals: D.score)
+        o.set("phase_degrees", f.phaseDegrees, decimals: D.degrees)
         return o
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bluetooth
+import BreathProtocol
 import Foundation
 import HRV
 import Logging
@@ -15,7 +16,7 @@ struct SensorCommand: AsyncParsableCommand {
             and whether it is a normal (NN) beat or an artifact, the counts of rejected input, and \
             unplug/reconnect events. Runs until interrupted. DEVICE bluetooth:AA:BB:CC:DD:EE:FF reads \
             a Bluetooth LE heart-rate strap through bluetoothd. `breathctl sensor scan [--seconds N] \
-            [--json]` lists nearby straps offering the Heart Rate service (a file named scan: ./scan).
+            [--json]` lists nearby straps offering the Heart Rate service (to read a file named scan, give ./scan).
             """
     )
 
@@ -25,10 +26,10 @@ struct SensorCommand: AsyncParsableCommand {
     @Option(help: "Input format: auto, \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: String = "auto"
 
-    @Option(help: "Baud rate of a serial port (1200 to 921600).")
+    @Option(help: ArgumentHelp("Baud rate of a serial port: a standard rate from 1200 to 921600.", valueName: "rate"))
     var baud: Int = SerialPort.defaultBaudRate
 
-    @Option(help: "Samples per second of ecg/ppg input (default: measured from how fast lines arrive).")
+    @Option(help: ArgumentHelp("Samples per second of ecg/ppg input, 20-10000 (default: measured from how fast lines arrive).", valueName: "hz"))
     var sampleRate: Double?
 
     @Flag(help: "One JSON object per line.")
@@ -37,7 +38,7 @@ struct SensorCommand: AsyncParsableCommand {
     @Option(help: "Exit after this many beats.")
     var count: Int?
 
-    @Option(help: "With scan: seconds to scan for Bluetooth heart-rate straps (1 to 120).")
+    @Option(help: ArgumentHelp("With scan: seconds to scan for Bluetooth heart-rate straps (1 to 120).", valueName: "seconds"))
     var seconds: Double = 10
 
     func validate() throws {
@@ -72,8 +73,8 @@ struct SensorCommand: AsyncParsableCommand {
                 beats += 1
                 if json {
                     var o = JSONObject()
-                    o.set("t", (update.timeSeconds * 1e6).rounded() / 1e6)
-                    o.set("rr_ms", update.rrMilliseconds)
+                    o.set("t", update.timeSeconds, decimals: FigureRounding.Decimals.seconds)
+                    o.set("rr_ms", update.rrMilliseconds, decimals: FigureRounding.Decimals.rrMilliseconds)
                     o.set("nn", update.isNN)
                     if let artifact = update.artifact { o.set("artifact", artifact.rawValue) }
                     if isLowPrecision { o.set("low_precision", true) }

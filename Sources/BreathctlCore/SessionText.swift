@@ -5,6 +5,7 @@ import BreathProtocol
 enum SessionText {
     static func render(_ reply: SessionReply, chart: TerminalChart = TerminalChart()) -> String {
         var lines = summary(reply.session)
+        lines += pacingChanges(reply.pacingChanges)
         if let assessment = reply.assessment {
             lines.append("")
             lines.append(AssessmentText.table(assessment, complete: reply.session.endReason == .completed))
@@ -57,6 +58,22 @@ enum SessionText {
             rows.append(("beats", "\(summary.beats) (\(Readable.plural(summary.artifacts, "artifact")))"))
         }
         return rows.map { label, text in label.leftAligned(width: 11) + text }
+    }
+
+    /// One row per live pacing change: its session time, its wall-clock time and the new value.
+    /// `changed    1:35 (09:47:12) rate 5.5 breaths/min`
+    static func pacingChanges(_ changes: [PacingChange]) -> [String] {
+        changes.enumerated().map { index, change in
+            let value: String
+            switch change.setting {
+            case .rate: value = "rate \(Readable.setting(change.rateBreathsPerMinute)) breaths/min"
+            case .ratio: value = "ratio \(change.ratio)"
+            case .voice: value = "voice \(change.voice.rawValue)"
+            case .volume: value = "volume"
+            }
+            let when = "\(Readable.duration(seconds: change.offsetSeconds)) (\(LocalTime.timeOfDay(change.at)))"
+            return (index == 0 ? "changed" : "").leftAligned(width: 11) + "\(when) \(value)"
+        }
     }
 
     /// `mean 3.10; high 4:39 (47 %), medium 3:20 (33 %), low 2:00 (20 %)`

@@ -14,7 +14,7 @@ struct SetCommand: DaemonCommand {
 
     @OptionGroup var daemon: DaemonOptions
 
-    @Argument(help: ArgumentHelp("rate, ratio, voice or volume.", valueName: "key"))
+    @Argument(help: ArgumentHelp("The setting to change.", valueName: "key"))
     var key: Setting.Key
 
     @Argument(help: ArgumentHelp("The new value.", valueName: "value"), completion: .custom(CompletionValues.settingValues))

@@ -23,25 +23,25 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Output format: \(SensorFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: SensorFormat = .rr
 
-    @Option(help: "Samples per second of ecg/ppg output.")
+    @Option(help: ArgumentHelp("Samples per second of ecg/ppg output, 50-2000.", valueName: "hz"))
     var sampleRate: Double = 250
 
-    @Option(help: "Mean heart rate, beats per minute.")
+    @Option(help: ArgumentHelp("Mean heart rate, 25-220 beats per minute.", valueName: "bpm"))
     var rate: Double = 65
 
     @Option(help: "How the model person breathes: high (with --breathing-rate, their resonance), medium (with it, loosely) or low (on their own, about 14/min).")
     var coherence: HeartSimulator.Coherence = .high
 
-    @Option(help: "Breathing rate of the model heart, breaths per minute (the pacer's default).")
+    @Option(help: ArgumentHelp("Breathing rate of the model heart, 2-30 breaths per minute (default: the pacer's default).", valueName: "breaths-per-minute"))
     var breathingRate: Double = 5.5
 
-    @Option(help: "Time factor: 1 is real time, 10 sends beats ten times faster.")
+    @Option(help: ArgumentHelp("Time factor, above 0 and at most 10000: 1 is real time, 10 sends beats ten times faster.", valueName: "factor"))
     var speed: Double = 1
 
-    @Option(help: "Send the RR intervals of this file (repeated) instead of generated ones.")
+    @Option(help: ArgumentHelp("Send the RR intervals of this file (repeated) instead of generated ones.", valueName: "file"))
     var replay: String?
 
-    @Option(help: "Make a symbolic link at this path to the pseudo-terminal.")
+    @Option(help: ArgumentHelp("Make a symbolic link at this path to the pseudo-terminal.", valueName: "path"))
     var link: String?
 
     @Option(help: "Stop after this many beats (default: run until interrupted).")
@@ -53,10 +53,10 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Breathe with the running daemon's pacer (real time only).")
     var follow = false
 
-    @Option(help: "With --follow: how far the heart rate lags the breath, degrees (-180 to 180).")
+    @Option(help: ArgumentHelp("With --follow: how far the heart rate lags the breath, degrees (-180 to 180).", valueName: "degrees"))
     var lagDegrees: Double = 0
 
-    @Option(help: "With --follow: share of breaths that follow the pacer, 0 to 1.")
+    @Option(help: ArgumentHelp("With --follow: share of breaths that follow the pacer, 0 to 1.", valueName: "share"))
     var compliance: Double = BreathFollowingHeart.Configuration().compliance
 
     @Option(help: "With --follow: the breathing rate at which the heart rate swings most (the resonance an assessment should find), breaths per minute, 2-30; default the pacer's rate.")

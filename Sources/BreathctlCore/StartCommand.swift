@@ -21,7 +21,7 @@ struct StartCommand: DaemonCommand {
     @Option(help: ArgumentHelp("Inhale to exhale, I:E (1:1, 4:6), with \(BreathRatio.rangeText).", valueName: "I:E"))
     var ratio: String?
 
-    @Option(help: ArgumentHelp("The pacer's sound: \(Voice.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "voice"))
+    @Option(help: ArgumentHelp("The pacer's sound.", valueName: "voice"))
     var voice: Voice?
 
     @Option(help: ArgumentHelp("Loudness, 0-1.", valueName: "volume"))

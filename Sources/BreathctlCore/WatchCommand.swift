@@ -11,7 +11,7 @@ struct WatchCommand: DaemonCommand {
             On a terminal, a live view filling the screen: a bar that fills as you breathe in and \
             empties as you breathe out, a chart of each beat's heart rate over the last minute drawn \
             over the pacer's breath (the heart's wave should rise on the in-breath and fall on the \
-            out-breath; artifacts are marked ×), the heart rate, the coherence score with its level, \
+            out-breath; artifacts are marked with a cross), the heart rate, the coherence score with its level, \
             trend and a sparkline, synchrony, the sensor and the session clock. Figures older than \
             5 s (a lost sensor) are greyed with their age. Into a pipe, one line per event. --json \
             passes the daemon's event lines through unchanged (docs/protocol.md). --format prints \

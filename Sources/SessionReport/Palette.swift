@@ -12,4 +12,5 @@ enum Palette {
     static let lowBand = "#f2c4bd"
     static let mediumBand = "#f6e3b0"
     static let highBand = "#c4e6c4"
+    static let marker = "#8a4b08"
 }

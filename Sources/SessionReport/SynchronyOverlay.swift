@@ -1,7 +1,7 @@
 import BreathProtocol
 
 /// Breath-heart synchrony drawn over the coherence panel: its own 0-1 scale over the panel's
-/// height (labelled on the far right, beside the band names), a line per beat, and a legend
+/// height (labelled right of the plot, the band names in a column beyond), a line per beat, and a legend
 /// telling it apart from the coherence score.
 ///
 /// It shares the coherence panel rather than taking a panel of its own so that the picture keeps
@@ -14,8 +14,9 @@ struct SynchronyOverlay {
 
     static let legendLabel = "synchrony, 0–1 (right scale)"
     static let scaleTicks = [0.0, 0.5, 1]
-    /// Right edge of the scale labels: past the band names, inside the card's margin.
-    static let scaleLabelRight = 990.0
+    /// Left edge of the scale labels: just right of the plot, as a right-hand axis; the band
+    /// names start past the widest of them ("0.5").
+    static let scaleLabelLeft = SessionReportChart.plotRight + 5
 
     /// The 0-1 scale mapped onto the coherence panel's rows.
     var scale: Panel {
@@ -25,8 +26,8 @@ struct SynchronyOverlay {
     func draw(_ svg: inout SVGWriter) {
         let scale = scale
         for tick in Self.scaleTicks {
-            svg.element("text", [("class", "synchrony-scale"), ("x", SVGWriter.number(Self.scaleLabelRight)),
-                ("y", SVGWriter.number(scale.y(tick) + 4)), ("text-anchor", "end"), ("font-size", "11"), ("fill", Palette.synchrony)],
+            svg.element("text", [("class", "synchrony-scale"), ("x", SVGWriter.number(Self.scaleLabelLeft)),
+                ("y", SVGWriter.number(scale.y(tick) + 4)), ("font-size", "11"), ("fill", Palette.synchrony)],
                 text: AxisTicks.label(tick))
         }
         svg.polyline(

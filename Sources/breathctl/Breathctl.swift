@@ -8,9 +8,10 @@ struct Breathctl: AsyncParsableCommand {
         abstract: "Control and inspect breathd, the breathing biofeedback daemon.",
         discussion: """
             The daemon's commands talk to it over its socket (--socket PATH or $BREATHD_SOCKET; \
-            protocol in docs/protocol.md). Offline tools work without the daemon: `analyze` computes \
-            HRV and coherence for a recording of RR intervals, `sensor` and `simulate` read and fake \
-            a heart-rate sensor.
+            protocol in docs/protocol.md). Without a running daemon, `history`, `session`, `export` \
+            and `report` read its history file (read-only); `analyze` computes HRV and coherence for \
+            a recording; `sensor` and `simulate` read and fake a heart-rate sensor; `render` and \
+            `play` make the pacer's sound.
             """,
         version: BreathctlSubcommands.release,
         subcommands: BreathctlSubcommands.daemon + BreathctlSubcommands.offline

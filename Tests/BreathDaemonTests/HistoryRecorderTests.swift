@@ -2,6 +2,7 @@ import BreathHistory
 import BreathDaemon
 import BreathProtocol
 import BreathTestSupport
+import Foundation
 import Logging
 import ServiceLifecycle
 import SessionAnalysis
@@ -53,6 +54,42 @@ import Testing
             await services.triggerGracefulShutdown()
             try await group.waitForAll()
         }
+    }
+
+    /// Issue 15: a pacing change is committed at once, with the beats queued before it, without
+    /// waiting for the periodic flush (here never running); a finished session keeps it.
+    @Test func pacingChangesAreCommittedAtOnceWithTheQueuedBeats() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
+        let recorder = HistoryRecorder(store: store, flushInterval: .seconds(3600), logger: logger)
+        let id = try await recorder.begin(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+        for index in 1...3 { await recorder.record(beat(index)) }
+        let change = PacingChange(
+            offsetSeconds: 3.5, at: Timestamp(unixMilliseconds: 3_500), setting: .rate, rateBreathsPerMinute: 5, ratio: .even, voice: .off)
+        await recorder.record(change)
+        let running = try #require(try await store.session(.id(id)))
+        #expect(running.pacingChanges == [change])
+        #expect(running.beats == (1...3).map(beat))
+        #expect(await recorder.unsavedBeats == 0)
+
+        await recorder.record(beat(4))
+        try await recorder.finish(endedAt: Timestamp(unixMilliseconds: 5_000), reason: .stopped, summary: SessionSummary())
+        let finished = try #require(try await store.session(.id(id)))
+        #expect(finished.pacingChanges == [change] && finished.beats.count == 4)
+        await recorder.record(change)  // no session: ignored
+        #expect(try await store.session(.id(id))?.pacingChanges == [change])
+    }
+
+    /// A spill file written by a breathd that did not keep pacing changes still reads.
+    @Test func spillFilesWithoutPacingChangesStillRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = "\(directory.path)/history.sqlite"
+        let spill = #"[{"sessionID":3,"beats":[{"t":1,"rr_ms":1000,"nn":true}],"endedAt":"2026-11-23T08:10:00.250Z","reason":"stopped","summary":{"level_s":{"low":0,"medium":0,"high":0},"beats":1,"artifacts":0}}]"#
+        #expect(FileManager.default.createFile(atPath: HistoryRecorder.spillPath(for: database), contents: Data(spill.utf8)))
+        let ends = try HistoryRecorder.readSpill(for: database)
+        #expect(ends.count == 1 && ends[0].sessionID == 3 && ends[0].beats.count == 1 && ends[0].changes.isEmpty)
     }
 
     @Test func gracefulShutdownFlushesQueuedBeats() async throws {

@@ -77,6 +77,65 @@ import Testing
         #expect(summary.followingShare == 0.5)
     }
 
+    /// Issue 15: a database of the schema before pacing changes were kept (migrations up to v3,
+    /// as main wrote it) is read as it is by breathctl's read-only reader, then upgraded by the
+    /// store, keeping its rows; new sessions keep their changes with their beats.
+    @Test func versionThreeDatabaseUpgradesToKeepPacingChanges() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = "\(directory.path)/history.sqlite"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try HistorySchema.migrator.migrate(queue, upTo: "v3: resonance assessments")
+            try await queue.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO session (id, started_at_ms, ended_at_ms, end_reason, duration_s, rate_bpm, ratio, voice, volume,
+                            beats, artifacts, kind)
+                        VALUES (1, 1000000, 1060000, 'completed', 60, 6, '4:6', 'bowl', 0.4, 2, 0, 'session');
+                        INSERT INTO beat (session_id, t_s, rr_ms, nn) VALUES (1, 1.0, 1000, 1), (1, 2.0, 980, 1);
+                        """)
+            }
+        }
+        // Not migrated by a reader: the old file reads with no changes rather than failing.
+        let old = try #require(try HistoryFile(readingFrom: path).session(.id(1)))
+        #expect(old.pacingChanges.isEmpty && old.beats.count == 2)
+
+        let store = try HistoryStore(path: path, logger: logger)
+        #expect(try await store.appliedMigrations() == HistoryStoreTests.migrations)
+        #expect(try await store.integrityCheck() == "ok")
+        let upgraded = try #require(try await store.session(.id(1)))
+        #expect(upgraded.pacingChanges.isEmpty && upgraded.beats.count == 2 && upgraded.session.endReason == .completed)
+
+        let settings = SessionSettings(durationSeconds: 600, rateBreathsPerMinute: 6, ratio: .even, voice: .glide, volume: 0.5)
+        let id = try await store.beginSession(startedAt: Timestamp(unixMilliseconds: 2_000_000), settings: settings)
+        let first = PacingChange(
+            offsetSeconds: 95.25, at: Timestamp(unixMilliseconds: 2_095_250), setting: .rate, rateBreathsPerMinute: 5.5, ratio: .even,
+            voice: .glide)
+        let second = PacingChange(
+            offsetSeconds: 200, at: Timestamp(unixMilliseconds: 2_230_000), setting: .ratio, rateBreathsPerMinute: 5.5,
+            ratio: BreathRatio(inhale: 4, exhale: 6), voice: .glide)
+        try await store.appendBeats([BeatRecord(offsetSeconds: 1, rrMilliseconds: 1000, isNN: true)], changes: [first], to: id)
+        #expect(try await store.session(.id(id))?.pacingChanges == [first], "committed with the running session's beats")
+        try await store.finishSession(
+            id: id, endedAt: Timestamp(unixMilliseconds: 2_300_000), reason: .stopped, summary: SessionSummary(), changes: [second])
+        let recorded = try #require(try await store.session(.id(id)))
+        #expect(recorded.pacingChanges == [first, second])
+        #expect(try HistoryFile(readingFrom: path).session(.id(id))?.pacingChanges == [first, second])
+
+        // On the wire: a `pacing_changes` list, back unchanged; in export's JSON too, empty for
+        // the old session.
+        let line = LineCodec.encodeLine(ServerMessage.session(recorded))
+        #expect(String(decoding: line, as: UTF8.self).contains(#""pacing_changes":[{"at":"1970-01-01T00:34:55.250Z","rate_bpm":5.5,"#))
+        #expect(try LineCodec.decodeServerMessage(String(decoding: line.dropLast(), as: UTF8.self)) == .session(recorded))
+        let exported = try JSONSerialization.jsonObject(with: Data(try SessionExport.render(recorded, as: .json).utf8)) as? [String: Any]
+        let exportedChanges = try #require(exported?["pacing_changes"] as? [[String: Any]])
+        #expect(exportedChanges.map { $0["setting"] as? String } == ["rate", "ratio"])
+        #expect(exportedChanges.map { $0["t_s"] as? Double } == [95.25, 200])
+        let oldObject = try JSONSerialization.jsonObject(with: Data(try SessionExport.render(upgraded, as: .json).utf8)) as? [String: Any]
+        #expect((oldObject?["pacing_changes"] as? [Any])?.isEmpty == true)
+    }
+
     @Test func upgradeAddsNullableColumns() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

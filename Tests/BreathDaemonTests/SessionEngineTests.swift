@@ -238,6 +238,46 @@ import Testing
         ])
     }
 
+    /// Issue 15: a live `set` of the rate, ratio or voice is kept in history at once, with the
+    /// session time (pauses excluded) and the wall clock; volume and unchanged values are not.
+    @Test func liveChangesOfThePacingAreRecordedInHistoryAtOnce() async throws {
+        let h = try EngineHarness()
+        let id = try #require(await h.request(.start(StartOptions(minutes: 5))).okSession)
+        await h.advance(milliseconds: 2_000)
+        #expect(await h.request(.set(.rate(5.5))).okSession == id)
+        #expect(await h.request(.set(.volume(0.2))).okSession == id)
+        #expect(await h.request(.set(.rate(5.5))).okSession == id, "the same rate again: nothing changes")
+        await h.advance(milliseconds: 1_000)
+        _ = await h.request(.pause)
+        await h.advance(milliseconds: 5_100)  // the fade-out ends: resume waits for it
+        #expect(await h.request(.set(.ratio(BreathRatio(inhale: 4, exhale: 6)))).okSession == id)
+        _ = await h.request(.resume)
+        await h.advance(milliseconds: 500)
+        #expect(await h.request(.set(.voice(.bowl))).okSession == id)
+
+        // In the database while the session still runs, before any periodic flush.
+        let stored = try #require(try await h.store.session(.id(id)))
+        #expect(stored.session.endReason == nil)
+        let wall = { (seconds: Double) in Timestamp(unixSeconds: EngineHarness.wallAtStart.timeIntervalSince1970 + seconds) }
+        #expect(stored.pacingChanges == [
+            PacingChange(offsetSeconds: 2, at: wall(2), setting: .rate, rateBreathsPerMinute: 5.5, ratio: .even, voice: .glide),
+            PacingChange(
+                offsetSeconds: 3, at: wall(8.1), setting: .ratio, rateBreathsPerMinute: 5.5, ratio: BreathRatio(inhale: 4, exhale: 6),
+                voice: .glide),
+            PacingChange(
+                offsetSeconds: 3.5, at: wall(8.6), setting: .voice, rateBreathsPerMinute: 5.5, ratio: BreathRatio(inhale: 4, exhale: 6),
+                voice: .bowl),
+        ])
+        #expect(stored.pacing(atOffsetSeconds: 1).rateBreathsPerMinute == 6)
+        #expect(stored.pacing(atOffsetSeconds: 2.5).rateBreathsPerMinute == 5.5)
+        _ = await h.request(.stop)
+        await h.advance(milliseconds: 5_100)
+        #expect(try await h.store.session(.id(id))?.pacingChanges.count == 3)
+        // Changes for the next session are no change of a session.
+        #expect(await h.request(.set(.rate(4.5))).okMessage == "rate set for the next session")
+        #expect(try await h.store.session(.id(id))?.pacingChanges.count == 3)
+    }
+
     /// Without a sound card the pacer runs on the wall clock: a live change waits for the next
     /// breath there too, and until then the breath in progress goes on as it began (status read
     /// "inhale -226 %" and the next PHASE came late, from the new schedule read before its start).
@@ -574,6 +614,7 @@ private struct UnavailableHistory: HistorySink {
 
     func begin(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind) async throws -> Int64 { throw Failure() }
     func record(_ beat: BeatRecord) async {}
+    func record(_ change: PacingChange) async {}
     func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult?) async throws {
         throw Failure()
     }

@@ -14,7 +14,7 @@ import Testing
         #expect(try JSONDecoder().decode(BeatRecord.self, from: JSONEncoder().encode(beat)) == beat)
         let keys = try object(beat)
         #expect(keys["synchrony"] as? Double == 0.91)
-        #expect(keys["synchrony_phase_deg"] as? Double == 14.5)
+        #expect(keys["synchrony_phase_deg"] as? Double == 15)
     }
 
     @Test func beatWithoutSynchronyOmitsTheKeys() throws {

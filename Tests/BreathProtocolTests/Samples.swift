@@ -2,9 +2,10 @@ import BreathProtocol
 
 /// One fully populated value of every server message, for round trips.
 enum Samples {
+    /// Figures at the protocol's precision (FigureRounding.Decimals), so they come back equal.
     static let hrv = HRVSnapshot(
-        meanHeartRateBPM: 59.357, rmssdMilliseconds: 41.2, sdnnMilliseconds: 57.15, pnn50Percent: 26.98,
-        coherenceRatio: 1.35, coherenceScore: 1.35, coherenceLevel: .medium, peakFrequencyHz: 0.09375,
+        meanHeartRateBPM: 59.4, rmssdMilliseconds: 41.2, sdnnMilliseconds: 57.2, pnn50Percent: 27,
+        coherenceRatio: 1.35, coherenceScore: 1.35, coherenceLevel: .medium, peakFrequencyHz: 0.0938,
         warmUpSecondsLeft: 0, artifactPercent: 1.5)
 
     static let settings = SessionSettings(
@@ -25,9 +26,9 @@ enum Samples {
         id: 13, startedAt: Timestamp(unixMilliseconds: 1_795_430_000_000), settings: settings)
 
     static let beat = BeatRecord(
-        offsetSeconds: 64.693, rrMilliseconds: 1079, isNN: true, meanHeartRateBPM: 59.36, rmssdMilliseconds: 41.2,
+        offsetSeconds: 64.693, rrMilliseconds: 1079, isNN: true, meanHeartRateBPM: 59.4, rmssdMilliseconds: 41.2,
         sdnnMilliseconds: 57.2, coherenceScore: 1.35, coherenceLevel: .medium, synchrony: 0.91,
-        synchronyPhaseDegrees: 14.5)
+        synchronyPhaseDegrees: 15)
 
     static let status = StatusReply(
         state: .running, session: SessionProgress(id: 13, elapsedSeconds: 125.5, remainingSeconds: 474.5),

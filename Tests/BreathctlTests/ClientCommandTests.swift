@@ -15,7 +15,7 @@ import Testing
         #expect(lines == [
             "state      running, session 13: 2:05 elapsed, 7:55 left",
             "pacer      5.5 breaths/min, ratio 1:1, voice bowl, volume 40 %; exhale 25 %, breath 11",
-            "heart      59.4 bpm, RMSSD 41.2 ms, SDNN 57.1 ms, pNN50 27.0 %",
+            "heart      59.4 bpm, RMSSD 41.2 ms, SDNN 57.2 ms, pNN50 27.0 %",
             "coherence  1.35 medium (ratio 1.35, peak 0.094 Hz), artifacts 1.5 %",
             "sensor     streaming /dev/ttyUSB0 (rr): 1520 beats, 3 artifacts, 2 rejected lines, last beat 0.4 s ago",
             "audio      playing on default, 1 xrun (last error: underrun at 12:00)",
@@ -179,6 +179,37 @@ import Testing
         let result = try await ClientProcess.run(["status"], environment: ["XDG_RUNTIME_DIR": "/tmp/breathctl-test-none"])
         #expect(result.status == 69)
         #expect(result.stderr == "breathd is not running (no socket at /tmp/breathctl-test-none/breathd/breathd.sock)\n")
+    }
+
+    /// Each option's help gives the range its check enforces: the bounds of the refusal's
+    /// "between A and B" appear in the option's help as "A-B" or "A to B".
+    @Test(arguments: [
+        (["analyze", "x.txt", "--sample-rate", "1"], "--sample-rate"), (["analyze", "x.txt", "--pacer-rate", "99"], "--pacer-rate"),
+        (["sensor", "x", "--sample-rate", "1"], "--sample-rate"), (["sensor", "scan", "--seconds", "0"], "--seconds"),
+        (["simulate", "--sample-rate", "1"], "--sample-rate"), (["simulate", "--rate", "1"], "--rate"),
+        (["simulate", "--breathing-rate", "99"], "--breathing-rate"), (["simulate", "--lag-degrees", "999"], "--lag-degrees"),
+        (["simulate", "--compliance", "2"], "--compliance"), (["simulate", "--resonance-rate", "99"], "--resonance-rate"),
+        (["render", "--output", "x.wav", "--sample-rate", "1"], "--sample-rate"),
+    ] as [([String], String)])
+    func helpGivesTheRangeTheOptionEnforces(refused: [String], option: String) async throws {
+        let result = try await ClientProcess.run(refused)
+        #expect(result.status == 64, "\(result.stderr)")
+        let bounds = try #require(result.stderr.firstMatch(of: /between (-?[0-9]+(?:\.[0-9]+)?) and (-?[0-9]+(?:\.[0-9]+)?)/), "\(result.stderr)")
+        let help = try await ClientProcess.run([refused[0], "--help"]).stdout
+        // The option's entry: from its name to the next option's.
+        let entry = try #require(help.components(separatedBy: "\n  \(option) ").dropFirst().first, "\(option) in \(help)")
+            .components(separatedBy: "\n  --").first!.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let (low, high) = (String(bounds.1), String(bounds.2))
+        #expect(entry.contains("\(low)-\(high)") || entry.contains("\(low) to \(high)"), "\(option): \(entry) vs \(result.stderr)")
+    }
+
+    @Test func overviewNamesWhatWorksWithoutTheDaemon() async throws {
+        let help = try await ClientProcess.run(["--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("Without a running daemon, `history`, `session`, `export` and `report` read its history file"), "\(help)")
+        for command in ["start", "set", "render"] {
+            let text = try await ClientProcess.run([command, "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(!text.contains("glide, bowl, noise, off. (values:"), "voices listed twice in \(command) --help")
+        }
     }
 
     @Test(arguments: [["start"], ["set"], ["render"], ["play"]])

@@ -5,7 +5,7 @@ import Foundation
 /// beats draw a recognisable chart.
 enum Fixtures {
     static let runningStatus = decode(
-        #"{"class":"STATUS","audio":{"device":"default","last_error":"underrun at 12:00","state":"playing","xruns":1},"hrv":{"artifact_percent":1.5,"coherence_level":"medium","coherence_ratio":1.35,"coherence_score":1.35,"mean_hr_bpm":59.357,"peak_frequency_hz":0.09375,"pnn50_percent":26.98,"rmssd_ms":41.2,"sdnn_ms":57.15,"warm_up_s":0},"pacer":{"cycle":11,"phase":"exhale","progress":0.25,"rate_bpm":5.5,"ratio":"1:1","voice":"bowl","volume":0.4},"sensor":{"artifacts":3,"beats":1520,"device":"/dev/ttyUSB0","format":"rr","rejected_lines":2,"since_last_beat_s":0.4,"state":"streaming"},"session":{"elapsed_s":125.5,"id":13,"remaining_s":474.5},"state":"running"}"#,
+        #"{"class":"STATUS","audio":{"device":"default","last_error":"underrun at 12:00","state":"playing","xruns":1},"hrv":{"artifact_percent":1.5,"coherence_level":"medium","coherence_ratio":1.35,"coherence_score":1.35,"mean_hr_bpm":59.4,"peak_frequency_hz":0.0938,"pnn50_percent":27,"rmssd_ms":41.2,"sdnn_ms":57.2,"warm_up_s":0},"pacer":{"cycle":11,"phase":"exhale","progress":0.25,"rate_bpm":5.5,"ratio":"1:1","voice":"bowl","volume":0.4},"sensor":{"artifacts":3,"beats":1520,"device":"/dev/ttyUSB0","format":"rr","rejected_lines":2,"since_last_beat_s":0.4,"state":"streaming"},"session":{"elapsed_s":125.5,"id":13,"remaining_s":474.5},"state":"running"}"#,
         as: StatusReply.self)
 
     static let idleStatus = decode(

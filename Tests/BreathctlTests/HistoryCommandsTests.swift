@@ -1,3 +1,4 @@
+import BreathTestSupport
 import BreathProtocol
 import BreathTestSupport
 import Foundation
@@ -104,6 +105,51 @@ import Testing
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("beats      612 (4 artifacts)"))
         #expect(!lines.contains { $0.hasPrefix("synchrony") })
+    }
+
+    /// Issue 15: live pacing changes in `session` (text: session time, local time, new value;
+    /// --json: the daemon's `pacing_changes`), and the report's times in the user's zone (TZ).
+    @Test func sessionAndReportShowPacingChangesInLocalTime() async throws {
+        var reply = Fixtures.sessionReply
+        reply.pacingChanges = [
+            PacingChange(
+                offsetSeconds: 95.4, at: Timestamp(unixMilliseconds: 1_795_420_895_400), setting: .rate, rateBreathsPerMinute: 5,
+                ratio: BreathRatio(inhale: 4, exhale: 6), voice: .glide),
+            PacingChange(
+                offsetSeconds: 300, at: Timestamp(unixMilliseconds: 1_795_421_100_000), setting: .ratio, rateBreathsPerMinute: 5,
+                ratio: .even, voice: .glide),
+        ]
+        let served = reply
+        let socket = try ServedSocket(handler: ScriptedHandler { _ in .session(served) })
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (text, json, reports) = try await socket.serve { socket in
+            var reports: [String: String] = [:]
+            for zone in ["America/New_York", "Asia/Kolkata"] {
+                let path = "\(directory.path)/\(zone.split(separator: "/")[1]).svg"
+                let run = try await ClientProcess.run(["report", "12", "--output", path, "--socket", socket.path], environment: ["TZ": zone])
+                #expect(run.status == 0, "\(run.stderr)")
+                reports[zone] = try String(contentsOfFile: path, encoding: .utf8)
+            }
+            return (
+                try await ClientProcess.run(["session", "12", "--socket", socket.path], environment: ["TZ": "Asia/Kolkata"]),
+                try await ClientProcess.run(["session", "12", "--json", "--socket", socket.path]), reports
+            )
+        }
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        // 2026-11-23 08:00 UTC is 13:30 in Kolkata.
+        #expect(lines.contains("time       2026-11-23 13:30:00 to 13:40:00"))
+        #expect(lines.contains("changed    1:35 (13:31:35) rate 5 breaths/min"))
+        #expect(lines.contains("           5:00 (13:35:00) ratio 1:1"))
+        #expect(json.stdout == String(decoding: LineCodec.encodeLine(.session(reply)), as: UTF8.self))
+        #expect(json.stdout.contains(#""pacing_changes":[{"at":"2026-11-23T08:01:35.400Z","rate_bpm":5,"ratio":"4:6","setting":"rate","t_s":95.4"#))
+
+        let newYork = try #require(reports["America/New_York"]), kolkata = try #require(reports["Asia/Kolkata"])
+        #expect(newYork.contains("breathd session 12 · 2026-11-23 03:00–03:10 EST"))
+        #expect(newYork.contains(">5/min 4:6 at 03:01<") && newYork.contains(">5/min 1:1 at 03:05<"))
+        #expect(kolkata.contains("breathd session 12 · 2026-11-23 13:30–13:40 IST"))
+        #expect(kolkata.contains(">5/min 4:6 at 13:31<"))
+        #expect(newYork.components(separatedBy: "class=\"pacing-change\"").count == 3)
     }
 
     @Test func sessionJSONIsTheDaemonsLine() async throws {

@@ -71,6 +71,17 @@ import Testing
         let lines = output.split(separator: "\n")
         #expect(abs(lines.count - 2272) <= 3)
         #expect(lines.first?.hasPrefix("{\"t\": ") == true)
+        // Intervals of whole samples at 360 Hz (813.888… ms) to 0.1 ms, times to the millisecond.
+        let figures = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        for figure in figures {
+            let rr = try #require(figure["rr_ms"] as? Double), t = try #require(figure["t"] as? Double)
+            #expect(abs(rr * 10 - (rr * 10).rounded()) < 1e-6 && abs(t * 1000 - (t * 1000).rounded()) < 1e-6, "\(figure)")
+        }
+        #expect(!output.contains("8888"), "no floating-point noise")
+        let perBeat = try await run(["analyze", "--sample-rate", "360", "--per-beat", Self.shared + "/data/ecg/mitdb100_mlii_360hz.txt"])
+        let perBeatLines = perBeat.1.split(separator: "\n")
+        #expect(perBeat.0 == 0 && !perBeatLines.isEmpty)
+        #expect(perBeatLines.allSatisfy { $0.contains(/\srr\s\d+\.\d\sms\s/) }, "RR to 0.1 ms as --beats prints it")
         let (summaryStatus, summary) = try await run(["analyze", "--sample-rate", "360", Self.shared + "/data/ecg/mitdb100_mlii_360hz.txt"])
         #expect(summaryStatus == 0)
         #expect(summary.contains("mean HR          75."))

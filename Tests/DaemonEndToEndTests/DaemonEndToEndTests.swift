@@ -44,10 +44,12 @@ import Glibc
             return sensor?["beats"] as? Int == 620 && sensor?["state"] as? String != "streaming"
         }
         let hrv = try #require(status["hrv"] as? [String: Any])
-        for (key, tolerance) in [("mean_hr_bpm", 1e-9), ("rmssd_ms", 1e-9), ("sdnn_ms", 1e-9), ("pnn50_percent", 1e-9),
-                                 ("coherence_ratio", 1e-6), ("coherence_score", 1e-6), ("peak_frequency_hz", 1e-6)] {
+        // The protocol sends each figure rounded to its precision (FigureRounding.Decimals): equal to
+        // the reference within half that step.
+        for (key, halfStep) in [("mean_hr_bpm", 0.05), ("rmssd_ms", 0.05), ("sdnn_ms", 0.05), ("pnn50_percent", 0.05),
+                                ("coherence_ratio", 0.005), ("coherence_score", 0.005), ("peak_frequency_hz", 0.00005)] {
             let a = try #require(hrv[key] as? Double, "\(key) in STATUS"), e = try #require(expected[key] as? Double)
-            #expect(abs(a - e) <= tolerance * abs(e), "\(key): \(a) vs reference \(e)")
+            #expect(abs(a - e) <= halfStep + 1e-9 * abs(e), "\(key): \(a) vs reference \(e)")
         }
         #expect(hrv["coherence_level"] as? String == expected["coherence_level"] as? String)
         #expect(daemon.terminate() == 0)

@@ -28,6 +28,8 @@ public protocol HistorySink: Sendable {
     func begin(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind) async throws -> Int64
     /// A beat of the open session.
     func record(_ beat: BeatRecord) async
+    /// A live pacing change of the open session.
+    func record(_ change: PacingChange) async
     /// Closes the open session with its end reason, summary and (for an assessment) result.
     func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult?) async throws
 }

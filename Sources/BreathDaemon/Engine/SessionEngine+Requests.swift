@@ -12,7 +12,7 @@ extension SessionEngine {
         case .pause: return pause()
         case .resume: return await resume()
         case .set(.resonanceRate): return await setResonanceRate()
-        case .set(let setting): return set(setting)
+        case .set(let setting): return await set(setting)
         case .history, .session:
             return await queries.reply(to: request) ?? .error("\(request.command.rawValue) is not a history request")
         case .assess(let options): return await assess(options)
@@ -146,11 +146,11 @@ extension SessionEngine {
             return .error("set: rate resonance: no assessment in history has chosen a rate yet; run `breathctl assess` first")
         }
         // `set` reads the state afresh: it may have changed during the query.
-        return set(.rate(found.rateBreathsPerMinute), resonanceSession: found.sessionID)
+        return await set(.rate(found.rateBreathsPerMinute), resonanceSession: found.sessionID)
     }
 
     /// `resonanceSession`: the rate is that assessment's choice.
-    func set(_ setting: Setting, resonanceSession: Int64? = nil) -> ServerMessage {
+    func set(_ setting: Setting, resonanceSession: Int64? = nil) async -> ServerMessage {
         func apply(_ choice: inout PacerChoice) {
             choice.apply(setting)
             if let resonanceSession { choice.useResonance(rateBreathsPerMinute: choice.rateBreathsPerMinute, session: resonanceSession) }
@@ -179,6 +179,7 @@ extension SessionEngine {
             } catch {
                 return .error("set: \(error)")
             }
+            let change = pacingChange(from: session.choice, to: choice, setting: setting.key, session: session)
             session.choice = choice
             if case .running = state, !isPacing(session) {
                 // Between an assessment's paced parts: the next step plays it.
@@ -191,10 +192,23 @@ extension SessionEngine {
             } else {
                 state = .paused(session)
             }
+            // State is updated before this await, as for beats; history commits the change at once.
+            if let change { await recorder.record(change) }
             return .ok(OKReply(message: "\(setting.key.rawValue) changed from the next breath", session: session.id))
         case .ending(let session, _, _):
             return .error("set: session \(session.id) is ending")
         }
+    }
+
+    /// What history keeps of a live `set`: a change of the breath or its voice (not of the volume),
+    /// when it changes anything.
+    private func pacingChange(from old: PacerChoice, to new: PacerChoice, setting: Setting.Key, session: ActiveSession) -> PacingChange? {
+        guard setting != .volume,
+            old.rateBreathsPerMinute != new.rateBreathsPerMinute || old.ratio != new.ratio || old.voice != new.voice
+        else { return nil }
+        return PacingChange(
+            offsetSeconds: session.elapsedSeconds(now: clock.now), at: clock.timestamp, setting: setting,
+            rateBreathsPerMinute: new.rateBreathsPerMinute, ratio: new.ratio, voice: new.voice)
     }
 
     func record(of session: ActiveSession) -> SessionRecord {
