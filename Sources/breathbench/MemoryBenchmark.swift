@@ -33,11 +33,13 @@ struct MemoryBenchmark: ParsableCommand {
     @Option(help: "Simulated minutes between samples.")
     var sampleMinutes = 10.0
 
-    @Option(help: "Simulated minutes of warm-up: growth is counted from the sample at its end.")
-    var warmupMinutes = 60.0
+    @Option(help: "Simulated minutes of warm-up: growth is counted from the sample at its end (default: the first hour, or a quarter of a shorter session).")
+    var warmupMinutes: Double?
+
+    private var warmup: Double { warmupMinutes ?? min(60, hours * 60 / 4) }
 
     func validate() throws {
-        guard hours > 0, rate >= 1, watchers >= 1, sampleMinutes > 0, warmupMinutes >= 0, warmupMinutes < hours * 60 else {
+        guard hours > 0, rate >= 1, watchers >= 1, sampleMinutes > 0, warmup >= 0, warmup < hours * 60 else {
             throw ValidationError("Need hours > 0, rate >= 1, watchers >= 1, sample-minutes > 0 and a warm-up shorter than the session.")
         }
     }
@@ -130,8 +132,8 @@ struct MemoryBenchmark: ParsableCommand {
             print("  \(format(slice.first!.minutes / 60, digits: 0)) h: \(values)  (RSS \(megabytes(slice.first!.memory.residentKilobytes)))")
         }
         let start = samples.first!.memory, end = samples.last!.memory
-        let warm = samples.last { $0.minutes <= warmupMinutes }!.memory
-        let afterWarmup = samples.filter { $0.minutes >= warmupMinutes }.map(\.memory.anonymousKilobytes)
+        let warm = samples.last { $0.minutes <= warmup }!.memory
+        let afterWarmup = samples.filter { $0.minutes >= warmup }.map(\.memory.anonymousKilobytes)
         let growth = end.anonymousKilobytes - warm.anonymousKilobytes
         print("end: breathd's \(end.summary)")
         print("after the session finished: " + (afterSession.map { "breathd's \($0.summary)" } ?? "it did not finish"))
