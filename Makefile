@@ -11,11 +11,11 @@ FUZZ_SECONDS ?= 60
 APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev libsystemd-dev \
                 alsa-utils libasound2-plugins pulseaudio pulseaudio-utils sox systemd util-linux time bc \
                 librsvg2-dev dbus-daemon xvfb dunst tmux valgrind \
-                python3-dbus python3-gi man-db groff-base socat
+                python3-dbus python3-gi man-db groff-base socat stress-ng
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-daemon bench-analyze bench-memory demo completions install uninstall clean
+.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-xruns bench-daemon bench-analyze bench-memory demo completions install uninstall clean
 
 # `make` builds what `make install` copies (release); `make install` only copies, so `sudo make
 # install` never compiles as root.
@@ -32,6 +32,7 @@ help:
 	@echo "make bench    benchmarks (release build); each prints a RESULT line"
 	@echo "make bench-synth     one hour of each voice against sox synth, no disk I/O, then callgrind instructions (RESULT lines)"
 	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
+	@echo "make bench-xruns     BENCH_XRUN_SECONDS (600) through PulseAudio null sinks under stress-ng --cpu 2: xruns with and without real time (RESULT lines)"
 	@echo "make bench-memory    breathd's anonymous memory over an 8-hour session at 48x with 64 watchers (BENCH_MEMORY_HOURS)"
 	@echo "make bench-analyze   breathctl analyze on 30 min of ECG at 360 Hz vs NeuroKit2 ecg_peaks (RESULT line)"
 	@echo "make demo     the quick-start demo"
@@ -85,7 +86,7 @@ fuzz:
 
 bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
-	$(MAKE) bench-realtime bench-daemon bench-analyze bench-memory
+	$(MAKE) bench-realtime bench-daemon bench-analyze bench-xruns bench-memory
 
 # Both sides render into memory or /dev/null (no disk I/O); then the same in instructions under
 # callgrind (60 s of audio each side, BENCH_CALLGRIND_SECONDS to change), repeatable on a busy machine.
@@ -104,6 +105,15 @@ bench-realtime:
 	read user sys wall rss < $$out; rm -f $$out; \
 	echo "cpu_s=$$(echo "$$user + $$sys" | bc -l) wall_s=$$wall peak_rss_kb=$$rss"; \
 	echo "RESULT realtime_cpu_share=$$(echo "($$user + $$sys) / $$wall" | bc -l | cut -c1-8) peak_rss_mb=$$(echo "$$rss / 1024" | bc -l | cut -c1-6)"
+
+# Xruns under load: `breathctl play` for BENCH_XRUN_SECONDS while stress-ng --cpu 2 saturates both
+# cores, each period/buffer choice (BENCH_XRUN_CASES, PERIOD_MS:BUFFER_MS) with and without a
+# real-time audio thread, all at once; xruns the player counted and gaps heard on each sink's monitor.
+BENCH_XRUN_SECONDS ?= 600
+BENCH_XRUN_CASES ?= 50:200 100:400 100:500
+bench-xruns:
+	$(SWIFT) build -c release --product breathctl
+	PULSE_DISABLE_SHM=no scripts/with-pulse-null-sink scripts/bench-xruns "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_XRUN_SECONDS) $(BENCH_XRUN_CASES)
 
 # `breathctl analyze` on a 4.5 MB waveform file (MIT-BIH 100): time and peak RSS, NeuroKit2 alongside.
 bench-analyze: release

@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "SystemCalls"),
         .target(
             name: "Audio",
-            dependencies: ["Pacer", "CALSA", "SystemCalls", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Pacer", "CALSA", "SystemCalls", "Systemd", .product(name: "Logging", package: "swift-log")]
         ),
         // Serial devices, line formats and the simulator; logs through the caller's Logger.
         .target(name: "Sensor", dependencies: ["HRV", "SystemCalls", .product(name: "Logging", package: "swift-log")]),
@@ -149,7 +149,7 @@ let package = Package(
         ),
         .testTarget(name: "PacerTests", dependencies: ["Pacer", .product(name: "Numerics", package: "swift-numerics")]),
         // Against a stand-in bluetoothd (scripts/bluez-standin) on a private dbus-daemon.
-        .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "BluetoothTests", dependencies: ["Bluetooth", "Sensor", "BreathTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "Pacer", "BreathTestSupport"]),
         .testTarget(
             name: "SensorTests",

@@ -20,15 +20,21 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// a broken driver). Off only for tests and tools that want a file as fast as possible; the
     /// environment variable `BREATHD_AUDIO_UNPACED=1` turns it off too (for tests of subprocesses).
     public var paceByMonotonicClock: Bool
+    /// Real-time priority asked for the audio thread (`AudioThreadPriority`); nil keeps normal
+    /// scheduling. The environment variable `BREATHD_AUDIO_REALTIME=0` turns it off too (the
+    /// xrun benchmark's comparison, `breathctl play --no-realtime`).
+    public var realtimePriority: Int?
     /// Seconds of audio per second of the monotonic clock when pacing by it: 1, except in
     /// benchmarks that play a long session at simulated speed into a device that does not pace
     /// itself (`breathd --clock-rate`).
     public var monotonicClockRate: Double
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
-                bufferMicroseconds: Int = 200_000, periodMicroseconds: Int = 50_000,
-                paceByMonotonicClock: Bool = true, monotonicClockRate: Double = 1) {
+                bufferMicroseconds: Int = 400_000, periodMicroseconds: Int = 100_000,
+                paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority,
+                monotonicClockRate: Double = 1) {
         self.paceByMonotonicClock = paceByMonotonicClock
+        self.realtimePriority = realtimePriority
         self.monotonicClockRate = monotonicClockRate
         self.device = device
         self.sampleRate = sampleRate

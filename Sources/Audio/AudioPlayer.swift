@@ -46,6 +46,8 @@ public struct PlaybackStatus: Sendable {
     /// Opened the device at least once in this session.
     public let deviceOpened: Bool
     public let lastError: AudioError?
+    /// What the audio thread got (real time or not); nil before a session's thread has asked.
+    public var scheduling: AudioThreadScheduling? = nil
 }
 
 /// Plays one session at a time through ALSA on a thread of its own.
@@ -69,6 +71,7 @@ public final class AudioPlayer: Sendable {
     private let changePending = Atomic<Bool>(false)
     private let pendingChange = Mutex<PacerSettings?>(nil)
     private let lastError = Mutex<AudioError?>(nil)
+    private let scheduling = Mutex<AudioThreadScheduling?>(nil)
     /// The schedule in force and the one before it (a change lands in the render ahead of what
     /// has been heard, so samples just played may still belong to the previous one).
     private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
@@ -89,7 +92,8 @@ public final class AudioPlayer: Sendable {
             underruns: underruns.load(ordering: .relaxed),
             suspends: suspends.load(ordering: .relaxed),
             deviceOpened: opened.load(ordering: .relaxed),
-            lastError: lastError.withLock { $0 })
+            lastError: lastError.withLock { $0 },
+            scheduling: scheduling.withLock { $0 })
     }
 
     /// Samples heard so far in the current (or last) session.
@@ -160,6 +164,12 @@ public final class AudioPlayer: Sendable {
     }
 
     private func run(_ session: PlaybackSession) {
+        // Before the device opens: threads libasound's plugins start now (the pulse plugin's
+        // mainloop) inherit a directly granted real-time policy.
+        let realtimeOff = getenv("BREATHD_AUDIO_REALTIME").map { String(cString: $0) == "0" } ?? false
+        let granted = AudioThreadPriority.raise(priority: realtimeOff ? nil : session.output.realtimePriority)
+        scheduling.withLock { $0 = granted }
+        logger.notice("audio thread scheduling: \(granted)")
         let sampleRate = session.output.sampleRate
         let end = session.durationSeconds.map { Int64(($0 * Double(sampleRate)).rounded()) }
         let renderer = ToneRenderer(settings: session.settings, sampleRate: sampleRate, fades: session.fades, endSample: end)
@@ -226,7 +236,9 @@ public final class AudioPlayer: Sendable {
             }
         }
         setState(.idle)
-        logger.info("audio session ended", metadata: ["samplesPlayed": "\(played.load(ordering: .relaxed))"])
+        logger.info("audio session ended", metadata: [
+            "samplesPlayed": "\(played.load(ordering: .relaxed))", "xruns": "\(underruns.load(ordering: .relaxed))",
+            "suspends": "\(suspends.load(ordering: .relaxed))"])
     }
 
     /// The write loop: render one period, write it, publish the clock. No allocation, no waiting
@@ -269,6 +281,8 @@ public final class AudioPlayer: Sendable {
                     offset += n
                 case .recovered(let suspended):
                     if suspended { suspends.wrappingAdd(1, ordering: .relaxed) } else { underruns.wrappingAdd(1, ordering: .relaxed) }
+                    // Logged after the fact by the session's end line; a line per xrun here would
+                    // allocate on the audio thread exactly when it is late already.
                 }
             }
             framesWritten += Int64(count)

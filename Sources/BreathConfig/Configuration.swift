@@ -35,8 +35,8 @@ public struct Configuration: Sendable, Equatable {
     public struct Audio: Sendable, Equatable {
         public var device = "default"
         public var sampleRateHz = 48_000
-        public var bufferMilliseconds = 200
-        public var periodMilliseconds = 50
+        public var bufferMilliseconds = 400
+        public var periodMilliseconds = 100
     }
 
     public struct Sensor: Sendable, Equatable {

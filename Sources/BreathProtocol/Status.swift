@@ -178,16 +178,20 @@ public struct AudioStatus: Sendable, Equatable, Codable {
     public var state: AudioState
     public var xruns: Int
     public var lastError: String?
+    /// How the audio thread of the session is scheduled (e.g. "SCHED_FIFO priority 4 via direct");
+    /// absent before a session's audio thread has asked.
+    public var scheduling: String?
 
-    public init(device: String, state: AudioState, xruns: Int, lastError: String? = nil) {
+    public init(device: String, state: AudioState, xruns: Int, lastError: String? = nil, scheduling: String? = nil) {
         self.device = device
         self.state = state
         self.xruns = xruns
         self.lastError = lastError
+        self.scheduling = scheduling
     }
 
     enum CodingKeys: String, CodingKey {
-        case device, state, xruns
+        case device, state, xruns, scheduling
         case lastError = "last_error"
     }
 }

@@ -28,10 +28,16 @@ struct Play: ParsableCommand {
     var format: SampleFormat = .s16
 
     @Option(help: "ALSA buffer time in milliseconds, 10 to 2000.")
-    var bufferMs: Int = 200
+    var bufferMs: Int = 400
 
     @Option(help: "ALSA period time in milliseconds, 5 to 500 (at most half the buffer).")
-    var periodMs: Int = 50
+    var periodMs: Int = 100
+
+    @Flag(help: "Keep the audio thread at normal scheduling (no real-time request).")
+    var noRealtime = false
+
+    @Flag(help: "At the end, print what was played: samples, xruns (underruns recovered), the audio thread's scheduling.")
+    var report = false
 
     @OptionGroup var pattern: PatternOptions
 
@@ -52,7 +58,8 @@ struct Play: ParsableCommand {
         let session = PlaybackSession(
             output: OutputConfiguration(
                 device: device, sampleRate: pattern.sampleRate, format: format,
-                bufferMicroseconds: bufferMs * 1000, periodMicroseconds: periodMs * 1000),
+                bufferMicroseconds: bufferMs * 1000, periodMicroseconds: periodMs * 1000,
+                realtimePriority: noRealtime ? nil : AudioThreadPriority.standardPriority),
             settings: try pattern.settings(), fades: try pattern.fades(),
             durationSeconds: minutes.map { $0 * 60 })
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
@@ -82,7 +89,9 @@ struct Play: ParsableCommand {
         }
         player.wait()
         let status = player.status
-        if status.underruns > 0 || status.suspends > 0 {
+        if report {
+            print("samples=\(status.samplesPlayed) xruns=\(status.underruns) suspends=\(status.suspends) scheduling=\(status.scheduling.map { "\($0)" } ?? "none")")
+        } else if status.underruns > 0 || status.suspends > 0 {
             print("played \(status.samplesPlayed) samples; \(status.underruns) underruns, \(status.suspends) suspends recovered")
         }
     }

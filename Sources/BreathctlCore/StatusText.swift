@@ -112,6 +112,7 @@ enum StatusText {
     static func audio(_ audio: AudioStatus) -> String {
         var text = "\(audio.state.rawValue) on \(audio.device), \(Readable.plural(audio.xruns, "xrun"))"
         if let error = audio.lastError { text += " (last error: \(error))" }
+        if let scheduling = audio.scheduling { text += "; audio thread \(scheduling)" }
         return text
     }
 

@@ -53,6 +53,21 @@ public final class BusMessage {
         try check(string.withCString { sd_bus_message_append_basic(pointer, Self.code("s"), $0) }, "append(s)")
     }
 
+    public func append(uint64 value: UInt64) throws(BusError) {
+        var value = value
+        try check(sd_bus_message_append_basic(pointer, Self.code("t"), &value), "append(t)")
+    }
+
+    public func append(uint32 value: UInt32) throws(BusError) {
+        var value = value
+        try check(sd_bus_message_append_basic(pointer, Self.code("u"), &value), "append(u)")
+    }
+
+    public func append(int32 value: Int32) throws(BusError) {
+        var value = value
+        try check(sd_bus_message_append_basic(pointer, Self.code("i"), &value), "append(i)")
+    }
+
     public func append(strings: [String]) throws(BusError) {
         try open("a", "s")
         for s in strings { try append(string: s) }

@@ -22,7 +22,12 @@ import Testing
         player.wait()
         let retries = events.count { $0.message.hasPrefix("audio device still unavailable") && $0.level == .debug }
         #expect(retries >= 20, "retried \(retries) times")
-        let loud = events.all.filter { $0.level >= .info && $0.message != "audio session ended" }
+        // Said once per session too, on another subject: what scheduling the audio thread got.
+        let scheduling = events.all.filter { $0.message.hasPrefix("audio thread scheduling:") }
+        #expect(scheduling.count == 1 && scheduling.first?.level == .notice, "\(scheduling)")
+        let loud = events.all.filter {
+            $0.level >= .info && $0.message != "audio session ended" && !$0.message.hasPrefix("audio thread scheduling:")
+        }
         #expect(loud.count == 1, "\(loud)")
         #expect(loud.first?.level == .notice)
         #expect(loud.first?.message.hasPrefix("audio device unavailable") == true)

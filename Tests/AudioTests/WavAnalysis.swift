@@ -54,6 +54,30 @@ struct WavFile {
     }
 }
 
+/// `samples` without the runs of digital silence of at least `minimumFrames` between the first
+/// and the last sound: what the player wrote, in order, with the gaps the sound server filled in
+/// while it underran cut out (a glide tone never rests; the fades never reach exact zero for long
+/// inside the session). Returns the samples and how many runs were cut.
+func removingSilentRuns(_ samples: [Int16], minimumFrames: Int) -> (samples: [Int16], runs: Int) {
+    guard let first = samples.firstIndex(where: { $0 != 0 }), let last = samples.lastIndex(where: { $0 != 0 }) else { return ([], 0) }
+    var kept: [Int16] = []
+    kept.reserveCapacity(last - first + 1)
+    var runs = 0
+    var index = first
+    while index <= last {
+        if samples[index] != 0 {
+            kept.append(samples[index])
+            index += 1
+            continue
+        }
+        var end = index
+        while end <= last && samples[end] == 0 { end += 1 }
+        if end - index >= minimumFrames { runs += 1 } else { kept.append(contentsOf: samples[index..<end]) }
+        index = end
+    }
+    return (kept, runs)
+}
+
 /// The breath as heard in a glide tone: pitch from the intervals between upward zero crossings,
 /// turned back into the breath level (0 at 220 Hz, 1 at 330 Hz).
 struct PitchContour {

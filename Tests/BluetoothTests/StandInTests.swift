@@ -1,4 +1,5 @@
 import Bluetooth
+import BreathTestSupport
 import Foundation
 import Logging
 import Sensor

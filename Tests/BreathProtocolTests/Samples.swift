@@ -35,7 +35,7 @@ enum Samples {
         pacer: PacerStatus(
             rateBreathsPerMinute: 5.5, ratio: .even, voice: .bowl, volume: 0.4, phase: .exhale, progress: 0.25,
             cycle: 11),
-        audio: AudioStatus(device: "default", state: .playing, xruns: 1, lastError: "underrun at 12:00"),
+        audio: AudioStatus(device: "default", state: .playing, xruns: 1, lastError: "underrun at 12:00", scheduling: "SCHED_FIFO priority 4 via direct"),
         sensor: SensorStatus(
             device: "/dev/ttyUSB0", format: "rr", state: .streaming, beats: 1520, artifacts: 3, rejectedLines: 2,
             secondsSinceLastBeat: 0.4),

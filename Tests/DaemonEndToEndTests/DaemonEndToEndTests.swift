@@ -140,6 +140,28 @@ import Glibc
         #expect(restarted.terminate() == 0)
     }
 
+    /// Issue 16: the audio thread asks for real-time scheduling, says once at notice level what it
+    /// got, and `status` shows it. What it gets depends on the machine (root: SCHED_FIFO directly;
+    /// a desktop user: RealtimeKit or normal); the stand-in tests (AudioTests) pin down each way.
+    @Test func theAudioThreadsSchedulingIsLoggedOnceAndInStatus() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        #expect(try daemon.request(#"{"cmd":"start","minutes":5}"#)["class"] as? String == "OK")
+        // The audio thread asks as it starts: wait for the answer to show (an event, no deadline).
+        var scheduling: String?
+        while scheduling == nil {
+            scheduling = (try daemon.request(#"{"cmd":"status"}"#)["audio"] as? [String: Any])?["scheduling"] as? String
+            if scheduling == nil { usleep(20_000) }
+        }
+        #expect(scheduling?.hasPrefix("SCHED_") == true, "\(scheduling ?? "")")
+        if getuid() == 0 { #expect(scheduling == "SCHED_FIFO priority 4 via direct") }
+        #expect(try daemon.request(#"{"cmd":"stop"}"#)["class"] as? String == "OK")
+        #expect(daemon.terminate() == 0)
+        let said = daemon.log.split(separator: "\n").filter { $0.contains("audio thread scheduling: ") }
+        #expect(said.count == 1, "\(daemon.log)")
+        #expect(said.first?.contains("notice") == true || said.first?.hasPrefix("<5>") == true, "\(said)")
+    }
+
     @Test func withoutASoundCardTheSessionStillPacesOnTheSocket() throws {
         let daemon = try DaemonHarness()
         try "pcm.!default { type hw; card 99 }\n".write(to: daemon.directory.appendingPathComponent("asound.conf"), atomically: true, encoding: .utf8)

@@ -14,7 +14,8 @@ struct AudioTracker {
     func status(_ playback: PlaybackStatus) -> AudioStatus {
         AudioStatus(
             device: device, state: state(playback), xruns: playback.underruns + playback.suspends,
-            lastError: playback.lastError?.description ?? (playback.state == .idle ? probeProblem : nil))
+            lastError: playback.lastError?.description ?? (playback.state == .idle ? probeProblem : nil),
+            scheduling: playback.scheduling?.description)
     }
 
     /// The AUDIO event to publish when the state or the last error changed.
