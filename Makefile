@@ -15,7 +15,7 @@ APT_PACKAGES := pkg-config python3 python3-pip libsqlite3-dev libasound2-dev lib
 # Python packages of the reference tools (hrv_reference.py, the NeuroKit2 anchor and benchmark).
 PIP_PACKAGES := numpy scipy neurokit2
 
-.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-xruns bench-daemon bench-analyze demo completions install uninstall clean
+.PHONY: all help deps build release man test fuzz check-units install-check bench bench-synth bench-realtime bench-xruns bench-daemon bench-analyze bench-memory demo completions install uninstall clean
 
 # `make` builds what `make install` copies (release); `make install` only copies, so `sudo make
 # install` never compiles as root.
@@ -33,6 +33,7 @@ help:
 	@echo "make bench-synth     one hour of each voice against sox synth, no disk I/O, then callgrind instructions (RESULT lines)"
 	@echo "make bench-realtime  60 s through a PulseAudio null sink: CPU and peak RSS"
 	@echo "make bench-xruns     BENCH_XRUN_SECONDS (600) through PulseAudio null sinks under stress-ng --cpu 2: xruns with and without real time (RESULT lines)"
+	@echo "make bench-memory    breathd's anonymous memory over an 8-hour session at 48x with 64 watchers (BENCH_MEMORY_HOURS)"
 	@echo "make bench-analyze   breathctl analyze on 30 min of ECG at 360 Hz vs NeuroKit2 ecg_peaks (RESULT line)"
 	@echo "make demo     the quick-start demo"
 	@echo "make install  copy the release build, systemd units, example config, completions (PREFIX, DESTDIR); run make first"
@@ -85,7 +86,7 @@ fuzz:
 
 bench: release bench-synth
 	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" hrv --shared "$(SHARED)"
-	$(MAKE) bench-realtime bench-daemon bench-analyze bench-xruns
+	$(MAKE) bench-realtime bench-daemon bench-analyze bench-xruns bench-memory
 
 # Both sides render into memory or /dev/null (no disk I/O); then the same in instructions under
 # callgrind (60 s of audio each side, BENCH_CALLGRIND_SECONDS to change), repeatable on a busy machine.
@@ -121,6 +122,13 @@ bench-analyze: release
 # The daemon: start-up, status round trip, and a 60 s real-time session with 64 watchers.
 bench-daemon: release
 	scripts/with-pulse-null-sink "$$($(SWIFT) build -c release --show-bin-path)/breathbench" daemon
+
+# breathd's own memory over an 8-hour session with 64 watchers, played at 48x simulated speed
+# (breathd --clock-rate, hidden; ~10 minutes): anonymous memory every 10 simulated minutes and
+# its growth after the first hour. BENCH_MEMORY_HOURS=1 for a shorter run.
+BENCH_MEMORY_HOURS ?= 8
+bench-memory: release
+	"$$($(SWIFT) build -c release --show-bin-path)/breathbench" memory --hours $(BENCH_MEMORY_HOURS)
 
 demo: build
 	scripts/demo "$$($(SWIFT) build --show-bin-path)"

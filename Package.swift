@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor", "BreathClient", "SystemCalls",
+                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
         .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
-        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol"]),
+        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol", "HRV"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [

@@ -15,6 +15,8 @@ final class AlsaPCM {
     let bufferFrames: Int
     /// Whether the writer paces itself by the monotonic clock (see `OutputConfiguration`).
     let paced: Bool
+    /// Audio seconds per monotonic second when paced (see `OutputConfiguration.monotonicClockRate`).
+    let monotonicClockRate: Double
 
     /// Opens and configures; libasound's own messages meanwhile go to `logger` (see `AlsaMessages`).
     static func open(_ configuration: OutputConfiguration, logger: Logger?) throws(AudioError) -> AlsaPCM {
@@ -28,6 +30,7 @@ final class AlsaPCM {
         handle = pcm
         device = configuration.device
         format = configuration.format
+        monotonicClockRate = configuration.monotonicClockRate
         paced = configuration.paceByMonotonicClock && getenv("BREATHD_AUDIO_UNPACED").map { String(cString: $0) != "1" } ?? true
         do {
             (sampleRate, periodFrames, bufferFrames) = try Self.configure(pcm, configuration)

@@ -24,12 +24,18 @@ public struct OutputConfiguration: Sendable, Equatable {
     /// scheduling. The environment variable `BREATHD_AUDIO_REALTIME=0` turns it off too (the
     /// xrun benchmark's comparison, `breathctl play --no-realtime`).
     public var realtimePriority: Int?
+    /// Seconds of audio per second of the monotonic clock when pacing by it: 1, except in
+    /// benchmarks that play a long session at simulated speed into a device that does not pace
+    /// itself (`breathd --clock-rate`).
+    public var monotonicClockRate: Double
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
                 bufferMicroseconds: Int = 400_000, periodMicroseconds: Int = 100_000,
-                paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority) {
+                paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority,
+                monotonicClockRate: Double = 1) {
         self.paceByMonotonicClock = paceByMonotonicClock
         self.realtimePriority = realtimePriority
+        self.monotonicClockRate = monotonicClockRate
         self.device = device
         self.sampleRate = sampleRate
         self.format = format

@@ -251,7 +251,7 @@ public final class AudioPlayer: Sendable {
         let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
         var publishedSchedule = renderer.schedule
         var clock = MonotonicPacing(
-            enabled: pcm.paced, sampleRate: pcm.sampleRate,
+            enabled: pcm.paced, sampleRate: Int((Double(pcm.sampleRate) * pcm.monotonicClockRate).rounded()),
             leadFrames: pcm.bufferFrames + pcm.periodFrames + pcm.sampleRate / 10, bufferFrames: pcm.bufferFrames,
             blockingThresholdNanoseconds: Int64(frames) * 1_000_000_000 / Int64(pcm.sampleRate) / 4)
         while !renderer.isFinished {

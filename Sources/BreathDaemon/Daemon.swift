@@ -16,8 +16,11 @@ public enum Daemon {
     public static let release = Release.version
 
     /// - Parameter reload: reads the configuration again as start-up did, for SIGHUP.
+    /// - Parameter clockRate: 1, except in benchmarks that play a long session at simulated speed:
+    ///   the engine, the sensor's arrival times, the audio's pacing and history's flushes all run
+    ///   that many times faster than real time (`breathd --clock-rate`, hidden).
     public static func run(
-        configuration: Configuration, environment: [String: String], logger: Logger,
+        configuration: Configuration, environment: [String: String], logger: Logger, clockRate: Double = 1,
         reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
     ) async throws {
         // SIGUSR1 and SIGUSR2 mean nothing to breathd: ignored rather than fatal (their default).
@@ -27,7 +30,8 @@ public enum Daemon {
         // History trouble never stops the pacer: see HistoryOpening.
         let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
         let store = history.store
-        let recorder = HistoryRecorder(store: store, condition: history.condition, unwritten: history.unwritten, logger: logger)
+        let recorder = HistoryRecorder(
+            store: store, condition: history.condition, unwritten: history.unwritten, flushInterval: .seconds(5) / clockRate, logger: logger)
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
@@ -35,9 +39,11 @@ public enum Daemon {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
+        // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
+        let engineClock = clockRate == 1 ? EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }) : .system(rate: clockRate)
         let engine = SessionEngine(
             configuration: configuration, player: player, recorder: recorder, queries: HistoryQueries(store: store, condition: history.condition),
-            events: events, clock: EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }), logger: logger)
+            events: events, clock: engineClock, logger: logger)
         let authorization = try ControlAuthorization(group: configuration.socket.group)
         let notifier = SystemdNotifier(environment: environment)
         // Ready means the socket is bound and the audio device is known open or unavailable.
@@ -63,11 +69,12 @@ public enum Daemon {
                 format: configuration.sensor.format.format,
                 baudRate: configuration.sensor.baud, sampleRateHz: configuration.sensor.sampleRateHz.map(Double.init))
             // A replayed file ends; the daemon carries on without it.
-            services.append(.init(service: SensorService(configuration: sensor, engine: engine, logger: logger), successTerminationBehavior: .ignore))
+            services.append(.init(service: SensorService(configuration: sensor, engine: engine, clock: .scaled(by: clockRate), logger: logger), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
         services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
         services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
+        services.append(.init(service: HeapTrimmer(interval: .seconds(60) / clockRate)))
         if environment["BREATHD_DEBUG_STALL"] == "1" {
             services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }

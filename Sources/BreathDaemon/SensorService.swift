@@ -9,11 +9,14 @@ import ServiceLifecycle
 public struct SensorService: Service {
     let configuration: SensorConfiguration
     let engine: SessionEngine
+    /// Arrival times of serial lines: the monotonic clock, faster only under `breathd --clock-rate`.
+    let clock: ArrivalClock
     let logger: Logger
 
-    public init(configuration: SensorConfiguration, engine: SessionEngine, logger: Logger) {
+    public init(configuration: SensorConfiguration, engine: SessionEngine, clock: ArrivalClock = .monotonic, logger: Logger) {
         self.configuration = configuration
         self.engine = engine
+        self.clock = clock
         self.logger = logger
     }
 
@@ -28,7 +31,7 @@ public struct SensorService: Service {
             return
         }
         await cancelWhenGracefulShutdown {
-            for await event in SensorStream(configuration: configuration, logger: logger) {
+            for await event in SensorStream(configuration: configuration, logger: logger, clock: clock) {
                 await engine.handle(event)
             }
         }

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import GRDB
+import GRDBSQLite
 import Logging
 import SessionAnalysis
 
@@ -13,6 +14,10 @@ import SessionAnalysis
 /// calls `markOpenSessionsInterrupted` to close what the crash left open.
 public final class HistoryStore: Sendable {
     public let path: String
+    /// SQLite's page cache per connection, in KiB (its default is 2000, filled as the file grows):
+    /// appending beats touches a few pages at the end of the table and its index, and a session
+    /// read back is one pass, so a small cache costs nothing and keeps the daemon's memory flat.
+    public static let pageCacheKilobytes = 256
     private let pool: DatabasePool
     private let logger: Logger
 
@@ -32,6 +37,7 @@ public final class HistoryStore: Sendable {
         configuration.label = "breathd.history"
         // The engine and a client's history request may meet on the writer; wait rather than fail.
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKilobytes)") }
         pool = try DatabasePool(path: path, configuration: configuration)
         try HistorySchema.migrator.migrate(pool)
         logger.debug("history opened", metadata: ["path": "\(path)"])
@@ -206,6 +212,20 @@ public final class HistoryStore: Sendable {
         try await pool.read { db in
             try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n")
         }
+    }
+
+    /// Bytes of SQLite's page cache on the connection that writes and on the readers: each grows
+    /// with the pages it touched, up to `PRAGMA cache_size` (`SQLITE_DBSTATUS_CACHE_USED`).
+    public func pageCacheBytes() async throws -> (writer: Int, reader: Int) {
+        let writer = try await pool.write { db in Self.pageCacheBytes(db) }
+        let reader = try await pool.read { db in Self.pageCacheBytes(db) }
+        return (writer, reader)
+    }
+
+    private static func pageCacheBytes(_ db: Database) -> Int {
+        var current: Int32 = 0, highest: Int32 = 0
+        sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0)
+        return Int(current)
     }
 
     /// The journal mode in effect ("wal").

@@ -32,7 +32,7 @@ public struct SessionSettings: Sendable, Equatable, Codable {
 }
 
 /// Seconds spent at each coherence level.
-public struct LevelSeconds: Sendable, Equatable, Codable {
+public struct LevelSeconds: Sendable, Equatable, Codable, BitwiseCopyable {
     public var low: Double
     public var medium: Double
     public var high: Double

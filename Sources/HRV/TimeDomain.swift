@@ -72,3 +72,57 @@ public struct TimeDomainMetrics: Sendable, Equatable {
         }
     }
 }
+
+/// The time-domain metrics of a series that is too long to keep (an 8-hour session has ~30,000
+/// beats): one beat at a time in constant memory, with the batch's definitions (NN pairs for
+/// RMSSD and pNN50; sample SD). The SD uses Welford's update instead of the batch's two passes;
+/// over 21 hours of beats the two agree to about 1e-12 relative.
+public struct RunningTimeDomain: Sendable, Equatable, BitwiseCopyable {
+    private var nnCount = 0
+    private var artifactCount = 0
+    private var sum = 0.0
+    /// Welford's running mean and sum of squared deviations of the NN intervals.
+    private var mean = 0.0
+    private var squaredDeviations = 0.0
+    private var squaredDifferences = 0.0
+    private var differences = 0
+    private var over50 = 0
+    /// The previous beat, when it was NN (successive differences are between NN pairs only).
+    private var previousNN: Double?
+
+    public init() {}
+
+    public mutating func add(rrMilliseconds rr: Double, isNN: Bool) {
+        guard isNN else {
+            artifactCount += 1
+            previousNN = nil
+            return
+        }
+        nnCount += 1
+        sum += rr
+        let deviation = rr - mean
+        mean += deviation / Double(nnCount)
+        squaredDeviations += deviation * (rr - mean)
+        if let previous = previousNN {
+            let d = rr - previous
+            squaredDifferences += d * d
+            differences += 1
+            if abs(d) > 50 { over50 += 1 }
+        }
+        previousNN = rr
+    }
+
+    public var metrics: TimeDomainMetrics {
+        var metrics = TimeDomainMetrics(nnCount: nnCount, artifactCount: artifactCount)
+        guard nnCount > 0 else { return metrics }
+        let meanNN = sum / Double(nnCount)
+        metrics.meanNNMilliseconds = meanNN
+        metrics.meanHeartRateBPM = 60000 / meanNN
+        if nnCount > 1 { metrics.sdnnMilliseconds = (squaredDeviations / Double(nnCount - 1)).squareRoot() }
+        if differences > 0 {
+            metrics.rmssdMilliseconds = (squaredDifferences / Double(differences)).squareRoot()
+            metrics.pnn50Percent = 100 * (Double(over50) / Double(differences))
+        }
+        return metrics
+    }
+}

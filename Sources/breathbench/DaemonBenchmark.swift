@@ -57,19 +57,12 @@ struct DaemonBenchmark: ParsableCommand {
         let launched = DispatchTime.now().uptimeNanoseconds
         let daemon = try launch(binaries.appendingPathComponent("breathd"), ["--config", configPath])
         defer { stop(daemon) }
-        var connection: DaemonClient?
-        while connection == nil {
-            connection = try? DaemonClient(path: socketPath)
-            if connection == nil {
-                guard daemon.isRunning else { throw ValidationError("breathd exited during start-up.") }
-                usleep(500)
-            }
-        }
+        let connection = try firstConnection(socketPath: socketPath, daemon: daemon)
         let startupMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - launched) / 1e6
         print("start-up: \(format(startupMilliseconds)) ms from exec to an accepted connection and its greeting")
 
         // Status round trips on one connection, as raw lines: the socket's cost, not decoding's.
-        let client = connection!.connection
+        let client = connection.connection
         var roundTrips: [Double] = []
         roundTrips.reserveCapacity(requests)
         for _ in 0..<requests {
@@ -231,35 +224,46 @@ struct DaemonBenchmark: ParsableCommand {
         }
         return kilobytes("VmRSS", process.processIdentifier)
     }
+}
 
-    private func statusAfterFreeingASlot(_ watcher: DaemonConnection?, socketPath: String) throws -> [String: Any] {
-        watcher?.shutdown()
-        for _ in 0..<100 {
-            if let client = try? DaemonClient(path: socketPath), let line = try? client.status().line,
-                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            {
-                return object
-            }
-            usleep(20_000)
+/// The first connection a freshly launched breathd accepts (with its greeting), polling until then.
+func firstConnection(socketPath: String, daemon: Process) throws -> DaemonClient {
+    while true {
+        if let connection = try? DaemonClient(path: socketPath) { return connection }
+        guard daemon.isRunning else { throw ValidationError("breathd exited during start-up.") }
+        usleep(500)
+    }
+}
+
+/// A status reply on a fresh connection, once `watcher` is closed: while every slot watches, a
+/// fresh connection is refused.
+func statusAfterFreeingASlot(_ watcher: DaemonConnection?, socketPath: String) throws -> [String: Any] {
+    watcher?.shutdown()
+    for _ in 0..<100 {
+        if let client = try? DaemonClient(path: socketPath), let line = try? client.status().line,
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        {
+            return object
         }
-        throw ValidationError("No free slot on the socket for a status request.")
+        usleep(20_000)
     }
+    throw ValidationError("No free slot on the socket for a status request.")
+}
 
-    private func launch(_ executable: URL, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
+func launch(_ executable: URL, _ arguments: [String], log: FileHandle = .nullDevice) throws -> Process {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.standardOutput = log
+    process.standardError = log
+    try process.run()
+    return process
+}
 
-    private func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
+func stop(_ process: Process) {
+    guard process.isRunning else { return }
+    process.terminate()
+    process.waitUntilExit()
 }
 
 /// User + system CPU seconds of a process, from /proc/PID/stat.
@@ -389,28 +393,41 @@ struct Activity {
     }
 }
 
-/// Writes RR lines at about 62 beats a minute to a pseudo-terminal and remembers when it wrote
-/// the last one.
+/// Writes RR lines at about 62 beats a minute (`rate` times faster: simulated speed) to a
+/// pseudo-terminal and remembers when it wrote the last one.
 final class BeatWriter: @unchecked Sendable {
     let terminal: PseudoTerminal
+    let rate: Double
     private let lock = NSLock()
     private var lastBeat: UInt64 = 0
+    private var written = 0
     private var running = true
     private var paused = false
 
-    init() throws { terminal = try PseudoTerminal() }
+    init(rate: Double = 1) throws {
+        terminal = try PseudoTerminal()
+        self.rate = rate
+    }
 
     func start() {
         DedicatedThread.detach(name: "beats") { [self] in
             var generator = SystemRandomNumberGenerator()
             var beat = 0.0
+            // Each beat is due at the sum of the RR intervals so far, so sleeping late never drifts.
+            let start = DispatchTime.now().uptimeNanoseconds
+            var dueSeconds = 0.0
             while lock.withLock({ running }) {
                 // A breathing-like swing plus noise, around 968 ms.
                 let rr = 968 + 60 * sin(beat * 2 * .pi / 11) + Double.random(in: -15...15, using: &generator)
                 beat += 1
-                Thread.sleep(forTimeInterval: rr / 1000)
+                dueSeconds += rr / 1000 / rate
+                let waitSeconds = dueSeconds - Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                if waitSeconds > 0 { Thread.sleep(forTimeInterval: waitSeconds) }
                 if lock.withLock({ paused }) { continue }
-                lock.withLock { lastBeat = DispatchTime.now().uptimeNanoseconds }
+                lock.withLock {
+                    lastBeat = DispatchTime.now().uptimeNanoseconds
+                    written += 1
+                }
                 _ = try? terminal.write(Array("\(Int(rr.rounded()))\r\n".utf8))
             }
         }
@@ -420,6 +437,9 @@ final class BeatWriter: @unchecked Sendable {
     /// Beats stop reaching the line (a strap taken off) until `resume`.
     func pause() { lock.withLock { paused = true } }
     func resume() { lock.withLock { paused = false } }
+
+    /// RR lines written so far.
+    var beatsWritten: Int { lock.withLock { written } }
 
     func microsecondsSinceLastBeat() -> Double {
         let last = lock.withLock { lastBeat }

@@ -39,6 +39,15 @@ struct Breathd: AsyncParsableCommand {
     @Flag(help: .hidden)
     var printConfigManual = false
 
+    /// Time runs this many times faster (engine, sensor arrival times, audio pacing, history
+    /// flushes), so that `breathbench memory` plays an 8-hour session in minutes (hidden: not for users).
+    @Option(help: .hidden)
+    var clockRate = 1.0
+
+    func validate() throws {
+        guard clockRate >= 1, clockRate <= 1000 else { throw ValidationError("--clock-rate must be between 1 and 1000.") }
+    }
+
     func run() async throws {
         if printConfigManual {
             return print(ConfigurationManual.render(), terminator: "")
@@ -70,7 +79,7 @@ struct Breathd: AsyncParsableCommand {
         logger.info("starting", metadata: ["release": "\(Daemon.release)", "config": "\(loaded.source)"])
         do {
             let explicitPath = config
-            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger) { () throws(ConfigurationError) in
+            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger, clockRate: clockRate) { () throws(ConfigurationError) in
                 try ConfigurationLoader.load(explicitPath: explicitPath, environment: environment).configuration
             }
         } catch let error as ConfigurationError {

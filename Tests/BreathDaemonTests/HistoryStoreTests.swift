@@ -38,6 +38,25 @@ import Testing
         #expect(try await reopened.appliedMigrations() == HistoryStoreTests.migrations)
     }
 
+    /// An 8-hour session (~30,000 beats) written as the recorder does, then read back as `session
+    /// last` does: SQLite's page cache of each connection stays within its small bound, rather than
+    /// growing with the file to SQLite's default 2 MB per connection.
+    @Test func pageCachesStayBoundedOverAnEightHourSession() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
+        let id = try await store.beginSession(startedAt: Timestamp(unixMilliseconds: 1_795_420_800_000), settings: settings)
+        for batch in stride(from: 0, to: 30_000, by: 500) {
+            try await store.appendBeats(beats(500, from: batch), to: id)
+        }
+        #expect(try await store.session(.id(id))?.beats.count == 30_000)
+        let used = try await store.pageCacheBytes()
+        // With SQLite's default (2000 KiB) they were 1.66 MB (writer) and 1.64 MB (the reader) here;
+        // the bound allows the cache's own headers on top of the pages.
+        let bound = HistoryStore.pageCacheKilobytes * 1024 * 5 / 4
+        #expect(used.writer <= bound && used.reader <= bound, "page caches: \(used) bytes")
+    }
+
     @Test func sessionLifecycle() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

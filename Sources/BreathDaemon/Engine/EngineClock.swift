@@ -19,6 +19,9 @@ public struct EngineClock: Clock {
     private let sleepUntil: @Sendable (Duration, Duration?) async throws -> Void
     private let wall: @Sendable () -> Date
     public let minimumResolution: Duration
+    /// Seconds of engine time per second of real time: 1 in the daemon, more only in benchmarks
+    /// that run a long session at simulated speed (`breathd --clock-rate`).
+    public private(set) var rate = 1.0
 
     /// `monotonic` times the engine; `wall` dates what history records.
     public init<C: Clock>(monotonic: C, wall: @escaping @Sendable () -> Date) where C.Duration == Duration {
@@ -42,6 +45,15 @@ public struct EngineClock: Clock {
     /// The daemon's clocks.
     public static var system: EngineClock { EngineClock(monotonic: ContinuousClock(), wall: { Date() }) }
 
+    /// The daemon's clocks running `rate` times faster than real time, the wall clock moving with
+    /// them from now: for benchmarks of long sessions (`breathd --clock-rate`), never for users.
+    public static func system(rate: Double) -> EngineClock {
+        guard rate != 1 else { return system }
+        var clock = EngineClock(monotonic: RateClock(rate: rate), wallAtStart: Date())
+        clock.rate = rate
+        return clock
+    }
+
     public var now: Instant { Instant(offset: elapsed()) }
 
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
@@ -50,4 +62,26 @@ public struct EngineClock: Clock {
 
     /// Now on the wall clock, as history stores it.
     public var timestamp: Timestamp { Timestamp(unixSeconds: wall().timeIntervalSince1970) }
+}
+
+/// `ContinuousClock` running `rate` times faster: each sleep lasts 1/rate of what it asks for.
+struct RateClock: Clock {
+    struct Instant: InstantProtocol {
+        fileprivate var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    let rate: Double
+    private let origin = ContinuousClock.now
+
+    init(rate: Double) { self.rate = rate }
+
+    var now: Instant { Instant(offset: (ContinuousClock.now - origin) * rate) }
+    var minimumResolution: Duration { ContinuousClock().minimumResolution * rate }
+
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
+        try await ContinuousClock().sleep(until: origin.advanced(by: deadline.offset / rate), tolerance: tolerance.map { $0 / rate })
+    }
 }

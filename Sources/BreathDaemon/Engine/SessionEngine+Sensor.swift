@@ -107,13 +107,13 @@ extension SessionEngine {
         let record = beatRecord(rr, isNN: isNN, snapshot: snapshot, offset: owner.offsetSeconds)
         switch state {
         case .running(var session) where session.id == owner.id:
-            session.beats.append(record)
+            session.summary.add(record)
             state = .running(session)
         case .paused(var session) where session.id == owner.id:
-            session.beats.append(record)
+            session.summary.add(record)
             state = .paused(session)
         case .ending(var session, let reason, let deadline) where session.id == owner.id:
-            session.beats.append(record)
+            session.summary.add(record)
             state = .ending(session, reason: reason, deadline: deadline)
         default:
             return nil

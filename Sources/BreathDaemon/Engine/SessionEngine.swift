@@ -248,7 +248,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         guard let session = state.session else { return }
         state = .idle
         let endedAt = clock.timestamp
-        let summary = SessionSummarizer.summary(of: session.beats)
+        let summary = session.summary.summary
         // An assessment stopped early keeps the steps it finished, without a chosen rate.
         let assessment = session.assessment?.result
         do {
@@ -258,7 +258,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         }
         logger.info(
             "session finished",
-            metadata: ["session": "\(session.id)", "reason": "\(reason.rawValue)", "beats": "\(session.beats.count)"])
+            metadata: ["session": "\(session.id)", "reason": "\(reason.rawValue)", "beats": "\(summary.beats)"])
         let record = SessionRecord(
             id: session.id, startedAt: session.startedAt, endedAt: endedAt, endReason: reason,
             settings: session.settings, summary: summary, kind: session.assessment == nil ? .session : .assessment)
@@ -278,7 +278,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         OutputConfiguration(
             device: configuration.audio.device, sampleRate: configuration.audio.sampleRateHz,
             bufferMicroseconds: configuration.audio.bufferMilliseconds * 1000,
-            periodMicroseconds: configuration.audio.periodMilliseconds * 1000)
+            periodMicroseconds: configuration.audio.periodMilliseconds * 1000, monotonicClockRate: clock.rate)
     }
 
     var fades: FadeSettings {
@@ -294,7 +294,9 @@ struct ActiveSession: Sendable {
     var choice: PacerChoice
     var durationSeconds: Double
     var clock: PacerClock
-    var beats: [BeatRecord] = []
+    /// The summary so far, beat by beat: the beats themselves go to history as they come (an
+    /// 8-hour session has ~30,000), never kept here.
+    var summary = SessionSummaryAccumulator()
     var lastPosition: PacerClock.Position?
     /// Present when the session is a resonance assessment.
     var assessment: AssessmentRun?
