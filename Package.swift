@@ -179,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "BreathctlCoreTests",
             dependencies: [
-                "BreathctlCore", "BreathProtocol",
+                "BreathctlCore", "BreathProtocol", "BreathHistory", "BreathTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],
             exclude: ["__Snapshots__"]

@@ -43,12 +43,13 @@ enum HistorySource {
         switch self {
         case .daemon(let client): return try client.history(limit: limit)
         case .file(let file):
-            do {
-                let reply = HistoryReply(sessions: try file.history(limit: limit ?? 20))
-                return (reply, Self.line(.history(reply)))
-            } catch {
-                throw CommandFailure(message: error.description)
+            let sessions: [SessionRecord]
+            do { sessions = try file.history(limit: limit ?? 20) } catch { throw CommandFailure(message: error.description) }
+            let line = Self.line(.history(HistoryReply(sessions: sessions)))
+            guard case .history(let reply)? = try? LineCodec.decodeServerMessage(line) else {
+                throw CommandFailure(message: "could not read back the history from the history file")
             }
+            return (reply, line)
         }
     }
 
@@ -67,7 +68,13 @@ enum HistorySource {
                 }
                 throw CommandFailure(message: message, errorReplyLine: Self.line(.error(message)))
             }
-            return (found, Self.line(.session(found)))
+            // What the daemon sends is rounded to each figure's precision (a beat's time to 1 ms, its RR to 0.1 ms):
+            // read back from the same line, so a chart bins each beat as it does from the daemon.
+            let line = Self.line(.session(found))
+            guard case .session(let reply)? = try? LineCodec.decodeServerMessage(line) else {
+                throw CommandFailure(message: "could not read back session \(found.session.id) from the history file")
+            }
+            return (reply, line)
         }
     }
 
