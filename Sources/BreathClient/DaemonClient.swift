@@ -1,4 +1,5 @@
 import BreathProtocol
+import SystemCalls
 
 /// One conversation with breathd over `DaemonConnection`: the greeting read and its protocol
 /// version checked, then requests answered in order, or the watch stream. The only place a
@@ -131,7 +132,7 @@ public struct ClientFailure: Error, CustomStringConvertible, Sendable {
     public var isErrorReply: Bool { errorReplyLine != nil }
     public var description: String { message }
 
-    public init(message: String, exitCode: Int32 = 1, errorReplyLine: String? = nil) {
+    public init(message: String, exitCode: Int32 = ExitStatus.failure.rawValue, errorReplyLine: String? = nil) {
         self.message = message
         self.exitCode = exitCode
         self.errorReplyLine = errorReplyLine

@@ -26,8 +26,8 @@ public final class DaemonConnection {
         }
 
         public var exitCode: Int32 {
-            if case .notRunning = self { return 69 }
-            return 1
+            if case .notRunning = self { return ExitStatus.unavailable.rawValue }
+            return ExitStatus.failure.rawValue
         }
     }
 

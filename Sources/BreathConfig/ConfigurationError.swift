@@ -1,7 +1,9 @@
+import SystemCalls
+
 /// An invalid configuration: every problem found, each as `FILE: key = value: reason and accepted range`.
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// EX_CONFIG from sysexits.h: the exit status of a daemon refusing its configuration.
-    public static let exitStatus: Int32 = 78
+    public static let exitStatus = ExitStatus.configuration.rawValue
 
     public var problems: [String]
 

@@ -4,6 +4,7 @@ import BreathConfig
 import BreathHistory
 import BreathProtocol
 import Foundation
+import SystemCalls
 
 /// Where `history`, `session`, `export` and `report` read: the daemon when it runs, else the
 /// database itself, read-only, at the path the daemon would use ([storage] path from the same
@@ -20,7 +21,7 @@ enum HistorySource {
             failure = error
         }
         // Only "not running" falls back: a daemon that refuses or speaks another version says so.
-        guard failure.exitCode == 69 else { throw failure }
+        guard failure.exitCode == ExitStatus.unavailable.rawValue else { throw failure }
         let environment = ProcessInfo.processInfo.environment
         let path: String
         if let database = file.database {
@@ -29,13 +30,13 @@ enum HistorySource {
             do {
                 path = try ConfigurationLoader.load(explicitPath: file.config, environment: environment).configuration.storage.path
             } catch {
-                throw CommandFailure(message: "\(failure.message); reading history from the file instead: \(error)", exitCode: 78)
+                throw CommandFailure(message: "\(failure.message); reading history from the file instead: \(error)", exitCode: ExitStatus.configuration.rawValue)
             }
         }
         do {
             return .file(try HistoryFile(readingFrom: path))
         } catch {
-            throw CommandFailure(message: "\(failure.message), and \(error)", exitCode: 69)
+            throw CommandFailure(message: "\(failure.message), and \(error)", exitCode: ExitStatus.unavailable.rawValue)
         }
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SystemCalls
 
 /// The terminal while `watch` draws on it: the whole screen, the cursor hidden, a frame redrawn
 /// in place, and everything put back on exit, Ctrl-C and SIGTERM included.
@@ -24,7 +25,7 @@ final class TerminalDisplay {
             source.setEventHandler {
                 TerminalDisplay.writeRaw(TerminalDisplay.restoreSequence)
                 // 128 + signal number, as the shell reports a command killed by it.
-                exit(128 + signalNumber)
+                exit(ExitStatus.onSignal(signalNumber))
             }
             source.resume()
             signalSources.append(source)

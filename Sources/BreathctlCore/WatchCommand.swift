@@ -2,6 +2,7 @@ import BreathClient
 import ArgumentParser
 import BreathProtocol
 import Foundation
+import SystemCalls
 
 struct WatchCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +50,7 @@ struct WatchCommand: DaemonCommand {
     static let statusLineIntervalMilliseconds: Int32 = 1000
 
     /// What `watch` says when breathd goes away, with its exit status (EX_UNAVAILABLE).
-    static let daemonGone = CommandFailure(message: "breathd closed the connection", exitCode: 69)
+    static let daemonGone = CommandFailure(message: "breathd closed the connection", exitCode: ExitStatus.unavailable.rawValue)
 
     func run(with client: DaemonClient) throws(CommandFailure) {
         if format != nil || waybar {

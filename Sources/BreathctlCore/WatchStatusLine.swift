@@ -1,5 +1,6 @@
 import BreathProtocol
 import Foundation
+import SystemCalls
 
 /// `watch --format TEMPLATE` and `watch --waybar`: one line per change for status bars (waybar,
 /// polybar, i3blocks). A template names fields in braces: `{phase} {hr} bpm {coherence_score}`.
@@ -39,13 +40,13 @@ struct WatchStatusLine {
         while let open = rest.firstIndex(of: "{") {
             if open > rest.startIndex { parts.append(.text(String(rest[..<open]))) }
             guard let close = rest[open...].firstIndex(of: "}") else {
-                throw CommandFailure(message: "--format: unclosed { in \"\(template)\"", exitCode: 64)
+                throw CommandFailure(message: "--format: unclosed { in \"\(template)\"", exitCode: ExitStatus.usage.rawValue)
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard Self.fields.contains(where: { $0.key == name }) else {
                 throw CommandFailure(
                     message: "--format: unknown field {\(name)}; fields: \(Self.fields.map { "{\($0.key)}" }.joined(separator: " "))",
-                    exitCode: 64)
+                    exitCode: ExitStatus.usage.rawValue)
             }
             parts.append(.field(name))
             rest = rest[rest.index(after: close)...]

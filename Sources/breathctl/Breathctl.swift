@@ -16,4 +16,14 @@ struct Breathctl: AsyncParsableCommand {
         version: BreathctlSubcommands.release,
         subcommands: BreathctlSubcommands.daemon + BreathctlSubcommands.offline
     )
+
+    /// breathctl(1)'s EXIT STATUS section from `BreathctlSubcommands.exitStatuses`, for `make`
+    /// (hidden: not for users).
+    @Flag(help: .hidden)
+    var printExitStatusManual = false
+
+    func run() async throws {
+        guard printExitStatusManual else { throw CleanExit.helpRequest(self) }
+        print(BreathctlSubcommands.exitStatuses.mdoc(), terminator: "")
+    }
 }

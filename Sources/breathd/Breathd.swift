@@ -39,6 +39,10 @@ struct Breathd: AsyncParsableCommand {
     @Flag(help: .hidden)
     var printConfigManual = false
 
+    /// breathd(8)'s EXIT STATUS section from `Daemon.exitStatuses`, for `make` (hidden: not for users).
+    @Flag(help: .hidden)
+    var printExitStatusManual = false
+
     /// Time runs this many times faster (engine, sensor arrival times, audio pacing, history
     /// flushes), so that `breathbench memory` plays an 8-hour session in minutes (hidden: not for users).
     @Option(help: .hidden)
@@ -51,6 +55,9 @@ struct Breathd: AsyncParsableCommand {
     func run() async throws {
         if printConfigManual {
             return print(ConfigurationManual.render(), terminator: "")
+        }
+        if printExitStatusManual {
+            return print(Daemon.exitStatuses.mdoc(), terminator: "")
         }
         let environment = ProcessInfo.processInfo.environment
         let loaded: ConfigurationLoader.Loaded
@@ -89,7 +96,7 @@ struct Breathd: AsyncParsableCommand {
         } catch {
             logger.critical("breathd stopped: \(error)")
             SystemdNotifier(environment: environment).notifyFailure("\(error)", errno: (error as? SystemCallError)?.errno ?? EIO)
-            throw ExitCode.failure
+            throw ExitCode(ExitStatus.failure.rawValue)
         }
     }
 }
