@@ -182,7 +182,12 @@ public struct SessionRecord: Sendable, Equatable, Codable, Identifiable {
 
 /// One heart beat with the metrics computed when it arrived.
 public struct BeatRecord: Sendable, Equatable, Codable {
-    /// Seconds since the session started (summed RR intervals, not arrival time).
+    /// Seconds since the session started, pauses excluded: when the beat reached the daemon,
+    /// except that beats delivered together (a Bluetooth notification with several RR values,
+    /// serial lines read in one go) are spaced back from the last one's arrival by their RR
+    /// intervals, never before the previous beat (SessionEngine's HeartMonitor.sessionTime).
+    /// Not the summed RR alone: that drifts from the session clock and the pacer whenever the
+    /// sensor loses a beat, and synchrony and the report compare beats with the pacer.
     public var offsetSeconds: Double
     public var rrMilliseconds: Double
     /// Whether the beat was classified normal-to-normal (not an artifact).

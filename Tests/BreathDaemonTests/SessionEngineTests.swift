@@ -523,6 +523,35 @@ import Testing
         #expect(try await h.stored(id)?.beats.map(\.offsetSeconds) == [0, 5])
     }
 
+    /// Beats delivered together (a late Bluetooth notification train, serial lines read at once)
+    /// reach the engine at one instant; in the session they are spaced by their RR, the last at its
+    /// arrival, none before the previous beat or the session's start. (They all used to get the
+    /// burst's arrival time.)
+    @Test func aBurstOfBeatsIsSpacedByItsRRIntervals() async throws {
+        let h = try EngineHarness(configure: { $0.sensor.device = "/dev/ttyTEST" })
+        let id = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+        await h.engine.handle(.connected(path: "/dev/ttyTEST"))
+        func beats(at seconds: Double, _ rrMilliseconds: [Double]) async {
+            await h.advance(toSeconds: seconds)
+            for rr in rrMilliseconds { await h.engine.handle(.beat(SensorBeat(rrMilliseconds: rr))) }
+        }
+        // Two beats (at -0.5 and 0.5 s) delivered together at 0.5 s: the first at the session's start.
+        await beats(at: 0.5, [1000, 1000])
+        for second in [1.5, 2.5, 3.5, 4.5, 5.5] { await beats(at: second, [1000]) }
+        // Three beats (at 6.6, 7.8 and 9 s) delivered together at 9 s.
+        await beats(at: 9, [1100, 1200, 1200])
+        for second in [10.0, 11, 12] { await beats(at: second, [1000]) }
+        // Six beats (13 to 18 s) delivered together at 18 s: longer than the look-ahead, so the
+        // first three are decided before the last arrive and share the earliest time then known.
+        await beats(at: 18, [1000, 1000, 1000, 1000, 1000, 1000])
+        for second in [19.0, 20, 21, 22] { await beats(at: second, [1000]) }
+        _ = await h.request(.stop)
+        await h.advance(milliseconds: 5_100)
+        let offsets = try #require(try await h.stored(id)).beats.map(\.offsetSeconds)
+        let expected: [Double] = [0, 0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.6, 7.8, 9, 10, 11, 12, 15, 15, 15, 16, 17, 18, 19, 20, 21, 22]
+        #expect(offsets.count == expected.count && zip(offsets, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(offsets)")
+    }
+
     // MARK: audio
 
     @Test func theAudioDeviceIsLostAndBackWhileThePacerGoesOnByTheClock() async throws {

@@ -27,10 +27,13 @@ struct HeartMonitor {
         var score: Double
     }
 
-    /// When a beat arrived and, if a session was running, whose beat it is and when in it.
+    /// When a beat arrived and, if a session was running, whose beat it is and when in it (once
+    /// decided: the beat's time in the session, `sessionTime`).
     struct BeatArrival {
         var instant: EngineClock.Instant
         var session: (id: Int64, offsetSeconds: Double)?
+        /// The beat's RR interval (set by `add`), to space the beats of a burst.
+        var rrMilliseconds = 0.0
     }
 
     /// A beat the artifact classifier has decided, with its arrival
@@ -43,6 +46,8 @@ struct HeartMonitor {
 
     /// Arrivals of the beats the engine holds for the look-ahead, oldest first (at most 4).
     private var heldArrivals: [BeatArrival] = []
+    /// The session time given to the last beat decided in a session, so that none goes before it.
+    private var lastSessionBeat: (id: Int64, offsetSeconds: Double)?
 
     /// Adds a beat as it arrives; `nil` when the value cannot be a beat at all (counted by the
     /// caller). `.some(nil)` while the beat waits for the classifier's look-ahead; else the beat
@@ -50,6 +55,8 @@ struct HeartMonitor {
     mutating func add(rrMilliseconds: Double, arrival: BeatArrival) -> DecidedBeat?? {
         let intake = engine.add(rrMilliseconds: rrMilliseconds)
         guard intake != .rejected else { return nil }
+        var arrival = arrival
+        arrival.rrMilliseconds = rrMilliseconds
         heldArrivals.append(arrival)
         guard let update = intake.update else { return .some(nil) }
         return decided(update)
@@ -63,8 +70,31 @@ struct HeartMonitor {
     }
 
     private mutating func decided(_ update: BeatUpdate) -> DecidedBeat {
-        let arrival = heldArrivals.removeFirst()
+        var arrival = heldArrivals.removeFirst()
+        if let owner = arrival.session { arrival.session?.offsetSeconds = sessionTime(of: owner, followedBy: heldArrivals) }
         return DecidedBeat(update: update, levelChange: take(update), arrival: arrival)
+    }
+
+    /// The session time of a beat: its arrival, except in a burst. Beats delivered together (a
+    /// Bluetooth notification with 2-3 RR values, a late burst of notifications, serial lines read
+    /// in one go) arrive at nearly the same instant, but a beat happened no later than the next
+    /// beat's time less that beat's RR interval. So, back from the newest beat held for the
+    /// look-ahead (at its arrival): each earlier beat at the smaller of its arrival and the next
+    /// beat's time less the next RR; never before the session's previous beat, nor its start.
+    /// Exact for a burst of up to `ArtifactClassifier.lookaheadBeats` + 1 beats (a notification
+    /// carries at most 3 RR at usual heart rates); in a longer burst the beats decided before its
+    /// last four arrived share the earliest time the held ones allow.
+    private mutating func sessionTime(of owner: (id: Int64, offsetSeconds: Double), followedBy later: [BeatArrival]) -> Double {
+        let chain = later.prefix { $0.session?.id == owner.id }
+        var time = chain.last?.session?.offsetSeconds ?? owner.offsetSeconds
+        for index in chain.indices.reversed() {
+            let previousArrival = index == chain.startIndex ? owner.offsetSeconds : chain[index - 1].session?.offsetSeconds ?? 0
+            time = min(previousArrival, time - chain[index].rrMilliseconds / 1000)
+        }
+        if let last = lastSessionBeat, last.id == owner.id { time = max(time, last.offsetSeconds) }
+        time = max(time, 0)
+        lastSessionBeat = (owner.id, time)
+        return time
     }
 
     /// Takes in a decided beat; returns the level change it causes.
