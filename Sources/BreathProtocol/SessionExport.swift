@@ -1,12 +1,15 @@
 import Foundation
+import Pacer
 
 /// A session's beats with their metrics as CSV or JSON, as `breathctl export` writes them.
 ///
 /// Both formats come from one list of fields (`fields`), so a column and its JSON key always have
-/// the same name (`t_s`, never `t`) and the same rounding. Room for what history records later
-/// (the pacing changes of a session): a new per-beat figure is a field appended to the list (a CSV
-/// column at the end, so scripts reading columns by position keep working); a list of its own is
-/// a key beside `beats` in `Document`.
+/// the same name (`t_s`, never `t`) and the same rounding. A new per-beat figure is a field
+/// appended to the list (a CSV column at the end, so scripts reading columns by position keep
+/// working); a list of its own is a key beside `beats` in `Document`. The live pacing changes are
+/// such a list in JSON (`pacing_changes`); the CSV, one plain table, carries them as the pacing in
+/// force at each beat (`rate_bpm`, `ratio`, `voice`), so a change shows where the column's value
+/// changes and a spreadsheet or pandas can group beats by it.
 public enum SessionExport {
     public enum Format: String, Sendable, CaseIterable {
         case csv, json
@@ -31,7 +34,7 @@ public enum SessionExport {
     public static func csv(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) -> String {
         var lines = [fields.map(\.name).joined(separator: ",")]
         lines.reserveCapacity(session.beats.count + 1)
-        let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
+        let context = Context(session, utcOffset: utcOffset)
         for beat in session.beats {
             lines.append(fields.map { $0.value(beat, context).csv }.joined(separator: ","))
         }
@@ -41,7 +44,7 @@ public enum SessionExport {
     /// The session record, its beats with the same fields as the CSV, the assessment's result
     /// when it was one and the live pacing changes; pretty-printed with sorted keys.
     public static func json(_ session: SessionReply, utcOffset: @escaping UTCOffset = utc) throws -> String {
-        let context = Context(startedAt: session.session.startedAt, utcOffset: utcOffset)
+        let context = Context(session, utcOffset: utcOffset)
         let document = Document(
             session: session.session, beats: session.beats.map { ExportedBeat(beat: $0, context: context) },
             assessment: session.assessment, pacingChanges: session.pacingChanges)
@@ -55,6 +58,14 @@ public enum SessionExport {
     struct Context: Sendable {
         var startedAt: Timestamp
         var utcOffset: UTCOffset
+        /// The session's settings and live changes, for the pacing in force at a beat.
+        var session: SessionReply
+
+        init(_ session: SessionReply, utcOffset: @escaping UTCOffset) {
+            startedAt = session.session.startedAt
+            self.utcOffset = utcOffset
+            self.session = session
+        }
     }
 
     enum Cell: Sendable {
@@ -99,6 +110,13 @@ public enum SessionExport {
             number(beat.rrMilliseconds > 0 ? 60_000 / beat.rrMilliseconds : nil, decimals: D.heartRateBPM)
         },
         Field(name: "time") { beat, context in .text(wallClock(of: beat, context)) },
+        // The pacing in force at the beat: the session's settings, then each live change from the
+        // breath it took effect at (PacingChange).
+        Field(name: "rate_bpm") { beat, context in
+            number(context.session.pacing(atOffsetSeconds: beat.offsetSeconds).rateBreathsPerMinute, decimals: D.breathsPerMinute)
+        },
+        Field(name: "ratio") { beat, context in .text(context.session.pacing(atOffsetSeconds: beat.offsetSeconds).ratio.description) },
+        Field(name: "voice") { beat, context in .text(context.session.pacing(atOffsetSeconds: beat.offsetSeconds).voice.rawValue) },
     ]
 
     static func number(_ value: Double?, decimals: Int) -> Cell {
@@ -106,8 +124,8 @@ public enum SessionExport {
         return .number(FigureRounding.rounded(value, decimals: decimals), decimals: decimals)
     }
 
-    /// The session's start plus the beat's offset: the offset is the sum of RR intervals, so this
-    /// is the heart's own clock anchored at the start, not the moment the beat reached breathd.
+    /// The session's start plus the beat's offset (its session time: BeatRecord.offsetSeconds).
+    /// Pauses are not in the offset, so after a pause this is that much early.
     static func wallClock(of beat: BeatRecord, _ context: Context) -> String {
         let time = Timestamp(unixMilliseconds: context.startedAt.unixMilliseconds + Int64((beat.offsetSeconds * 1000).rounded()))
         return LocalISO8601.format(time, utcOffsetSeconds: context.utcOffset(time))

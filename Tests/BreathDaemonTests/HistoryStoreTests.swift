@@ -142,9 +142,9 @@ import Testing
 
         let csv = SessionExport.csv(session).split(separator: "\n")
         #expect(csv.count == 9)
-        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg,hr_bpm,time")
-        #expect(csv[1] == "1.000,1000.0,1,,,,,,,,60.0,1970-01-01T00:00:01.000+00:00")
-        #expect(csv[6] == "6.000,1050.0,1,60.0,30.0,40.0,0.00,low,0.50,5,57.1,1970-01-01T00:00:06.000+00:00")
+        #expect(csv[0] == "t_s,rr_ms,nn,mean_hr_bpm,rmssd_ms,sdnn_ms,coherence_score,coherence_level,synchrony,synchrony_phase_deg,hr_bpm,time,rate_bpm,ratio,voice")
+        #expect(csv[1] == "1.000,1000.0,1,,,,,,,,60.0,1970-01-01T00:00:01.000+00:00,6.000,4:6,bowl")
+        #expect(csv[6] == "6.000,1050.0,1,60.0,30.0,40.0,0.00,low,0.50,5,57.1,1970-01-01T00:00:06.000+00:00,6.000,4:6,bowl")
 
         let json = try SessionExport.render(session, as: .json)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])

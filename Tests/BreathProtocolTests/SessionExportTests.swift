@@ -36,7 +36,7 @@ import Testing
             rmssdMilliseconds: 41.23456, sdnnMilliseconds: 57.14, coherenceScore: 1.3549999, coherenceLevel: .medium,
             synchrony: 0.90666, synchronyPhaseDegrees: -0.4)
         let row = SessionExport.csv(Self.reply([beat])).split(separator: "\n")[1]
-        #expect(row == "65.726,1033.0,1,59.4,41.2,57.1,1.35,medium,0.91,0,58.1,2026-03-29T01:01:04.226+00:00")
+        #expect(row == "65.726,1033.0,1,59.4,41.2,57.1,1.35,medium,0.91,0,58.1,2026-03-29T01:01:04.226+00:00,5.500,4:6,glide")
 
         let json = try SessionExport.json(Self.reply([beat]))
         #expect(json.contains(#""t_s" : 65.726,"#) && json.contains(#""hr_bpm" : 58.1,"#) && json.contains(#""rr_ms" : 1033,"#), "\(json)")
@@ -52,13 +52,37 @@ import Testing
         let europe: SessionExport.UTCOffset = { $0.unixMilliseconds < switchAt ? 3600 : 7200 }
         let beats = [1.0, 2.0].map { BeatRecord(offsetSeconds: $0, rrMilliseconds: 1000, isNN: true) }
         let rows = SessionExport.csv(Self.reply(beats), utcOffset: europe).split(separator: "\n")
-        #expect(rows[1].hasSuffix(",2026-03-29T01:59:59.500+01:00"))
-        #expect(rows[2].hasSuffix(",2026-03-29T03:00:00.500+02:00"))
+        #expect(rows[1].contains(",2026-03-29T01:59:59.500+01:00,"), "the time column, then the pacing")
+        #expect(rows[2].contains(",2026-03-29T03:00:00.500+02:00,"), "the time column, then the pacing")
         // West of UTC, with half hours (Newfoundland, -03:30).
         let newfoundland = SessionExport.csv(Self.reply(beats), utcOffset: { _ in -12_600 }).split(separator: "\n")
-        #expect(newfoundland[1].hasSuffix(",2026-03-28T21:29:59.500-03:30"))
+        #expect(newfoundland[1].contains(",2026-03-28T21:29:59.500-03:30,"), "the time column, then the pacing")
         let json = try SessionExport.json(Self.reply(beats), utcOffset: europe)
         #expect(json.contains(#""time" : "2026-03-29T03:00:00.500+02:00""#))
+    }
+
+    /// The CSV stays one table: the live pacing changes are the pacing in force at each beat, the
+    /// session's settings until a change took effect and the change's values from then on; the JSON
+    /// has the same per-beat keys and the changes themselves.
+    @Test func csvCarriesThePacingInForceAtEachBeat() throws {
+        var reply = Self.reply([1.0, 2.0, 3.0, 4.0, 5.0].map { BeatRecord(offsetSeconds: $0, rrMilliseconds: 1000, isNN: true) })
+        let start = reply.session.startedAt.unixMilliseconds
+        reply.pacingChanges = [
+            PacingChange(offsetSeconds: 2, at: Timestamp(unixMilliseconds: start + 2000), setting: .rate, rateBreathsPerMinute: 5,
+                         ratio: BreathRatio(inhale: 4, exhale: 6), voice: .glide),
+            PacingChange(offsetSeconds: 3.5, at: Timestamp(unixMilliseconds: start + 3500), setting: .voice, rateBreathsPerMinute: 5,
+                         ratio: BreathRatio(inhale: 4, exhale: 6), voice: .bowl),
+        ]
+        let rows = SessionExport.csv(reply).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows[0].suffix(3) == ["rate_bpm", "ratio", "voice"])
+        #expect(rows.allSatisfy { $0.count == rows[0].count }, "one plain table")
+        #expect(rows.dropFirst().map { $0.suffix(3) } == [
+            ["5.500", "4:6", "glide"], ["5.000", "4:6", "glide"], ["5.000", "4:6", "glide"], ["5.000", "4:6", "bowl"], ["5.000", "4:6", "bowl"],
+        ])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(SessionExport.json(reply).utf8)) as? [String: Any])
+        let beats = try #require(document["beats"] as? [[String: Any]])
+        #expect(beats.map { $0["rate_bpm"] as? Double } == [5.5, 5, 5, 5, 5] && beats.last?["voice"] as? String == "bowl")
+        #expect((document["pacing_changes"] as? [[String: Any]])?.count == 2)
     }
 
     @Test func anArtifactOfZeroMillisecondsHasNoHeartRate() {
