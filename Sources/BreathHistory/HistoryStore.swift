@@ -127,6 +127,11 @@ public final class HistoryStore: Sendable {
 
     private static func insert(_ changes: [PacingChange], sessionID: Int64, _ db: Database) throws {
         for change in changes {
+            // One row per request (its time and setting): a change dated again (a pause came
+            // before the breath it was to take effect at) replaces its row.
+            try db.execute(
+                sql: "DELETE FROM pacing_change WHERE session_id = ? AND at_ms = ? AND setting = ?",
+                arguments: [sessionID, change.at.unixMilliseconds, change.setting.rawValue])
             try db.execute(
                 sql: """
                     INSERT INTO pacing_change (session_id, t_s, at_ms, setting, rate_bpm, ratio, voice)

@@ -257,12 +257,16 @@ public struct HistoryReply: Sendable, Equatable, Codable {
     public init(sessions: [SessionRecord]) { self.sessions = sessions }
 }
 
-/// A live change of the pacing during a session (`breathctl set rate|ratio|voice`): when it was
-/// asked for and the pacing from then on. The pacer applies it from the next breath.
+/// A live change of the pacing during a session (`breathctl set rate|ratio|voice`): when it took
+/// effect, when it was asked for, and the pacing from then on. The pacer applies a change from the
+/// next breath, so `offsetSeconds` is that breath's start, not the request; a change asked for
+/// while paused, or still waiting for its breath when the session paused, takes effect with the
+/// breath the resume starts. (Files written before this was so hold the request's session time.)
 public struct PacingChange: Sendable, Equatable, Codable {
-    /// Seconds since the session started, pauses excluded (the clock of `BeatRecord.offsetSeconds`).
+    /// Seconds since the session started, pauses excluded (the clock of `BeatRecord.offsetSeconds`),
+    /// when the change took effect.
     public var offsetSeconds: Double
-    /// The wall-clock time of the change.
+    /// The wall-clock time it was asked for (it names the request: history keeps one row per request).
     public var at: Timestamp
     /// Which setting was changed.
     public var setting: Setting.Key
@@ -347,7 +351,7 @@ public struct SessionReply: Sendable, Equatable, Codable {
     }
 
     /// The pacing in force at `offsetSeconds` into the session: the starting settings with every
-    /// change asked for up to then.
+    /// change that had taken effect by then.
     public func pacing(atOffsetSeconds offsetSeconds: Double) -> (rateBreathsPerMinute: Double, ratio: BreathRatio, voice: Voice) {
         let last = pacingChanges.last { $0.offsetSeconds <= offsetSeconds }
         let settings = session.settings

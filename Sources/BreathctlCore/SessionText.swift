@@ -71,7 +71,8 @@ enum SessionText {
             case .voice: value = "voice \(change.voice.rawValue)"
             case .volume: value = "volume"
             }
-            let when = "\(Readable.duration(seconds: change.offsetSeconds)) (\(LocalTime.timeOfDay(change.at)))"
+            // The session time it took effect (the next breath), then the time of day it was asked for.
+            let when = "\(Readable.duration(seconds: change.offsetSeconds)) (asked \(LocalTime.timeOfDay(change.at)))"
             return (index == 0 ? "changed" : "").leftAligned(width: 11) + "\(when) \(value)"
         }
     }

@@ -21,7 +21,8 @@ enum BreathingCurve {
     }
 
     /// The breaths from 0 to `durationSeconds`: each starts with the pattern of the last change
-    /// asked for at or before its start.
+    /// dated at or before its start (a change is dated at the breath it started; files from before
+    /// that hold the request's time, and the next breath takes it). 1 ms: the stored precision.
     static func cycles(_ reply: SessionReply, durationSeconds: Double) -> [Cycle] {
         let settings = reply.session.settings
         var pattern = Pattern(rateBreathsPerMinute: settings.rateBreathsPerMinute, inhaleShare: settings.ratio.inhaleShare)
@@ -29,7 +30,7 @@ enum BreathingCurve {
         var cycles: [Cycle] = []
         var start = 0.0
         while start <= durationSeconds {
-            while let change = pending.first, change.offsetSeconds <= start {
+            while let change = pending.first, change.offsetSeconds <= start + 0.001 {
                 pattern = Pattern(rateBreathsPerMinute: change.rateBreathsPerMinute, inhaleShare: change.ratio.inhaleShare)
                 pending = pending.dropFirst()
             }

@@ -152,8 +152,8 @@ public struct SessionReportChart: Sendable {
 
     static let markerFontSize = 11.0
 
-    /// A dashed line across the panels at each change of the breath, and above the heart panel a
-    /// label with the new pacing and the time of day (in up to two rows, so that close changes
+    /// A dashed line across the panels at each change of the breath, where it took effect, and
+    /// above the heart panel a label with the new pacing and the time of day it was asked for (in up to two rows, so that close changes
     /// keep readable labels; one that finds no room in either keeps its line only, `session`
     /// lists every change).
     private func drawChangeMarkers(_ svg: inout SVGWriter, time: TimeAxis, from top: Panel, to bottom: Panel) {
@@ -165,7 +165,9 @@ public struct SessionReportChart: Sendable {
             svg.element("line", [("class", "pacing-change"), ("x1", SVGWriter.number(column)), ("x2", SVGWriter.number(column)),
                 ("y1", SVGWriter.number(top.top)), ("y2", SVGWriter.number(bottom.top + bottom.height)),
                 ("stroke", Palette.marker), ("stroke-width", "1.2"), ("stroke-dasharray", "5 3")])
-            let text = "\(AxisTicks.label(change.rateBreathsPerMinute))/min \(change.ratio) at \(clock.hoursAndMinutes(change.at))"
+            // The line stands where the change took effect (the breath it started); the label's time is
+            // when it was asked for, and says so.
+            let text = "\(AxisTicks.label(change.rateBreathsPerMinute))/min \(change.ratio), asked \(clock.hoursAndMinutes(change.at))"
             let width = TextMetrics.width(text, fontSize: size)
             // Right of the line, or left of it near the right edge.
             let fitsRight = column + 3 + width <= Self.widthPixels - 6

@@ -240,6 +240,9 @@ import Testing
 
     /// Issue 15: a live `set` of the rate, ratio or voice is kept in history at once, with the
     /// session time (pauses excluded) and the wall clock; volume and unchanged values are not.
+    /// Dated when it takes effect, at the next breath (it used to be dated at the request, so the
+    /// report's marker stood up to a breath before the change); one made while paused, or still
+    /// waiting for its breath when the session paused, takes effect with the breath the resume starts.
     @Test func liveChangesOfThePacingAreRecordedInHistoryAtOnce() async throws {
         let h = try EngineHarness()
         let id = try #require(await h.request(.start(StartOptions(minutes: 5))).okSession)
@@ -259,17 +262,31 @@ import Testing
         let stored = try #require(try await h.store.session(.id(id)))
         #expect(stored.session.endReason == nil)
         let wall = { (seconds: Double) in Timestamp(unixSeconds: EngineHarness.wallAtStart.timeIntervalSince1970 + seconds) }
-        #expect(stored.pacingChanges == [
-            PacingChange(offsetSeconds: 2, at: wall(2), setting: .rate, rateBreathsPerMinute: 5.5, ratio: .even, voice: .glide),
+        // The rate asked for at 2 s was to start with the second breath (at 10 s: 6/min, 1:1), but
+        // the pause at 3 s came first: it took effect with the breath the resume started, at 3 s
+        // (8.1 s on the wall), as the ratio asked for while paused did. That breath lasts 60/5.5 s:
+        // the voice asked for at 3.5 s took effect at its end. `at` is when each was asked for.
+        let breath = 60 / 5.5
+        let expected = [
+            PacingChange(offsetSeconds: 3, at: wall(2), setting: .rate, rateBreathsPerMinute: 5.5, ratio: .even, voice: .glide),
             PacingChange(
                 offsetSeconds: 3, at: wall(8.1), setting: .ratio, rateBreathsPerMinute: 5.5, ratio: BreathRatio(inhale: 4, exhale: 6),
                 voice: .glide),
             PacingChange(
-                offsetSeconds: 3.5, at: wall(8.6), setting: .voice, rateBreathsPerMinute: 5.5, ratio: BreathRatio(inhale: 4, exhale: 6),
-                voice: .bowl),
-        ])
-        #expect(stored.pacing(atOffsetSeconds: 1).rateBreathsPerMinute == 6)
-        #expect(stored.pacing(atOffsetSeconds: 2.5).rateBreathsPerMinute == 5.5)
+                offsetSeconds: 3 + breath, at: wall(8.6), setting: .voice, rateBreathsPerMinute: 5.5,
+                ratio: BreathRatio(inhale: 4, exhale: 6), voice: .bowl),
+        ]
+        #expect(stored.pacingChanges.count == 3)
+        for (change, want) in zip(stored.pacingChanges, expected) {
+            #expect(
+                abs(change.offsetSeconds - want.offsetSeconds) < 0.001 && abs(change.at.unixMilliseconds - want.at.unixMilliseconds) <= 1
+                    && change.setting == want.setting && change.rateBreathsPerMinute == want.rateBreathsPerMinute
+                    && change.ratio == want.ratio && change.voice == want.voice,
+                "\(change) != \(want)")
+        }
+        #expect(stored.pacing(atOffsetSeconds: 2.5).rateBreathsPerMinute == 6, "asked for, not yet in effect")
+        #expect(stored.pacing(atOffsetSeconds: 3).ratio == BreathRatio(inhale: 4, exhale: 6))
+        #expect(stored.pacing(atOffsetSeconds: 13.8).voice == .glide && stored.pacing(atOffsetSeconds: 14).voice == .bowl)
         _ = await h.request(.stop)
         await h.advance(milliseconds: 5_100)
         #expect(try await h.store.session(.id(id))?.pacingChanges.count == 3)

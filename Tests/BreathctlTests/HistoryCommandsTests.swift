@@ -139,16 +139,16 @@ import Testing
         let lines = text.stdout.split(separator: "\n").map(String.init)
         // 2026-11-23 08:00 UTC is 13:30 in Kolkata.
         #expect(lines.contains("time       2026-11-23 13:30:00 to 13:40:00"))
-        #expect(lines.contains("changed    1:35 (13:31:35) rate 5 breaths/min"))
-        #expect(lines.contains("           5:00 (13:35:00) ratio 1:1"))
+        #expect(lines.contains("changed    1:35 (asked 13:31:35) rate 5 breaths/min"))
+        #expect(lines.contains("           5:00 (asked 13:35:00) ratio 1:1"))
         #expect(json.stdout == String(decoding: LineCodec.encodeLine(.session(reply)), as: UTF8.self))
         #expect(json.stdout.contains(#""pacing_changes":[{"at":"2026-11-23T08:01:35.400Z","rate_bpm":5,"ratio":"4:6","setting":"rate","t_s":95.4"#))
 
         let newYork = try #require(reports["America/New_York"]), kolkata = try #require(reports["Asia/Kolkata"])
         #expect(newYork.contains("breathd session 12 · 2026-11-23 03:00–03:10 EST"))
-        #expect(newYork.contains(">5/min 4:6 at 03:01<") && newYork.contains(">5/min 1:1 at 03:05<"))
+        #expect(newYork.contains(">5/min 4:6, asked 03:01<") && newYork.contains(">5/min 1:1, asked 03:05<"))
         #expect(kolkata.contains("breathd session 12 · 2026-11-23 13:30–13:40 IST"))
-        #expect(kolkata.contains(">5/min 4:6 at 13:31<"))
+        #expect(kolkata.contains(">5/min 4:6, asked 13:31<"))
         #expect(newYork.components(separatedBy: "class=\"pacing-change\"").count == 3)
     }
 

@@ -57,7 +57,7 @@ import Glibc
         #expect(report.status == 0, "\(report.output)")
         let svg = try String(contentsOfFile: svgPath, encoding: .utf8)
         #expect(svg.components(separatedBy: "class=\"pacing-change\"").count == 2, "one marker")
-        #expect(svg.contains(">5.5/min 1:1 at "))
+        #expect(svg.contains(">5.5/min 1:1, asked "))
         #expect(daemon.terminate() == 0)
     }
 }

@@ -144,9 +144,9 @@ final class TextBoxes: NSObject, XMLParserDelegate {
         let markers = parsed.elements.filter { $0.attributes["class"] == "pacing-change" }
         // The voice change is no change of the breath: three markers, at 40, 80 and 84 s of 120.
         #expect(markers.map { $0.attributes["x1"] } == ["366.7", "643.3", "671"])
-        #expect(parsed.boxes.map(\.text).contains("5.5/min 4:6 at 06:07"))
-        #expect(parsed.boxes.map(\.text).contains("5.5/min 1:1 at 06:08"))
-        #expect(parsed.boxes.map(\.text).contains("5/min 1:1 at 06:08"), "close to the one before: on the second row")
+        #expect(parsed.boxes.map(\.text).contains("5.5/min 4:6, asked 06:07"))
+        #expect(parsed.boxes.map(\.text).contains("5.5/min 1:1, asked 06:08"))
+        #expect(parsed.boxes.map(\.text).contains("5/min 1:1, asked 06:08"), "close to the one before: on the second row")
         #expect(parsed.boxes.map(\.text).contains("6 breaths/min, inhale:exhale 4:6 at the start"))
 
         // The guide keeps 10 s breaths until the change at 40 s, then 60/5.5 s ones; the ratio

@@ -129,11 +129,14 @@ struct PacerClock: Sendable {
 
     /// A live change, on the wall clock as the renderer does it: from the next cycle boundary of
     /// the schedule in force (a second change before then replaces the first).
-    mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) {
+    /// Returns the seconds from `now` to that boundary: when the change takes effect.
+    @discardableResult
+    mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) -> Double {
         let sample = max(0, wallSample(now))
         let inForce = wallSchedule(at: sample)
         wallScheduleBeforeChange = inForce
         wallSchedule = inForce.changing(to: pattern, atBoundaryAtOrAfter: sample)
+        return Double(wallSchedule.originSample - sample) / Double(sampleRate)
     }
 
     struct Position: Equatable {

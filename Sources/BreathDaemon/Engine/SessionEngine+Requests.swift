@@ -9,7 +9,7 @@ extension SessionEngine {
         case .status: return .status(status())
         case .start(let options): return await start(options, origin: options.interactive == true ? .terminal : .client)
         case .stop: return stop()
-        case .pause: return pause()
+        case .pause: return await pause()
         case .resume: return await resume()
         case .set(.resonanceRate): return await setResonanceRate()
         case .set(let setting): return await set(setting)
@@ -99,19 +99,30 @@ extension SessionEngine {
         }
     }
 
-    func pause() -> ServerMessage {
+    func pause() async -> ServerMessage {
         guard case .running(var session) = state else {
             return .error("pause: \(state.session == nil ? "no session is running" : "the session is not playing")")
         }
         guard session.assessment == nil else {
             return .error("pause: an assessment cannot pause (each rate is timed); stop it and assess again later")
         }
-        session.pause(at: clock.now)
+        let now = clock.now
+        // A change still waiting for its breath takes effect with the breath the resume starts:
+        // dated again, at this session time (history replaces the row of the same request).
+        let pausedAt = session.elapsedSeconds(now: now)
+        let redated = session.changesAwaitingTheirBreath.filter { $0.offsetSeconds > pausedAt }.map {
+            var change = $0
+            change.offsetSeconds = pausedAt
+            return change
+        }
+        session.changesAwaitingTheirBreath = []
+        session.pause(at: now)
         session.clock.pause(at: pacerPosition(session))
         session.lastPosition = nil
         player.stop()
         state = .paused(session)
         events.publish(.sessionEvent(SessionEvent(event: .paused, session: record(of: session))))
+        for change in redated { await recorder.record(change) }
         return .ok(OKReply(message: "session \(session.id) paused", session: session.id))
     }
 
@@ -179,7 +190,7 @@ extension SessionEngine {
             } catch {
                 return .error("set: \(error)")
             }
-            let change = pacingChange(from: session.choice, to: choice, setting: setting.key, session: session)
+            var change = pacingChange(from: session.choice, to: choice, setting: setting.key, session: session)
             session.choice = choice
             if case .running = state, !isPacing(session) {
                 // Between an assessment's paced parts: the next step plays it.
@@ -187,9 +198,18 @@ extension SessionEngine {
             } else if case .running = state {
                 // The renderer applies it at the next cycle boundary; the player's phase follows.
                 player.change(to: settings)
-                session.clock.changeWallClock(to: settings.pattern, at: clock.now)
+                let delaySeconds = session.clock.changeWallClock(to: settings.pattern, at: clock.now)
+                // History keeps when the change takes effect (the breath it starts), as the report draws it.
+                if var awaiting = change {
+                    awaiting.offsetSeconds += delaySeconds
+                    change = awaiting
+                    let now = session.elapsedSeconds(now: clock.now)
+                    session.changesAwaitingTheirBreath.removeAll { $0.offsetSeconds <= now }
+                    session.changesAwaitingTheirBreath.append(awaiting)
+                }
                 state = .running(session)
             } else {
+                // Paused: the resume starts a new breath with it, at this same session time.
                 state = .paused(session)
             }
             // State is updated before this await, as for beats; history commits the change at once.

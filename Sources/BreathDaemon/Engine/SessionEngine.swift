@@ -300,6 +300,9 @@ struct ActiveSession: Sendable {
     var lastPosition: PacerClock.Position?
     /// Present when the session is a resonance assessment.
     var assessment: AssessmentRun?
+    /// Live changes recorded with the breath they take effect at still ahead: a pause before
+    /// then makes them take effect at the resume instead (`pause` dates them again).
+    var changesAwaitingTheirBreath: [PacingChange] = []
     /// Running time before the current run (sessions pause).
     private var earlierRunning = Duration.zero
     private var runningSince: EngineClock.Instant?
