@@ -14,12 +14,18 @@ import Testing
         try fifo.open()
         let reply = try daemon.request(#"{"cmd":"start","minutes":5}"#)
         let id = try #require(reply["session"] as? Int, "\(reply)")
-        // Bursts of three 800 ms beats (1.6 s from first to last), at least 2.5 s apart, so that
-        // even a slow delivery leaves each burst's first beat after the previous burst's last.
+        // Bursts of three 800 ms beats (1.6 s from first to last), delivered as a late strap does:
+        // the next burst's beats follow the last one's by their RR (3 x 0.8 s), so it is written
+        // only once breathd has the previous burst and 2.5 s later (waits only lengthen the gaps;
+        // an earlier write would say, by its RR, that the previous burst's beats came earlier).
         let bursts = 4
-        usleep(2_000_000)
-        for _ in 0..<bursts {
+        usleep(1_700_000)
+        for burst in 0..<bursts {
             fifo.write(rrMilliseconds: [800, 800, 800])
+            try waitUntil(timeoutSeconds: 30, "breathd has burst \(burst)") {
+                let status = try daemon.request(#"{"cmd":"status"}"#)
+                return ((status["sensor"] as? [String: Any])?["beats"] as? Int ?? 0) >= 3 * (burst + 1)
+            }
             usleep(2_500_000)
         }
         #expect(try daemon.request(#"{"cmd":"stop"}"#)["class"] as? String == "OK")
