@@ -47,9 +47,18 @@ final class PacerFollower: Sendable {
     /// whenever they change after that.
     init(socketPath: String, onChange: @escaping @Sendable (_ rateBreathsPerMinute: Double, _ inhaleShare: Double) -> Void = { _, _ in }) throws(CommandFailure) {
         let client = try DaemonClient(path: socketPath)
-        let status = try Self.pacerStatus(client)
+        let reply = try client.status().status
+        let status = reply.pacer
         rateBreathsPerMinute = status.rateBreathsPerMinute
-        pacer = Mutex(Pacer(latest: nil, rateBreathsPerMinute: status.rateBreathsPerMinute, inhaleShare: status.ratio.inhaleShare))
+        var initial = Pacer(latest: nil, rateBreathsPerMinute: status.rateBreathsPerMinute, inhaleShare: status.ratio.inhaleShare)
+        // A session already pacing: follow it from now, from the phase STATUS reports, rather than
+        // breathing on one's own until the next PHASE event (up to half a breath later).
+        if reply.state == .running, let phaseSeconds = initial.expectedSeconds(status.phase) {
+            initial.latest = Latest(
+                phase: status.phase, cycle: status.cycle, receivedAt: Date().addingTimeInterval(-status.progress * phaseSeconds),
+                rateBreathsPerMinute: initial.rateBreathsPerMinute, inhaleShare: initial.inhaleShare)
+        }
+        pacer = Mutex(initial)
         let connection = OwnedConnection(client)
         try client.send(.watch)
         // A thread of its own: the simulator's writer runs on the async side and must not wait on reads.

@@ -14,7 +14,7 @@ struct Simulate: AsyncParsableCommand {
             pacer, now and then a breath of its own (docs/simulator.md). Without --follow it \
             breathes at --breathing-rate, its resonance (--coherence high), loosely (medium), or on \
             its own at about 14 per minute (low). With --follow, it breathes with the running \
-            daemon's pacer (from its PHASE events), its heart rate lagging the breath by \
+            daemon's pacer (from the phase STATUS reports when it connects, then its PHASE events), its heart rate lagging the breath by \
             --lag-degrees in the share of breaths given by --compliance (the others its own); it \
             follows assessments and live `set rate`/`set ratio`, printing a line at each change.
             """

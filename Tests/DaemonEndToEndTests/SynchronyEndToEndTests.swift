@@ -75,12 +75,10 @@ import Glibc
         sleep(70)  // a full 64 s window of beats
         let followed = try following.measure(seconds: 8)
         let ignored = try ignoring.measure(seconds: 8)
-        // Known regression since the one-event-loop daemon (perf, issue 16): a following person's
-        // live synchrony reads 0.76 here, not above 0.8; its phase stays right. Cause not found yet.
-        withKnownIssue("live synchrony 0.76 since the daemon's tasks run on one event loop", isIntermittent: true) {
-            #expect(followed.synchrony > 0.8, "synchrony while following: \(followed.synchrony)")
-        }
-        #expect(followed.synchrony > 0.7, "synchrony while following: \(followed.synchrony)")
+        // The simulator follows from the phase STATUS gives when it connects, so the whole first
+        // window is a person following (it used to breathe on its own until the first PHASE event
+        // it saw, and that half breath kept the first windows near 0.7-0.8).
+        #expect(followed.synchrony > 0.8, "synchrony while following: \(followed.synchrony)")
         let phase = try #require(followed.phaseDegrees)
         let error = abs(remainder(phase - 45, 360))
         // The model person breathes each breath about 0.6 s early or late (docs/simulator.md): ±20°
@@ -100,10 +98,7 @@ import Glibc
             // Both are written to 0.01 (FigureRounding.Decimals.score): each may be half a step off.
             #expect(abs(mean - values.reduce(0, +) / Double(max(values.count, 1))) <= 0.01 + 1e-9)
             if following {
-                #expect(mean > 0.7, "stored while following: mean \(mean)")
-                withKnownIssue("the same regression: the following share stays below one half", isIntermittent: true) {
-                    #expect(mean > 0.75 && share > 0.5, "stored while following: mean \(mean), share \(share)")
-                }
+                #expect(mean > 0.75 && share > 0.5, "stored while following: mean \(mean), share \(share)")
             } else {
                 #expect(mean < 0.35 && share < 0.2, "stored while ignoring: mean \(mean), share \(share)")
             }
