@@ -669,6 +669,53 @@ import Testing
         }
     }
 
+    /// A paused session's loop sleeps its longest tick (1 s); a resume wakes it at once, so the
+    /// resumed inhale's PHASE goes out with the first tick, not up to a second late.
+    @Test func aResumeWakesTheTickLoopAtOnce() async throws {
+        let h = try EngineHarness()
+        let engine = h.engine, clock = h.clock, output = h.output
+        func step() async {
+            output.play(samples: EngineHarness.sampleRate / 50)
+            await clock.advance(by: .milliseconds(20))
+        }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await engine.run() }
+                let id = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+                for _ in 0..<100 { await step() }
+                #expect(await h.request(.pause).okMessage == "session \(id) paused")
+                // The fade plays out; then the loop is seen to tick, so its next sleep (1 s) has
+                // just begun when the resume comes.
+                for _ in 0..<300 { await step() }
+                #expect(output.status.state == .idle)
+                let ticks = await engine.progressCounter
+                while await engine.progressCounter == ticks {
+                    await step()
+                    for _ in 0..<10 { await Task.yield() }
+                }
+                _ = await h.drain()
+                #expect(await h.request(.resume).okMessage == "session \(id) resumed")
+                var steps = 0
+                while await h.drain().phases.isEmpty, steps < 100 {
+                    await step()
+                    steps += 1
+                }
+                #expect(steps <= 5, "the resumed inhale was told \(steps * 20) ms of clock time after the resume")
+                // The stop's fade plays while time moves on.
+                group.addTask {
+                    while !Task.isCancelled {
+                        output.play(samples: EngineHarness.sampleRate / 50)
+                        await clock.advance(by: .milliseconds(20))
+                    }
+                }
+                trigger.triggerGracefulShutdown()
+                _ = try #require(await h.next { $0.sessionChange?.event == .finished })
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test func shutdownWhileIdleEndsTheLoopAndWritesNothing() async throws {
         let h = try EngineHarness()
         let engine = h.engine

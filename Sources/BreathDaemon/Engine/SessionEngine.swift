@@ -25,6 +25,18 @@ public actor SessionEngine: ControlRequestHandler, Service {
             if case .idle = self { true } else { false }
         }
 
+        /// Which case, without its session: what decides how soon the next tick is due.
+        var stage: Stage {
+            switch self {
+            case .idle: .idle
+            case .running: .running
+            case .paused: .paused
+            case .ending: .ending
+            }
+        }
+
+        enum Stage { case idle, running, paused, ending }
+
         var session: ActiveSession? {
             switch self {
             case .idle: nil
@@ -56,10 +68,15 @@ public actor SessionEngine: ControlRequestHandler, Service {
     let clock: EngineClock
 
     var state = State.idle {
-        didSet { if oldValue.isIdle && !state.isIdle { wakeTicks.yield() } }
+        didSet {
+            // A start, a resume or a stop makes the next tick due sooner than the one the loop
+            // sleeps for (a paused session's is `longestTick` away: the resumed inhale's PHASE
+            // went out up to a second late).
+            if oldValue.stage != state.stage && !state.isIdle { tickWake.wake() }
+        }
     }
-    /// Wakes the tick loop, which waits on it while idle.
-    private let (tickWakes, wakeTicks) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Wakes the tick loop: it waits on it while idle, and races it with its sleep otherwise.
+    private let tickWake = TickWake()
     /// What the next session plays; `set` while idle changes it.
     var defaults: PacerChoice
     var heart: HeartMonitor
@@ -107,17 +124,20 @@ public actor SessionEngine: ControlRequestHandler, Service {
             logger.info("autostart", metadata: ["reply": "\(reply.messageClass)"])
         }
         // The tick loop ends on graceful shutdown (SIGTERM/SIGINT through the ServiceGroup).
-        let wakes = tickWakes
-        try? await cancelWhenGracefulShutdown {
-            var wakeIterator = wakes.makeAsyncIterator()
+        let wake = tickWake
+        let clock = self.clock
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if await self.state.isIdle {
-                    // Nothing is due while idle; a state change wakes the loop (and one tick
-                    // follows it, as the audio state may have moved meanwhile).
-                    guard await wakeIterator.next() != nil else { break }
-                } else {
-                    try await self.clock.sleep(for: await self.nextTickDelay())
+                // Nothing is due while idle: no timer, only a state change wakes the loop (and
+                // one tick follows it, as the audio state may have moved meanwhile).
+                let delay: Duration? = await self.state.isIdle ? nil : await self.nextTickDelay()
+                await withTaskGroup(of: Void.self) { group in
+                    if let delay { group.addTask { try? await clock.sleep(for: delay) } }
+                    group.addTask { await wake.wait() }
+                    _ = await group.next()
+                    group.cancelAll()
                 }
+                if Task.isCancelled { break }
                 await self.tick()
             }
         }
