@@ -166,7 +166,7 @@ public struct SensorDecoder: Sendable {
         }
         if let waiting = awaitingRate {
             pending.append(line)
-            if let timing, !timing.isBurst, samples.sampleRateHz == nil || samples.spanSeconds < SampleRateEstimator.recentSeconds + 1,
+            if let timing, !timing.isBurst, samples.spanSeconds < SampleRateEstimator.firstEstimateSeconds || samples.sampleRateHz == nil,
                 pending.count <= Self.maximumPendingLines
             { return }
             do {
