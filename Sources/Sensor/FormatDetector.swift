@@ -137,13 +137,30 @@ struct ArrivalRate: Sendable {
 }
 
 /// The sample rate of a waveform from the arrival times of its sample lines. Counting restarts
-/// at a gap (leads off: `!` lines come at their own pace), and the estimate only spans the stretch
-/// that keeps the recent pace, so a burst (a backlog, a sketch printing 500 lines at start-up)
-/// is left out.
+/// at a gap (leads off: `!` lines come at their own pace).
+///
+/// Arrival times are the source's times plus a delay that is never negative: a busy machine
+/// stalls the writer or the reader for a few hundred ms, then the lines come at once (a stall
+/// that catches up), or reads slower than the source for a while before catching up. So the rate
+/// is taken between the least delayed arrivals near the two ends of a long stretch (the lower
+/// envelope of arrival time against sample count), never from a count over a short window
+/// ending anywhere: one that ends inside a stall read 88 Hz for 100. A start-up burst (a sketch
+/// printing 500 lines at once) sits above that envelope (its lines are counted ahead of their
+/// time), so it is left out without a rule of its own.
+///
+/// A different pace replaces the rate only once it has held: a faster one for `fasterSeconds`
+/// (delays cannot make lines come early), a slower one for `slowerSeconds` (a stalled reader
+/// makes lines come late for a while: only a pace that long and steady is believed).
 struct SampleRateEstimator: Sendable {
     static let windowSeconds = 30.0
-    static let recentSeconds = 3.0
+    /// Seconds of arrivals before the first estimate is used (the decoder holds lines until then).
+    static let firstEstimateSeconds = 4.0
+    static let fasterSeconds = 5.0
+    static let slowerSeconds = 10.0
+    /// A pace differing by more than this from the one before is a change.
     static let agreement = 0.03
+    /// The halves of a stretch of one pace agree within this.
+    static let steadiness = 0.01
 
     private var marks: [(seconds: Double, samples: Int)] = []
     private var total = 0
@@ -169,42 +186,64 @@ struct SampleRateEstimator: Sendable {
         return last.seconds - first.seconds
     }
 
-    private func rate(from start: (seconds: Double, samples: Int), to end: (seconds: Double, samples: Int)? = nil) -> Double? {
-        guard let end = end ?? marks.last, end.seconds > start.seconds else { return nil }
-        return Double(end.samples - start.samples) / (end.seconds - start.seconds)
-    }
-
-    /// The stretch starts where lines stop coming faster than twice `pace`: the tail of a burst
-    /// (a sketch's start-up lines) just before an accepted start would otherwise count as samples
-    /// of the stretch, and its rate would come out up to `agreement` high (102 Hz for 100 Hz).
-    private func startAfterBurst(_ start: Int, pace: Double) -> (seconds: Double, samples: Int) {
-        var i = start
-        while i + 1 < marks.count, marks[i + 1].seconds <= marks[start].seconds + 1,
-            let step = rate(from: marks[i], to: marks[i + 1]), step > 2 * pace
-        { i += 1 }
-        return marks[i]
-    }
-
-    /// Samples per second over the longest stretch (up to 30 s) whose part before the last 3 s
-    /// kept the pace of the last 3 s (within 3 %): a burst before it is left out whole.
+    /// Samples per second over the last 30 s, or since a pace change that has held.
     var sampleRateHz: Double? {
         guard let last = marks.last, spanSeconds >= 1 else { return nil }
-        // The recent stretch starts after a burst at its start too, judged at the pace of the
-        // last second (12.5 Hz after a sketch's 500 start-up lines, not 70 or 200).
-        let recentIndex = marks.lastIndex(where: { $0.seconds <= last.seconds - Self.recentSeconds }) ?? 0
-        let paceStart = marks.last(where: { $0.seconds <= last.seconds - 1 }) ?? marks[0]
-        guard let pace = rate(from: paceStart) else { return nil }
-        let recentStart = startAfterBurst(recentIndex, pace: pace)
-        guard let recent = rate(from: recentStart) else { return nil }
-        for (i, mark) in marks.enumerated() where last.seconds - mark.seconds <= Self.windowSeconds && mark.seconds <= recentStart.seconds - 1 {
-            // The second after the start keeps the pace too (within 25 %): no burst inside.
-            guard let second = marks[i...].first(where: { $0.seconds >= mark.seconds + 1 }), let local = rate(from: mark, to: second),
-                abs(local - recent) <= 0.25 * recent
+        let end = marks.count - 1
+        let start = marks.firstIndex(where: { $0.seconds >= last.seconds - Self.windowSeconds }) ?? 0
+        guard let whole = envelopeRate(start, end) else { return nil }
+        if isSteady(start, end, rate: whole) { return whole }
+        // The pace changed where the part after is steady, differs from the part before, and has
+        // held long enough for its direction; the oldest such point, so the stretch is longest.
+        var c = marks[start].seconds + 2
+        while c <= last.seconds - Self.fasterSeconds {
+            defer { c += 1 }
+            guard let split = marks.firstIndex(where: { $0.seconds >= c }), split < end,
+                let recent = envelopeRate(split, end), let older = envelopeRate(start, split)
             else { continue }
-            if let older = rate(from: mark, to: recentStart), abs(older - recent) <= Self.agreement * recent {
-                return rate(from: startAfterBurst(i, pace: recent))
-            }
+            let faster = recent > older * (1 + Self.agreement)
+            let slower = recent < older * (1 - Self.agreement)
+            guard faster || (slower && last.seconds - marks[split].seconds >= Self.slowerSeconds), isSteady(split, end, rate: recent)
+            else { continue }
+            return recent
         }
-        return recent
+        // A change not yet held (or arrivals that fell behind and have not caught up): the rate
+        // before it stays.
+        if let held = marks.lastIndex(where: { $0.seconds <= last.seconds - Self.fasterSeconds }),
+            marks[held].seconds - marks[start].seconds >= 2, let before = envelopeRate(start, held)
+        { return before }
+        return whole
+    }
+
+    /// The two halves of marks[a...b] keep `rate` (within 1 %): one pace, not two.
+    private func isSteady(_ a: Int, _ b: Int, rate: Double) -> Bool {
+        let middle = (marks[a].seconds + marks[b].seconds) / 2
+        guard let m = marks[a...b].firstIndex(where: { $0.seconds >= middle }),
+            let first = envelopeRate(a, m), let second = envelopeRate(m, b)
+        else { return false }
+        return abs(first - rate) <= Self.steadiness * rate && abs(second - rate) <= Self.steadiness * rate
+    }
+
+    /// Samples per second between the least delayed marks of the first and last thirds of
+    /// marks[a...b]: the mark whose arrival is earliest for its sample count at the rate, found
+    /// again at the rate they give (count over elapsed time to start with).
+    private func envelopeRate(_ a: Int, _ b: Int) -> Double? {
+        guard b > a, marks[b].seconds > marks[a].seconds, marks[b].samples > marks[a].samples else { return nil }
+        let third = (marks[b].seconds - marks[a].seconds) / 3
+        var rate = Double(marks[b].samples - marks[a].samples) / (marks[b].seconds - marks[a].seconds)
+        for _ in 0..<3 {
+            var (head, tail) = (a, b)
+            var (headLate, tailLate) = (Double.infinity, Double.infinity)
+            for m in a...b {
+                let late = marks[m].seconds - Double(marks[m].samples) / rate
+                if marks[m].seconds <= marks[a].seconds + third, late < headLate { (head, headLate) = (m, late) }
+                if marks[m].seconds >= marks[b].seconds - third, late < tailLate { (tail, tailLate) = (m, late) }
+            }
+            guard marks[tail].seconds > marks[head].seconds, marks[tail].samples > marks[head].samples else { break }
+            let next = Double(marks[tail].samples - marks[head].samples) / (marks[tail].seconds - marks[head].seconds)
+            if next == rate { break }
+            rate = next
+        }
+        return rate
     }
 }

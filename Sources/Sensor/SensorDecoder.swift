@@ -129,6 +129,10 @@ public struct SensorDecoder: Sendable {
     /// (a backlog, a test writing at once) are no waveform, so after 0.5 s of quiet the content
     /// decides as for a file.
     public mutating func idle(nowSeconds: Double, _ emit: (Output) -> Void) {
+        if awaitingRate != nil, let last = lastArrivalSeconds, nowSeconds - last >= 0.5, timing?.isBurst == true {
+            stopAwaitingRate(emit)
+            return
+        }
         guard format == nil, shapeClassification == nil, awaitingRate == nil, let last = lastArrivalSeconds, nowSeconds - last >= 0.5,
             let decided = detector.decideAfterQuiet()
         else { return }
@@ -164,20 +168,15 @@ public struct SensorDecoder: Sendable {
             classifyShape(line, emit)
             return
         }
-        if let waiting = awaitingRate {
+        if awaitingRate != nil {
             pending.append(line)
-            if let timing, !timing.isBurst, samples.sampleRateHz == nil || samples.spanSeconds < SampleRateEstimator.recentSeconds + 1,
+            // A burst keeps the lines held too: a live device's first read after the reader was
+            // held up (a busy machine) brings seconds of lines at once, and the pace follows; a
+            // file written at once goes quiet instead, and `idle` decides.
+            if let timing, timing.isBurst || samples.spanSeconds < SampleRateEstimator.firstEstimateSeconds || samples.sampleRateHz == nil,
                 pending.count <= Self.maximumPendingLines
             { return }
-            do {
-                awaitingRate = nil
-                let held = pending
-                pending = []
-                measureSampleRate()
-                use(waiting)
-                emit(.sampleRate(hz: sampleRateHz, estimated: sampleRateIsEstimated))
-                for l in held { read(l, emit) }
-            }
+            stopAwaitingRate(emit)
             return
         }
         guard format != nil else {
@@ -200,6 +199,18 @@ public struct SensorDecoder: Sendable {
             return
         }
         read(line, emit)
+    }
+
+    /// The rate is measured (or, for lines without a pace, the default): the held lines are read.
+    private mutating func stopAwaitingRate(_ emit: (Output) -> Void) {
+        guard let waiting = awaitingRate else { return }
+        awaitingRate = nil
+        let held = pending
+        pending = []
+        measureSampleRate()
+        use(waiting)
+        emit(.sampleRate(hz: sampleRateHz, estimated: sampleRateIsEstimated))
+        for l in held { read(l, emit) }
     }
 
     /// Takes the rate from arrival times when none is configured and lines came at a pace.
