@@ -110,12 +110,19 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
             for cycle in 0..<100 {
                 try pty!.write(Array("\(800 + cycle)\n".utf8))
                 #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: Double(800 + cycle))))
-                pty = nil  // unplug: both sides closed
+                // Unplug: the test's sides closed, but for a duplicate of the device side held until
+                // the link points elsewhere. It keeps the terminal's number taken: freed, another
+                // process (a parallel test, tmux) could get /dev/pts/N, the stale link would lead
+                // the reader there, and the reader's "connected" would be to a stranger's terminal
+                // (seen with another process opening terminals: 4 descriptors instead of 5).
+                let held = fcntl(pty!.deviceFileDescriptor, F_DUPFD_CLOEXEC, 0)
+                pty = nil
                 #expect(await events.next(where: isDisconnected) != nil)
                 try await Task.sleep(for: .milliseconds(cycle % 10 == 0 ? 300 : 5))
                 pty = try PseudoTerminal()
                 let replugged = ContinuousClock.now
                 try pointSymlink(link, to: pty!.devicePath)
+                close(held)
                 #expect(await events.next(where: isConnected) != nil)
                 worstReconnect = max(worstReconnect, ContinuousClock.now - replugged)
                 countsWhileRunning.append(openFileDescriptorCount())
