@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SystemCalls
 import Testing
 
@@ -78,6 +79,29 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
         var rrs: [Double] = []
         while rrs.count < 9, case .beat(let b)? = await events.next(where: isBeat) { rrs.append(b.rrMilliseconds) }
         #expect(rrs == [850, 860, 870, 880, 890, 900, 910, 920, 930])
+    }
+
+    /// The device's directory may change all the time (/dev/pts, with every terminal anyone
+    /// opens): that must not put off the decision taken after a quiet spell. Another thread opens
+    /// and closes terminals while the lines arrive; the format and the beats must still come
+    /// (waited for: before the fix they came only once the other terminals stopped, 113 s late
+    /// beside a process opening terminals, and here never).
+    @Test func terminalsComingAndGoingDoNotHoldBackTheFormat() async throws {
+        let churn = TerminalChurn()
+        let thread = Thread { churn.run() }
+        thread.start()
+        defer { churn.stop() }
+        let pty = try PseudoTerminal()
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: pty.devicePath), logger: logger).makeAsyncIterator()
+        #expect(await events.next(where: isConnected) == .connected(path: pty.devicePath))
+        for rr in [850, 860, 870, 880, 890, 900, 910, 920, 930] { try pty.write(Array("\(rr)\r\n".utf8)) }
+        #expect(await events.next(where: { if case .formatDetected = $0 { true } else { false } }) == .formatDetected(.rr))
+        var rrs: [Double] = []
+        while rrs.count < 9, case .beat(let b)? = await events.next(where: isBeat) { rrs.append(b.rrMilliseconds) }
+        #expect(rrs == [850, 860, 870, 880, 890, 900, 910, 920, 930])
+        churn.stop()
+        try await waitFor { churn.ended }
+        #expect(churn.terminals > 0, "terminals opened meanwhile: \(churn.terminals)")
     }
 
     @Test func rejectsUnsupportedBaudRates() throws {
@@ -264,4 +288,23 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
         guard case .counters(let c)? = await events.next(where: { if case .counters = $0 { true } else { false } }) else { return }
         #expect(c[.binary] == 1 && c.chatterLines == 1 && c[.outOfRange] == 1)  // "abc": words are chatter
     }
+}
+
+/// Opens and closes pseudo-terminals on its own thread until stopped, as other programs do.
+final class TerminalChurn: Sendable {
+    private let running = Atomic<Bool>(true)
+    private let finished = Atomic<Bool>(false)
+    private let opened = Atomic<Int>(0)
+
+    func run() {
+        while running.load(ordering: .acquiring) {
+            if (try? PseudoTerminal()) != nil { opened.add(1, ordering: .relaxed) }
+            usleep(2_000)
+        }
+        finished.store(true, ordering: .releasing)
+    }
+
+    func stop() { running.store(false, ordering: .releasing) }
+    var ended: Bool { finished.load(ordering: .acquiring) }
+    var terminals: Int { opened.load(ordering: .relaxed) }
 }
