@@ -296,19 +296,28 @@ private struct DeviceReader: Sendable {
             if current() != reported { return 1000 }
             return -1
         }
+        // The timer runs from the last wake-up other than the path watch's: the watched directory
+        // can change all the time (/dev/pts with every terminal anyone opens), and restarting the
+        // timer at each change put off the quiet-spell decision for as long as terminals came and
+        // went (a test saw a format decided 113 s late beside a process opening terminals).
+        var timerStart = ContinuousClock.now
         while !stop.isRaised {
             fds[0].revents = 0
             fds[1].revents = 0
             fds[2].revents = 0
-            let ready = poll(&fds, 3, timeoutMilliseconds())
+            let timeout = timeoutMilliseconds()
+            let left = timeout < 0 ? timeout : Int32(max(0, Double(timeout) - (ContinuousClock.now - timerStart) / .milliseconds(1)))
+            let ready = poll(&fds, 3, left)
             if ready < 0 && errno != EINTR { return ("poll: \(String(cString: strerror(errno)))", current()) }
             if stop.isRaised { break }
             if fds[2].revents != 0 {
                 pathWatch?.drain()
                 if !port.pathStillLeadsHere { return ("device path gone", current()) }
-                if fds[0].revents == 0 { continue }
+                let timerDue = timeout >= 0 && ContinuousClock.now - timerStart >= .milliseconds(timeout)
+                if fds[0].revents == 0 && !timerDue { continue }
             }
-            if ready == 0 {
+            timerStart = ContinuousClock.now
+            if ready == 0 || (ready > 0 && fds[0].revents == 0) {
                 if !isFile {
                     let nowSeconds = clock.secondsNow()
                     if nowSeconds - lastBytesSeconds > 0.6 { quietDecisionDue = false }

@@ -15,7 +15,9 @@ import Testing
         let player = AudioPlayer(logger: Logger(label: "test.audio") { _ in events }, maximumBackoffSeconds: 0.05)
         try player.start(PlaybackSession(output: OutputConfiguration(device: "hw:99"), durationSeconds: 600))
         // Wait (not a verdict) until the player has retried many times.
-        for _ in 0..<400 where events.count(where: { $0.message.hasPrefix("audio device still unavailable") }) < 20 {
+        // The bound only ends a hang (20 retries take about a second).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while events.count(where: { $0.message.hasPrefix("audio device still unavailable") }) < 20, ContinuousClock.now < deadline {
             usleep(10_000)
         }
         player.stop()

@@ -22,8 +22,8 @@ final class PulseServer {
             "-L", "module-native-protocol-unix socket=\(directory.appendingPathComponent("native").path) auth-anonymous=1",
             "-L", "module-null-sink sink_name=\(Self.sinkName) rate=48000 channels=1",
         ], environment: ["HOME": directory.path, "XDG_RUNTIME_DIR": directory.path])
-        // Ready once a client can talk to it.
-        for _ in 0..<100 {
+        // Ready once a client can talk to it (up to a minute: a busy machine starts it slowly).
+        for _ in 0..<600 {
             if try ChildProcess.run("/usr/bin/pactl", ["-s", socket, "info"]).status == 0 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -30,8 +30,10 @@ import Testing
             }
             for index in 1...10 { await recorder.record(beat(index)) }
             // Committed by the service's periodic flush, before the session ends.
+            // (Waited for; the bound only ends a hang: other tests may hold the cooperative threads.)
             var committed = 0
-            for _ in 0..<200 where committed < 10 {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while committed < 10, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
                 committed = try await store.session(.id(id))?.beats.count ?? 0
             }

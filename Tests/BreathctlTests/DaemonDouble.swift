@@ -86,8 +86,11 @@ final class ServedSocket: Sendable {
     }
 
     /// Waits until `count` clients watch, so that events published next reach them.
+    /// The ceiling (60 s) only ends a wait that never would: a client process starts and
+    /// subscribes in well under a second, even on a busy machine.
     func waitForWatchers(_ count: Int) async throws {
-        for _ in 0..<1000 where events.watcherCount < count { try await Task.sleep(for: .milliseconds(5)) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while events.watcherCount < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         guard events.watcherCount >= count else { throw TestTimeout(what: "\(count) watchers") }
     }
 }

@@ -16,12 +16,17 @@ import Testing
                 ["watch", "--socket", socket.path],
                 standardOutput: FileHandle(fileDescriptor: terminal.deviceFileDescriptor, closeOnDealloc: false))
             try await socket.waitForWatchers(1)
-            socket.events.publish(.phase(PhaseEvent(phase: .inhale, cycle: 3, durationSeconds: 4)))
+            // A long inhale, so that the bar is still filling however late the test reads a frame
+            // (with 4 s, a busy machine read its first frame full, and no later one had more).
+            socket.events.publish(.phase(PhaseEvent(phase: .inhale, cycle: 3, durationSeconds: 120)))
             socket.events.publish(.metrics(MetricsEvent(beat: 64, hrv: Fixtures.runningStatus.hrv)))
             try await readUntil(terminal, into: screen) { $0.contains("breath 3") && $0.contains("1.35") }
-            // The bar fills between PHASE events: a later frame has more of it (waited for, not timed).
+            // The bar fills between PHASE events: a later frame has more of it (waited for, not timed),
+            // counted in eighths of a cell.
             func filled(_ text: String) -> Int {
-                (text.components(separatedBy: "\u{1B}[2K").last { $0.hasPrefix("inhale") } ?? "").filter { $0 == "█" }.count
+                let eighths: [Character] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"]
+                let bar = text.components(separatedBy: "\u{1B}[2K").last { $0.hasPrefix("inhale") } ?? ""
+                return bar.reduce(0) { sum, c in sum + (eighths.firstIndex(of: c).map { $0 + 1 } ?? 0) }
             }
             let before = filled(screen.text)
             try await readUntil(terminal, into: screen) { filled($0) > before }

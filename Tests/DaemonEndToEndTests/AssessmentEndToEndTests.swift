@@ -32,7 +32,7 @@ import Glibc
             ["simulate", "--follow", "--link", link, "--socket", daemon.socketPath, "--rate", "64", "--resonance-rate", "5"],
             logPath: daemon.directory.appendingPathComponent("simulate.log").path)
         defer { simulator.stop() }
-        try waitUntil(timeoutSeconds: 30, "the simulated sensor streams") {
+        try waitUntil("the simulated sensor streams") {
             ((try daemon.request(#"{"cmd":"status"}"#)["sensor"] as? [String: Any])?["state"] as? String) == "streaming"
         }
 
@@ -57,7 +57,7 @@ import Glibc
         let sessionID = try #require(event["session"] as? Int)
 
         // Stored in history with its kind and figures.
-        try waitUntil(timeoutSeconds: 20, "the assessment is closed in history") {
+        try waitUntil("the assessment is closed in history") {
             ((try daemon.request(#"{"cmd":"status"}"#)["state"] as? String) == "idle")
         }
         let stored = try daemon.request(#"{"cmd":"session","id":\#(sessionID)}"#)

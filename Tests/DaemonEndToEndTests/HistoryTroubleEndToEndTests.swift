@@ -23,7 +23,7 @@ import Glibc
         #expect(FileManager.default.contents(atPath: moved) == garbage)
         let reply = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
         #expect(reply["class"] as? String == "OK", "\(reply)")
-        try waitUntil(timeoutSeconds: 15, "the session is in the fresh history") {
+        try waitUntil("the session is in the fresh history") {
             let rows = try daemon.request(#"{"cmd":"history"}"#)["sessions"] as? [[String: Any]] ?? []
             return rows.first?["end_reason"] as? String == "completed"
         }
@@ -79,7 +79,7 @@ import Glibc
             usleep(100_000)
         }
         var history: [String: Any] = [:]
-        try waitUntil(timeoutSeconds: 30, "the session has ended and its beats are held") {
+        try waitUntil("the session has ended and its beats are held") {
             let status = try daemon.request(#"{"cmd":"status"}"#)
             history = status["history"] as? [String: Any] ?? [:]
             return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
@@ -89,7 +89,7 @@ import Glibc
         #expect((history["problem"] as? String ?? "").contains(path))
         #expect(daemon.log.components(separatedBy: "cannot write, keeping beats in memory").count == 2, "logged once")
         mount.freeFiller()
-        try waitUntil(timeoutSeconds: 30, "history is written again") {
+        try waitUntil("history is written again") {
             (try daemon.request(#"{"cmd":"status"}"#)["history"] as? [String: Any])?["state"] as? String == "ok"
         }
         let session = try daemon.request(#"{"cmd":"session","id":\#(id)}"#)
@@ -110,7 +110,7 @@ import Glibc
         try daemon.start()
         // A session makes SQLite write the -wal and -shm files.
         #expect(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["class"] as? String == "OK")
-        try waitUntil(timeoutSeconds: 10, "the -wal file exists") { FileManager.default.fileExists(atPath: daemon.historyPath + "-wal") }
+        try waitUntil("the -wal file exists") { FileManager.default.fileExists(atPath: daemon.historyPath + "-wal") }
         for file in [daemon.historyPath, daemon.historyPath + "-wal", daemon.historyPath + "-shm"] {
             #expect(try mode(of: file) == 0o600, "\(file)")
         }

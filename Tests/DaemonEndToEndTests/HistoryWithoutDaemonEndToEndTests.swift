@@ -21,7 +21,7 @@ import Glibc
             fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
             usleep(300_000)
         }
-        try waitUntil(timeoutSeconds: 15, "the session is stored") {
+        try waitUntil("the session is stored") {
             let rows = try daemon.request(#"{"cmd":"history"}"#)["sessions"] as? [[String: Any]] ?? []
             return rows.first { $0["id"] as? Int == id }?["end_reason"] != nil
         }

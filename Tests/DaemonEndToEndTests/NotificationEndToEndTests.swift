@@ -45,7 +45,7 @@ final class TestDesktop {
             """.write(to: busConfig, atomically: true, encoding: .utf8)
         children.append(try ChildProcess("dbus-daemon", ["--config-file=\(busConfig.path)", "--nofork"], logPath: "\(directory.path)/dbus.log"))
         children.append(try ChildProcess("Xvfb", [display, "-screen", "0", "800x600x24", "-nolisten", "tcp"], logPath: "\(directory.path)/xvfb.log"))
-        try waitUntil(timeoutSeconds: 10, "the bus and the X server are up") {
+        try waitUntil("the bus and the X server are up") {
             FileManager.default.fileExists(atPath: "\(directory.path)/bus") && FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(number)")
         }
     }
@@ -57,7 +57,7 @@ final class TestDesktop {
         try "[global]\n    idle_threshold = 0\n[urgency_low]\n    timeout = 600\n[urgency_normal]\n    timeout = 600\n"
             .write(to: config, atomically: true, encoding: .utf8)
         children.append(try ChildProcess("dunst", ["-config", config.path], environment: environment, logPath: "\(directory.path)/dunst.log"))
-        try waitUntil(timeoutSeconds: 10, "dunst answers") { try dunstctl(["count", "displayed"]).status == 0 }
+        try waitUntil("dunst answers") { try dunstctl(["count", "displayed"]).status == 0 }
     }
 
     func dunstctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -66,8 +66,13 @@ final class TestDesktop {
 
     /// Every notification dunst shows, waits with or keeps in history: (summary, body) pairs.
     func allNotifications() throws -> [(summary: String, body: String)] {
-        _ = try dunstctl(["close-all"])
-        usleep(200_000)
+        // Closed into dunst's history: waited for (dunst may show a queued one next), not slept on.
+        try waitUntil("dunst shows nothing") {
+            _ = try dunstctl(["close-all"])
+            let displayed = try dunstctl(["count", "displayed"]).output, waiting = try dunstctl(["count", "waiting"]).output
+            return Int(displayed.trimmingCharacters(in: .whitespacesAndNewlines)) == 0
+                && Int(waiting.trimmingCharacters(in: .whitespacesAndNewlines)) == 0
+        }
         let history = try dunstctl(["history"]).output
         let object = try JSONSerialization.jsonObject(with: Data(history.utf8)) as? [String: Any]
         let entries = (object?["data"] as? [[[String: Any]]])?.first ?? []
@@ -95,7 +100,7 @@ final class TestDesktop {
             DaemonHarness.binDirectory.appendingPathComponent("breathctl").path,
             ["notify", "--socket", daemon.socketPath, "--max-retry-seconds", "0.5", "--bus-retry-seconds", "0.2"],
             environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("agent.log").path)
-        try waitUntil(timeoutSeconds: 10, "the agent watches") { agent.log.contains("watching breathd") }
+        try waitUntil("the agent watches") { agent.log.contains("watching breathd") }
         try fifo.open()
         let beats = try rrRecording("nsr_5min.txt")
         var next = 0
@@ -107,14 +112,14 @@ final class TestDesktop {
 
         // No notification server yet: the start is dropped and the problem logged once.
         _ = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
-        try waitUntil(timeoutSeconds: 5, "the agent reports the missing server") { agent.log.contains("no notification server") }
+        try waitUntil("the agent reports the missing server") { agent.log.contains("no notification server") }
         _ = try daemon.request(#"{"cmd":"stop"}"#)
         // The stop fades out in real time (the audio is paced by the clock even into the file
         // plugin). Once a server is there, that session's end is delivered; waiting for it proves
         // the agent delivers again, and the history is cleared after it, so it cannot be taken for
         // the next session's.
         try desktop.startNotificationServer()
-        try waitUntil(timeoutSeconds: 30, "the first session's end is delivered") { agent.log.contains("kind=sessionFinished") }
+        try waitUntil("the first session's end is delivered") { agent.log.contains("kind=sessionFinished") }
         #expect(agent.log.components(separatedBy: "no notification server").count == 2, "logged once:\n\(agent.log)")
         _ = try desktop.dunstctl(["history-clear"])
         let start = try daemon.request(#"{"cmd":"start","minutes":0.25,"rate":6}"#)
@@ -126,13 +131,13 @@ final class TestDesktop {
         for round in 1...2 {
             unlink(fifo.path)
             fifo.close()
-            try waitUntil(timeoutSeconds: 10, "sensor lost is notified") { agent.log.components(separatedBy: "Heart sensor lost").count > round }
+            try waitUntil("sensor lost is notified") { agent.log.components(separatedBy: "Heart sensor lost").count > round }
             #expect(mkfifo(fifo.path, 0o600) == 0)
             try fifo.open()
             feed(5)
-            try waitUntil(timeoutSeconds: 10, "sensor back is notified") { agent.log.components(separatedBy: "Heart sensor back").count > round }
+            try waitUntil("sensor back is notified") { agent.log.components(separatedBy: "Heart sensor back").count > round }
         }
-        try waitUntil(timeoutSeconds: 25, "the session finishes") {
+        try waitUntil("the session finishes") {
             feed(2)
             usleep(300_000)
             // The first session's end was logged already: this is the second.
@@ -152,11 +157,11 @@ final class TestDesktop {
         #expect(daemon.terminate() == 0)
         fifo.close()
         try daemon.start()
-        try waitUntil(timeoutSeconds: 10, "the agent reconnects") { agent.log.components(separatedBy: "watching breathd").count == 3 }
+        try waitUntil("the agent reconnects") { agent.log.components(separatedBy: "watching breathd").count == 3 }
         #expect(agent.log.components(separatedBy: "not reachable").count <= 2, "absence logged at most once:\n\(agent.log)")
         _ = try desktop.dunstctl(["history-clear"])
         _ = try daemon.request(#"{"cmd":"start","minutes":1}"#)
-        try waitUntil(timeoutSeconds: 10, "the new session is notified") { try desktop.allNotifications().contains { $0.summary == "Breathing session started" } }
+        try waitUntil("the new session is notified") { try desktop.allNotifications().contains { $0.summary == "Breathing session started" } }
         _ = try daemon.request(#"{"cmd":"stop"}"#)
         #expect(daemon.terminate() == 0)
         agent.stop()
@@ -175,14 +180,14 @@ final class TestDesktop {
         let simulator = try ChildProcess(
             breathctl, ["simulate", "--link", sensorLink, "--speed", "10", "--coherence", "high", "--seed", "3"],
             logPath: daemon.directory.appendingPathComponent("simulator.log").path)
-        try waitUntil(timeoutSeconds: 10, "the simulator's link exists") { FileManager.default.fileExists(atPath: sensorLink) }
+        try waitUntil("the simulator's link exists") { FileManager.default.fileExists(atPath: sensorLink) }
         try daemon.start()
         let agent = try ChildProcess(
             breathctl, ["notify", "--socket", daemon.socketPath, "--high-coherence-minutes", "0.05", "--disable", "start"],
             environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("agent.log").path)
-        try waitUntil(timeoutSeconds: 10, "the agent watches") { agent.log.contains("watching breathd") }
+        try waitUntil("the agent watches") { agent.log.contains("watching breathd") }
         _ = try daemon.request(#"{"cmd":"start","minutes":0.5}"#)
-        try waitUntil(timeoutSeconds: 25, "high coherence held 3 s is notified") { agent.log.contains("High coherence") }
+        try waitUntil("high coherence held 3 s is notified") { agent.log.contains("High coherence") }
         usleep(2_000_000)
         #expect(agent.log.components(separatedBy: "summary=High coherence").count == 2, "once per stretch:\n\(agent.log)")
         let shown = try desktop.allNotifications()
@@ -215,11 +220,11 @@ final class TestDesktop {
         let quietAgent = try ChildProcess(
             breathctl, ["notify", "--socket", daemon.socketPath, "--quiet-hours", window],
             environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("quiet-agent.log").path)
-        try waitUntil(timeoutSeconds: 10, "the quiet agent watches") { quietAgent.log.contains("watching breathd") }
+        try waitUntil("the quiet agent watches") { quietAgent.log.contains("watching breathd") }
         _ = try desktop.dunstctl(["history-clear"])
         let quietStart = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
         #expect(quietStart["class"] as? String == "OK", "\(quietStart)")
-        try waitRecordingLog(of: quietAgent, timeoutSeconds: 20, "the session finishes inside quiet hours") {
+        try waitRecordingLog(of: quietAgent, "the session finishes inside quiet hours") {
             quietAgent.log.contains("quiet hours: not shown") && quietAgent.log.contains("Breathing session finished")
         }
         #expect(try desktop.allNotifications().isEmpty, "quiet hours \(window):\n\(quietAgent.log)")
@@ -228,11 +233,11 @@ final class TestDesktop {
         let agent = try ChildProcess(
             breathctl, ["notify", "--socket", daemon.socketPath, "--disable", "start", "--disable", "finish"],
             environment: desktop.environment, logPath: daemon.directory.appendingPathComponent("agent.log").path)
-        try waitUntil(timeoutSeconds: 10, "the agent watches") { agent.log.contains("watching breathd") }
+        try waitUntil("the agent watches") { agent.log.contains("watching breathd") }
         try FileManager.default.removeItem(at: audioDirectory)
         let start = try daemon.request(#"{"cmd":"start","minutes":0.1}"#)
         #expect(start["class"] as? String == "OK", "\(start)")
-        try waitRecordingLog(of: agent, timeoutSeconds: 15, "the lost device is notified") { agent.log.contains("Audio device unavailable") }
+        try waitRecordingLog(of: agent, "the lost device is notified") { agent.log.contains("Audio device unavailable") }
         let shown = try desktop.allNotifications()
         let audio = try #require(shown.first { $0.summary == "Audio device unavailable" }, "\(shown)\n\(agent.log)")
         #expect(audio.body.contains("The pacer is silent until the device returns"), "\(audio.body)")
@@ -243,9 +248,9 @@ final class TestDesktop {
     }
 
     /// `waitUntil`, recording the agent's log if the wait times out.
-    private func waitRecordingLog(of agent: ChildProcess, timeoutSeconds: Double, _ what: String, _ condition: () throws -> Bool) throws {
+    private func waitRecordingLog(of agent: ChildProcess, _ what: String, _ condition: () throws -> Bool) throws {
         do {
-            try waitUntil(timeoutSeconds: timeoutSeconds, what, condition)
+            try waitUntil(what, condition)
         } catch {
             Issue.record("the agent's log:\n\(agent.log)")
             throw error

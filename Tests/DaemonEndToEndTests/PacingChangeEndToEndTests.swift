@@ -25,7 +25,7 @@ import Glibc
         let started = try runProgram(breathctl, ["start", "--minutes", "5", "--rate", "6"] + socket)
         #expect(started.status == 0, "\(started.output)")
         fifo.write(rrMilliseconds: Array(try rrRecording("nsr_5min.txt").prefix(20)))
-        try waitUntil(timeoutSeconds: 20, "beats reach the session") {
+        try waitUntil("beats reach the session") {
             let status = try daemon.request(#"{"cmd":"status"}"#)
             return ((status["sensor"] as? [String: Any])?["beats"] as? Int ?? 0) >= 10
         }

@@ -50,7 +50,7 @@ import Glibc
         func storedSession() throws -> (summary: [String: Any], beats: [[String: Any]]) {
             _ = try daemon.request(#"{"cmd":"stop"}"#)
             var reply: [String: Any] = [:]
-            try waitUntil(timeoutSeconds: 15, "the session is stored") {
+            try waitUntil("the session is stored") {
                 reply = try daemon.request(#"{"cmd":"session","id":"last"}"#)
                 return (reply["session"] as? [String: Any])?["summary"] != nil
             }
@@ -120,20 +120,20 @@ import Glibc
             ["simulate", "--follow", "--link", link, "--socket", daemon.socketPath, "--rate", "64"],
             logPath: daemon.directory.appendingPathComponent("simulate.log").path)
         defer { simulator.stop() }
-        try waitUntil(timeoutSeconds: 15, "the simulator is up") { simulator.log.contains("simulated sensor at") }
+        try waitUntil("the simulator is up") { simulator.log.contains("simulated sensor at") }
 
         // The daemon takes a new rate at the next cycle; the simulator notices at that inhale.
         let rate = try daemon.request(#"{"cmd":"set","key":"rate","value":4.5}"#)
         #expect(rate["class"] as? String == "OK", "set rate: \(rate)")
-        try waitForLine("following the pacer at 4.5 breaths/min, inhale 50 %", from: simulator, timeoutSeconds: 25)
+        try waitForLine("following the pacer at 4.5 breaths/min, inhale 50 %", from: simulator)
         let ratio = try daemon.request(#"{"cmd":"set","key":"ratio","value":"4:6"}"#)
         #expect(ratio["class"] as? String == "OK", "set ratio: \(ratio)")
-        try waitForLine("following the pacer at 4.5 breaths/min, inhale 40 %", from: simulator, timeoutSeconds: 30)
+        try waitForLine("following the pacer at 4.5 breaths/min, inhale 40 %", from: simulator)
     }
 
-    private func waitForLine(_ line: String, from simulator: ChildProcess, timeoutSeconds: Double) throws {
+    private func waitForLine(_ line: String, from simulator: ChildProcess) throws {
         do {
-            try waitUntil(timeoutSeconds: timeoutSeconds, "simulate prints \"\(line)\"") { simulator.log.contains(line) }
+            try waitUntil("simulate prints \"\(line)\"") { simulator.log.contains(line) }
         } catch {
             Issue.record("simulate's output: \(simulator.log)")
             throw error

@@ -29,7 +29,9 @@ public struct HealthReporter: Service {
         let interval = min(notifier.watchdogInterval.map { $0 / 2 } ?? Self.statusInterval, Self.statusInterval)
         let clock = engine.clock
         if let watchdog = notifier.watchdogInterval {
-            logger.info("systemd watchdog enabled", metadata: ["interval_ms": "\(watchdog.components.seconds * 1000 + watchdog.components.attoseconds / 1_000_000_000_000_000)"])
+            func milliseconds(_ d: Duration) -> Int64 { d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000 }
+            // The ping interval too: what a test can check without timing the pings.
+            logger.info("systemd watchdog enabled", metadata: ["interval_ms": "\(milliseconds(watchdog))", "ping_ms": "\(milliseconds(interval))"])
         }
         await cancelWhenGracefulShutdown {
             var last = await engine.health()
