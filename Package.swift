@@ -47,9 +47,7 @@ let package = Package(
         .target(name: "SVGRendering", dependencies: ["CRsvg"]),
         // The one syscall error type and EINTR retry, and the one way to start a thread. Atomics
         // come from the standard library's Synchronization, everywhere.
-        // sched_setattr(2)/sched_getattr(2) (no glibc wrapper before 2.41): imported by SystemCalls only.
-        .target(name: "CSchedAttr"),
-        .target(name: "SystemCalls", dependencies: ["CSchedAttr"]),
+        .target(name: "SystemCalls"),
         .target(
             name: "Audio",
             dependencies: ["Pacer", "CALSA", "SystemCalls", "Systemd", .product(name: "Logging", package: "swift-log")]

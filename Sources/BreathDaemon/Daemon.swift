@@ -39,14 +39,6 @@ public enum Daemon {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
-        // A short time slice for the loop thread: on busy cores it waits less to run (issue 16).
-        // BREATHD_EVENT_LOOP_SLICE=0 leaves the thread alone (as BREATHD_AUDIO_REALTIME=0 the audio thread).
-        let askSlice = environment["BREATHD_EVENT_LOOP_SLICE"] != "0"
-        if let scheduling = try? await loop.submit({
-            askSlice ? EventLoopScheduling.applyToCurrentThread() : EventLoopScheduling.describeCurrentThread()
-        }).get() {
-            logger.info("event loop thread scheduling", metadata: ["scheduling": "\(scheduling)"])
-        }
         // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
         let engineClock = clockRate == 1 ? EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }) : .system(rate: clockRate)
         let engine = SessionEngine(

@@ -1,5 +1,4 @@
 import NIOCore
-import SystemCalls
 
 /// Runs the daemon's tasks on its one NIO event loop thread (Swift's task executor preference,
 /// SE-0417): a beat read by the sensor thread, the engine's work on it and the 64 watchers' writes,
@@ -50,33 +49,5 @@ public struct EventLoopClock: Clock {
             scheduled.cancel()
             promise.fail(CancellationError())
         }
-    }
-}
-
-/// How the event loop thread is scheduled: the fair scheduler's default weight (nice 0), with a
-/// short time slice asked for (EEVDF, Linux 6.12 and later). On a machine whose cores are busy, a
-/// request, a beat or a watcher's write then waits for a running thread's slice to end no longer
-/// than this, instead of a default slice (about 3 ms here); the thread gets no more CPU than
-/// before, so a client flooding the socket gains nothing over the other processes
-/// (docs/realtime.md, "The event loop thread").
-public enum EventLoopScheduling {
-    /// 0.1 ms, the kernel's shortest: a status reply or a beat's fan-out to 64 watchers takes about that long.
-    public static let sliceNanoseconds: UInt64 = 100_000
-
-    /// Asks for the slice on the calling thread (the loop's); says what the thread has.
-    public static func applyToCurrentThread(sliceNanoseconds: UInt64 = sliceNanoseconds) -> String {
-        do {
-            try ThreadScheduling.requestSlice(nanoseconds: sliceNanoseconds)
-        } catch {
-            return "\(ThreadScheduling.current()) (slice not set: \(error.message))"
-        }
-        return describeCurrentThread()
-    }
-
-    /// The calling thread's policy and, under the fair scheduler, its requested slice.
-    public static func describeCurrentThread() -> String {
-        let policy = ThreadScheduling.current()
-        guard case .other = policy, let slice = ThreadScheduling.sliceNanoseconds(), slice > 0 else { return "\(policy)" }
-        return "\(policy), slice \(Double(slice) / 1e6) ms"
     }
 }

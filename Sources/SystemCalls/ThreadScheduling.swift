@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSchedAttr
 
 /// The calling thread's scheduling, as the kernel sees it: its policy and priority, real-time
 /// scheduling asked for directly (`sched_setscheduler`), the resource limits that govern it
@@ -80,43 +79,20 @@ public enum ThreadScheduling {
         }
     }
 
+    /// Back to SCHED_OTHER (from real time): always allowed.
+    public static func makeNormal() throws(SystemCallError) {
+        var parameters = sched_param()
+        guard sched_setscheduler(0, SCHED_OTHER, &parameters) == 0 else {
+            throw SystemCallError(call: "sched_setscheduler", subject: "SCHED_OTHER", errno: errno)
+        }
+    }
+
     /// The calling thread's nice level (setpriority on the thread id, which Linux applies to that
     /// thread alone). Lowering it needs CAP_SYS_NICE or RLIMIT_NICE.
     public static func setNice(_ level: Int) throws(SystemCallError) {
         let tid = try currentThreadID()
         guard setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(tid), Int32(level)) == 0 else {
             throw SystemCallError(call: "setpriority", subject: "nice \(level)", errno: errno)
-        }
-    }
-
-    /// The calling thread's requested time slice under the fair scheduler (EEVDF, Linux 6.6 and
-    /// later): sched_attr's `sched_runtime` of a SCHED_OTHER thread (Linux 6.12 and later; older
-    /// kernels ignore it). nil when the kernel does not say.
-    public static func sliceNanoseconds() -> UInt64? {
-        var attributes = sched_attr()
-        guard csched_getattr(&attributes) == 0 else { return nil }
-        return attributes.sched_runtime
-    }
-
-    /// Asks the fair scheduler for a shorter time slice for the calling thread (`sched_setattr`
-    /// with SCHED_OTHER and `sched_runtime`, Linux 6.12 and later; the kernel clamps it to
-    /// 0.1-100 ms). The thread gets no more CPU than before (its weight, the nice level, is kept):
-    /// it runs in shorter turns with earlier deadlines, so when it wakes it preempts a thread with
-    /// a longer slice instead of waiting for that thread's turn to end. No privilege is needed.
-    /// Leaves a real-time thread alone (EPERM would be wrong there: it is already ahead).
-    public static func requestSlice(nanoseconds: UInt64) throws(SystemCallError) {
-        var attributes = sched_attr()
-        guard csched_getattr(&attributes) == 0 else {
-            throw SystemCallError(call: "sched_getattr", subject: "time slice", errno: errno)
-        }
-        guard attributes.sched_policy == UInt32(SCHED_OTHER) else { return }
-        // The nice level and the reset-on-fork flag stay as they are.
-        attributes.sched_runtime = nanoseconds
-        attributes.sched_deadline = 0
-        attributes.sched_period = 0
-        attributes.sched_flags &= 0x01  // SCHED_FLAG_RESET_ON_FORK
-        guard csched_setattr(&attributes) == 0 else {
-            throw SystemCallError(call: "sched_setattr", subject: "SCHED_OTHER slice \(nanoseconds) ns", errno: errno)
         }
     }
 
