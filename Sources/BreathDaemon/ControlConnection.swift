@@ -79,15 +79,10 @@ struct ControlConnection: Sendable {
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.timerName).get()
                                 try? await channel.pipeline.removeHandler(name: IdleConnectionCloser.name).get()
                                 try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))
-                                let stream = events.subscribeLines { [logger] in
+                                // Encoded once for all watchers by the hub, written to the channel on its event loop.
+                                events.subscribeLines(to: channel) { [logger] in
                                     logger.notice("watcher dropped: it stopped reading")
                                     channel.close(promise: nil)
-                                }
-                                group.addTask {
-                                    // Encoded once for all watchers by the hub; one write each.
-                                    for await line in stream {
-                                        try await outbound.write(line)
-                                    }
                                 }
                             } else {
                                 try await outbound.write(Self.line(.ok(OKReply(message: "watching"))))

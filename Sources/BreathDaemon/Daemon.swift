@@ -39,6 +39,8 @@ public enum Daemon {
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
+        // Opt-in (the system unit sets it): SCHED_FIFO 3 for the loop thread under a CPU budget.
+        if environment["BREATHD_EVENT_LOOP_REALTIME"] == "1" { await LoopRealtimeWatch.start(on: loop, logger: logger) }
         // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
         let engineClock = clockRate == 1 ? EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }) : .system(rate: clockRate)
         let engine = SessionEngine(

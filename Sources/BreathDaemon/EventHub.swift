@@ -5,8 +5,11 @@ import Synchronization
 /// Fans watch events out to every watching client without ever waiting for one: each watcher has
 /// a bounded queue, and a watcher whose queue is full (it stopped reading) is dropped.
 ///
-/// A socket watcher takes its events as encoded lines: an event is encoded once for all of them
-/// (64 watchers used to encode it 64 times), and each connection writes it with one write.
+/// A socket watcher takes its events as lines written straight to its channel: an event is
+/// encoded once for all of them (64 watchers used to encode it 64 times), and the events of one
+/// beat (BEAT, METRICS, LEVEL) leave in one write system call per watcher, flushed together on the
+/// event loop (issue 16: one task hop and one write per event and watcher took most of a beat's
+/// way to the 64th watcher).
 public final class EventHub: Sendable {
     /// Events a watcher may fall behind by before it is dropped (about 10 s of beats, metrics and phases).
     public let capacityPerWatcher: Int
@@ -15,7 +18,7 @@ public final class EventHub: Sendable {
 
     private enum Queue: Sendable {
         case messages(AsyncStream<ServerMessage>.Continuation)
-        case lines(AsyncStream<ByteBuffer>.Continuation)
+        case channel(ChannelWatcher)
     }
 
     private struct Subscriber: Sendable {
@@ -25,7 +28,7 @@ public final class EventHub: Sendable {
         func finish() {
             switch queue {
             case .messages(let continuation): continuation.finish()
-            case .lines(let continuation): continuation.finish()
+            case .channel: break
             }
         }
     }
@@ -42,20 +45,23 @@ public final class EventHub: Sendable {
         guard !current.isEmpty else { return }
         var line: ByteBuffer?
         for (id, subscriber) in current {
-            let dropped: Bool
+            let accepted: Bool
             switch subscriber.queue {
             case .messages(let continuation):
-                if case .dropped = continuation.yield(event) { dropped = true } else { dropped = false }
-            case .lines(let continuation):
+                if case .dropped = continuation.yield(event) { accepted = false } else { accepted = true }
+            case .channel(let watcher):
                 if line == nil { line = ByteBuffer(bytes: LineCodec.encodeLine(event)) }
-                if case .dropped = continuation.yield(line!) { dropped = true } else { dropped = false }
+                accepted = watcher.enqueue(line!)
             }
-            if dropped {
-                _ = subscribers.withLock { $0.removeValue(forKey: id) }
-                subscriber.finish()
-                subscriber.onOverflow()
-            }
+            if !accepted { drop(id) }
         }
+    }
+
+    /// Removes a watcher that fell behind and tells it (once).
+    private func drop(_ id: UInt64) {
+        guard let subscriber = subscribers.withLock({ $0.removeValue(forKey: id) }) else { return }
+        subscriber.finish()
+        subscriber.onOverflow()
     }
 
     /// A stream of the events published from now on; it ends when the watcher overflows
@@ -68,16 +74,60 @@ public final class EventHub: Sendable {
         return stream
     }
 
-    /// The same events as lines of the socket protocol, encoded once for every watcher.
-    func subscribeLines(onOverflow: @escaping @Sendable () -> Void) -> AsyncStream<ByteBuffer> {
-        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(capacityPerWatcher))
+    /// The same events as lines of the socket protocol written to `channel` until it closes.
+    /// A watcher is dropped (`onOverflow`, which should close the channel) when it has more than
+    /// `capacityPerWatcher` events waiting for the event loop, or when its channel stops being
+    /// writable (the client stopped reading: the channel's high water mark bounds its bytes).
+    ///
+    /// Lines go through `channel.eventLoop.execute` even when published on the loop, so they
+    /// follow whatever the connection wrote before subscribing (the "watching" reply).
+    func subscribeLines(to channel: any Channel, onOverflow: @escaping @Sendable () -> Void) {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        subscribers.withLock { $0[id] = Subscriber(queue: .lines(continuation), onOverflow: onOverflow) }
-        return stream
+        let watcher = ChannelWatcher(channel: channel, capacity: capacityPerWatcher) { [weak self] in self?.drop(id) }
+        subscribers.withLock { $0[id] = Subscriber(queue: .channel(watcher), onOverflow: onOverflow) }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.remove(id) }
     }
 
     private func remove(_ id: UInt64) {
         _ = subscribers.withLock { $0.removeValue(forKey: id) }
+    }
+}
+
+/// One socket watcher: lines waiting for its event loop, written and flushed together there.
+private final class ChannelWatcher: Sendable {
+    let channel: any Channel
+    let capacity: Int
+    /// Called on the event loop when the channel cannot take more (the hub drops the watcher).
+    let overflowed: @Sendable () -> Void
+    private let waiting = Mutex<[ByteBuffer]>([])
+
+    init(channel: any Channel, capacity: Int, overflowed: @escaping @Sendable () -> Void) {
+        self.channel = channel
+        self.capacity = capacity
+        self.overflowed = overflowed
+    }
+
+    /// False when `capacity` lines already wait (the loop is not keeping up with this watcher).
+    func enqueue(_ line: ByteBuffer) -> Bool {
+        let (accepted, first) = waiting.withLock { lines -> (Bool, Bool) in
+            guard lines.count < capacity else { return (false, false) }
+            lines.append(line)
+            return (true, lines.count == 1)
+        }
+        // The first line of a burst schedules the write of all lines queued until it runs.
+        if first { channel.eventLoop.execute { self.writeWaiting() } }
+        return accepted
+    }
+
+    private func writeWaiting() {
+        var lines: [ByteBuffer] = []
+        waiting.withLock { swap(&lines, &$0) }
+        guard channel.isActive else { return }
+        guard channel.isWritable else {
+            overflowed()
+            return
+        }
+        for line in lines { channel.write(line, promise: nil) }
+        channel.flush()
     }
 }

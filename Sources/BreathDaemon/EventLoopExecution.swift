@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
+import SystemCalls
 
 /// Runs the daemon's tasks on its one NIO event loop thread (Swift's task executor preference,
 /// SE-0417): a beat read by the sensor thread, the engine's work on it and the 64 watchers' writes,
@@ -48,6 +52,58 @@ public struct EventLoopClock: Clock {
         } onCancel: {
             scheduled.cancel()
             promise.fail(CancellationError())
+        }
+    }
+}
+
+/// Real-time scheduling for the event loop thread, opt-in (`BREATHD_EVENT_LOOP_REALTIME=1`; the
+/// system unit sets it): SCHED_FIFO priority 3, below the audio thread's 4, so that on busy cores a
+/// request or a beat does not wait for other processes' time slices (issue 16: the daemon's share
+/// of a status round trip under `stress-ng --cpu 2`, p99 5 ms at normal scheduling, 0.2 ms at
+/// SCHED_FIFO 3; docs/realtime.md).
+///
+/// The loop thread does the socket work of any user who can connect, and a flood of requests would
+/// keep it running without ever blocking. So it holds real time only under a budget: the soft
+/// `RLIMIT_RTTIME` is 50 ms (the unit's `LimitRTTIME=50ms:200ms`, else lowered here), and the kernel's
+/// SIGXCPU at that soft limit puts the thread that ran over back to SCHED_OTHER for good
+/// (`LoopRealtimeWatch`), long before the hard limit would kill the process. The audio thread blocks in every
+/// period and never comes near it.
+public enum EventLoopRealtime {
+    public static let priority = 3
+    /// CPU a real-time thread may use without blocking before SIGXCPU.
+    public static let budgetMicroseconds: UInt64 = 50_000
+    /// The hard RLIMIT_RTTIME set when there is none (the system unit's LimitRTTIME= is the same).
+    public static let hardLimitMicroseconds: UInt64 = 200_000
+
+    /// Lowers the soft RLIMIT_RTTIME to the budget (and sets a hard limit where there was none).
+    /// SIGXCPU must be handled before (its default action ends the process).
+    public static func limitRealtimeBudget() throws(SystemCallError) {
+        let current = ThreadScheduling.limit(.realtimeMicroseconds)
+        // The system unit sets it (LimitRTTIME=50ms:200ms), and its system call filter denies setrlimit.
+        if let soft = current.soft, soft <= budgetMicroseconds, current.hard != nil { return }
+        let hard = min(current.hard ?? hardLimitMicroseconds, hardLimitMicroseconds)
+        try ThreadScheduling.setLimit(.realtimeMicroseconds, soft: min(budgetMicroseconds, hard), hard: hard)
+    }
+
+    /// SCHED_FIFO for the calling (loop) thread, reset on fork so that threads it starts (the
+    /// sensor's reader) begin at normal scheduling. Returns the thread id and what it has.
+    public static func raiseCurrentThread() -> (threadID: Int32?, scheduling: String) {
+        let threadID = try? ThreadScheduling.currentThreadID()
+        var allowed = priority
+        if let soft = ThreadScheduling.limit(.realtimePriority).soft, soft >= 1 { allowed = min(priority, Int(soft)) }
+        do {
+            try ThreadScheduling.makeRealtime(priority: allowed, resetOnFork: true)
+        } catch {
+            return (threadID, "\(ThreadScheduling.current()) (real time not granted: \(error.message))")
+        }
+        return (threadID, "\(ThreadScheduling.current())")
+    }
+
+    /// Puts thread `threadID` of this process back to SCHED_OTHER.
+    public static func demote(threadID: Int32) throws(SystemCallError) {
+        var parameters = sched_param()
+        guard sched_setscheduler(threadID, SCHED_OTHER, &parameters) == 0 else {
+            throw SystemCallError(call: "sched_setscheduler", subject: "thread \(threadID) SCHED_OTHER", errno: errno)
         }
     }
 }

@@ -79,6 +79,14 @@ public enum ThreadScheduling {
         }
     }
 
+    /// Back to SCHED_OTHER (from real time): always allowed.
+    public static func makeNormal() throws(SystemCallError) {
+        var parameters = sched_param()
+        guard sched_setscheduler(0, SCHED_OTHER, &parameters) == 0 else {
+            throw SystemCallError(call: "sched_setscheduler", subject: "SCHED_OTHER", errno: errno)
+        }
+    }
+
     /// The calling thread's nice level (setpriority on the thread id, which Linux applies to that
     /// thread alone). Lowering it needs CAP_SYS_NICE or RLIMIT_NICE.
     public static func setNice(_ level: Int) throws(SystemCallError) {

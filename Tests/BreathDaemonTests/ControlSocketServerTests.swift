@@ -379,6 +379,42 @@ import Testing
         }
     }
 
+    /// The events of one beat, published together, reach every watcher in order after its
+    /// "watching" reply; a watcher that closes leaves the hub.
+    @Test func aBurstReachesEveryWatcherInOrderAndClosedWatchersLeave() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.directory.remove() }
+        let events = fixture.events
+        try await fixture.run {
+            let burst: [ServerMessage] = [
+                .beat(BeatEvent(beat: 7, timeSeconds: 5.6, rrMilliseconds: 800, isNN: true)),
+                .sensor(SensorEvent(state: .lost, device: "/dev/ttyUSB0", format: "rr", message: "unplugged")),
+            ]
+            try await withThrowingTaskGroup(of: [ServerMessage?].self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await LineClient.with(fixture.path) { client in
+                            _ = try await client.next()
+                            try await client.send(.watch)
+                            var received: [ServerMessage?] = [try await client.next()]
+                            for _ in burst { received.append(try await client.next()) }
+                            return received
+                        }
+                    }
+                }
+                for _ in 0..<400 where events.watcherCount < 3 { try await Task.sleep(for: .milliseconds(5)) }
+                #expect(events.watcherCount == 3)
+                for event in burst { events.publish(event) }
+                for try await received in group {
+                    #expect(received == ([.ok(OKReply(message: "watching"))] + burst).map { Optional($0) })
+                }
+            }
+            // Each client closed its connection after the burst: the hub lets go of all three.
+            for _ in 0..<400 where events.watcherCount > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(events.watcherCount == 0)
+        }
+    }
+
     @Test func watchersGetEventsAndSlowOnesAreDropped() async throws {
         let fixture = try ServerFixture(eventCapacity: 64)
         defer { fixture.directory.remove() }

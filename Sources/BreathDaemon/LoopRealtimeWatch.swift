@@ -1,0 +1,57 @@
+import Logging
+import NIOCore
+import Synchronization
+import SystemCalls
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The event loop thread at real time under a CPU budget (`EventLoopRealtime`).
+///
+/// The kernel sends SIGXCPU when a real-time thread of the process has run for the soft
+/// `RLIMIT_RTTIME` without blocking, to that process; Linux delivers it to the thread that ran
+/// over (it is running and does not block the signal). The handler puts the calling thread back
+/// to SCHED_OTHER: the one that spins, whichever it is, at once, even on one core where another
+/// thread might not get to run before the hard limit kills the process. `sched_setscheduler` is
+/// async-signal-safe; the handler only counts besides.
+enum LoopRealtimeWatch {
+    /// Threads put back to normal scheduling by SIGXCPU.
+    static let demotions = Atomic<Int>(0)
+    /// The loop thread's kernel id, for the handler (0: none raised).
+    static let loopThreadID = Atomic<Int32>(0)
+
+    /// Installs the handler, sets the budget, then raises the loop thread; says what it has.
+    static func start(on loop: any EventLoop, logger: Logger) async {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            var parameters = sched_param()
+            let loopThread = LoopRealtimeWatch.loopThreadID.load(ordering: .relaxed)
+            if loopThread > 0, sched_setscheduler(loopThread, SCHED_OTHER, &parameters) == 0 {
+                LoopRealtimeWatch.demotions.add(1, ordering: .relaxed)
+            }
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        guard sigaction(SIGXCPU, &action, nil) == 0 else {
+            logger.notice("event loop thread stays at normal scheduling", metadata: ["reason": "sigaction(SIGXCPU) failed"])
+            return
+        }
+        do {
+            try EventLoopRealtime.limitRealtimeBudget()
+        } catch {
+            logger.notice("event loop thread stays at normal scheduling", metadata: ["reason": "\(error)"])
+            return
+        }
+        guard let (threadID, scheduling) = try? await loop.submit({ () -> (threadID: Int32?, scheduling: String) in
+            // NIO's threads may block signals: the loop thread takes SIGXCPU itself, so that it is
+            // handled at once on the core the loop holds.
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGXCPU)
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+            return EventLoopRealtime.raiseCurrentThread()
+        }).get() else { return }
+        loopThreadID.store(threadID ?? 0, ordering: .relaxed)
+        logger.info("event loop thread scheduling", metadata: ["scheduling": "\(scheduling)"])
+    }
+}

@@ -1,0 +1,38 @@
+@testable import BreathDaemon
+import Logging
+import NIOCore
+import NIOPosix
+import SystemCalls
+import Testing
+
+/// The event loop thread at real time under a CPU budget: raised to SCHED_FIFO, and put back to
+/// SCHED_OTHER by the kernel's SIGXCPU when it runs through its budget without blocking (what a
+/// flood of requests would make it do). Real scheduling, real limits, real signal.
+@Suite(.serialized) struct LoopRealtimeTests {
+    @Test func theLoopThreadIsRaisedAndASpinningLoopIsPutBackToNormal() async throws {
+        // SCHED_FIFO needs CAP_SYS_NICE or RLIMIT_RTPRIO; without either there is nothing to check.
+        let allowed = ThreadScheduling.limit(.realtimePriority).soft.map { $0 >= 1 } ?? true
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = loops.next()
+        await LoopRealtimeWatch.start(on: loop, logger: Logger(label: "loop-realtime-test"))
+        let raised = try await loop.submit { ThreadScheduling.current() }.get()
+        guard raised.isRealtime else {
+            try await loops.shutdownGracefully()
+            #expect(!allowed || raised == .other(nice: 0), "not raised: \(raised)")
+            return
+        }
+        #expect(raised == .fifo(priority: EventLoopRealtime.priority))
+        #expect(ThreadScheduling.limit(.realtimeMicroseconds).soft.map { $0 <= EventLoopRealtime.budgetMicroseconds } == true)
+        let before = LoopRealtimeWatch.demotions.load(ordering: .relaxed)
+        // Spin on the loop as a flood would keep it busy, never blocking, until the policy changes.
+        // The kernel's own hard limit (200 ms) ends the process if the handler does not work.
+        let after = try await loop.submit { () -> ThreadScheduling.Policy in
+            var policy = ThreadScheduling.current()
+            while policy.isRealtime { policy = ThreadScheduling.current() }
+            return policy
+        }.get()
+        #expect(after == .other(nice: 0))
+        #expect(LoopRealtimeWatch.demotions.load(ordering: .relaxed) == before + 1)
+        try await loops.shutdownGracefully()
+    }
+}
