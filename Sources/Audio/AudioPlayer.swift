@@ -63,7 +63,8 @@ public final class AudioPlayer: Sendable {
     private let logger: Logger
     private let maximumBackoffSeconds: Double
     private let state = Atomic<Int>(PlaybackState.idle.rawValue)
-    private let played = Atomic<Int64>(0)
+    /// Samples heard: measured after each write, carried on by the monotonic clock in between.
+    private let heard = Mutex(HeardClock())
     private let underruns = Atomic<Int>(0)
     private let suspends = Atomic<Int>(0)
     private let opened = Atomic<Bool>(false)
@@ -88,7 +89,7 @@ public final class AudioPlayer: Sendable {
     public var status: PlaybackStatus {
         PlaybackStatus(
             state: PlaybackState(rawValue: state.load(ordering: .acquiring)) ?? .idle,
-            samplesPlayed: played.load(ordering: .relaxed),
+            samplesPlayed: samplesPlayed,
             underruns: underruns.load(ordering: .relaxed),
             suspends: suspends.load(ordering: .relaxed),
             deviceOpened: opened.load(ordering: .relaxed),
@@ -97,7 +98,10 @@ public final class AudioPlayer: Sendable {
     }
 
     /// Samples heard so far in the current (or last) session.
-    public var samplesPlayed: Int64 { played.load(ordering: .relaxed) }
+    public var samplesPlayed: Int64 {
+        let now = MonotonicPacing.now()
+        return heard.withLock { $0.read(at: now) }
+    }
 
     /// Where the listener is in the breath: the schedule read at the count of samples played.
     public var phase: PhasePosition? {
@@ -116,7 +120,7 @@ public final class AudioPlayer: Sendable {
     public func start(_ session: PlaybackSession) throws(AudioError) {
         stop()
         wait()
-        played.store(0, ordering: .relaxed)
+        heard.withLock { $0.reset() }
         underruns.store(0, ordering: .relaxed)
         suspends.store(0, ordering: .relaxed)
         opened.store(false, ordering: .relaxed)
@@ -213,8 +217,10 @@ public final class AudioPlayer: Sendable {
                 try play(renderer, on: pcm, framesWritten: &framesWritten)
                 setState(.stopping)
                 pcm.drain()
-                played.store(framesWritten, ordering: .relaxed)
+                heard.withLock { $0.settled(at: framesWritten) }
             } catch {
+                let now = MonotonicPacing.now()
+                heard.withLock { $0.hold(at: now) }
                 record(error)
                 setState(.waitingForDevice)
                 // A device lost after playing a while is retried soon; one that opens but fails at
@@ -237,19 +243,23 @@ public final class AudioPlayer: Sendable {
         }
         setState(.idle)
         logger.info("audio session ended", metadata: [
-            "samplesPlayed": "\(played.load(ordering: .relaxed))", "xruns": "\(underruns.load(ordering: .relaxed))",
+            "samplesPlayed": "\(samplesPlayed)", "xruns": "\(underruns.load(ordering: .relaxed))",
             "suspends": "\(suspends.load(ordering: .relaxed))"])
     }
 
-    /// The write loop: render one period, write it, publish the clock. No allocation, no waiting
-    /// on locks.
+    /// The write loop: sleep until the device has room for a period or more, render whole periods
+    /// into all the room there is, write them at once, publish the clock. No allocation, no
+    /// waiting on locks.
     private func play(_ renderer: ToneRenderer, on pcm: AlsaPCM, framesWritten: inout Int64) throws(AudioError) {
         let frames = pcm.periodFrames
+        let capacity = max(pcm.bufferFrames / frames, 1) * frames
         let bytesPerFrame = pcm.format == .s16 ? 2 : 4
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: frames * 4, alignment: 16)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * 4, alignment: 16)
         defer { raw.deallocate() }
-        let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
+        // A device that never makes room within two buffers gets a blocking write of one period.
+        let waitMilliseconds = Int32(clamping: max(100, 2 * pcm.bufferFrames * 1000 / max(pcm.sampleRate, 1)))
         var publishedSchedule = renderer.schedule
+        let heardFramesPerSecond = Double(pcm.sampleRate) * pcm.monotonicClockRate
         var clock = MonotonicPacing(
             enabled: pcm.paced, sampleRate: Int((Double(pcm.sampleRate) * pcm.monotonicClockRate).rounded()),
             leadFrames: pcm.bufferFrames + pcm.periodFrames + pcm.sampleRate / 10, bufferFrames: pcm.bufferFrames,
@@ -267,14 +277,23 @@ public final class AudioPlayer: Sendable {
                     if let settings = taken { renderer.change(to: settings) }
                 }
             }
+            let writeStarted = MonotonicPacing.now()
+            var room = frames
+            switch try pcm.waitForRoom(timeoutMilliseconds: waitMilliseconds) {
+            case .room(let available):
+                room = available
+            case .recovered(let suspended):
+                if suspended { suspends.wrappingAdd(1, ordering: .relaxed) } else { underruns.wrappingAdd(1, ordering: .relaxed) }
+                room = capacity
+            }
+            let chunk = min(capacity, max(frames, room / frames * frames))
             let count: Int
             if pcm.format == .s16 {
-                count = renderer.render(into: int16)
+                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: chunk), count: chunk))
             } else {
-                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: frames), count: frames))
+                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: chunk), count: chunk))
             }
             var offset = 0
-            let writeStarted = MonotonicPacing.now()
             while offset < count {
                 switch try pcm.write(raw + offset * bytesPerFrame, frames: count - offset) {
                 case .written(let n):
@@ -287,7 +306,11 @@ public final class AudioPlayer: Sendable {
             }
             framesWritten += Int64(count)
             clock.wrote(frames: count, startedAt: writeStarted)
-            played.store(framesWritten - Int64(pcm.delayFrames()), ordering: .relaxed)
+            // Readers hold this lock only to read the clock; if one does now, measure next period.
+            let heardFrames = framesWritten - Int64(pcm.delayFrames()), measuredAt = MonotonicPacing.now()
+            _ = heard.withLockIfAvailable {
+                $0.measured(heard: heardFrames, written: framesWritten, at: measuredAt, framesPerSecond: heardFramesPerSecond)
+            }
             if renderer.schedule != publishedSchedule {
                 // Readers hold this lock only to copy two values; if one does now, publish next period.
                 let current = renderer.schedule
