@@ -97,44 +97,6 @@ final class AlsaPCM {
         }
     }
 
-    enum RoomOutcome {
-        /// Frames the device takes now without blocking: at least a period, unless the wait timed out.
-        case room(Int)
-        /// An underrun or a suspend, recovered in place: the whole buffer is free.
-        case recovered(suspended: Bool)
-    }
-
-    /// Sleeps in poll until the device has room for at least a period (its `avail_min`), then says
-    /// how much room there is, so that the caller fills it in one write. One write per wake-up is
-    /// what keeps a large buffer cheap through PulseAudio: each write into libpulse wakes its
-    /// mainloop thread (and, holding its lock meanwhile, makes it wait for the lock), so writing a
-    /// period at a time costs that thread two wake-ups per period rather than per refill.
-    func waitForRoom(timeoutMilliseconds: Int32) throws(AudioError) -> RoomOutcome {
-        while true {
-            var code: Int32
-            let available = snd_pcm_avail_update(handle)
-            if available >= 0 {
-                if available >= periodFrames { return .room(Int(available)) }
-                let waited = snd_pcm_wait(handle, timeoutMilliseconds)
-                if waited == 0 { return .room(Int(available)) }
-                if waited > 0 { continue }
-                code = waited
-            } else {
-                code = Int32(available)
-            }
-            switch -code {
-            case EINTR, EAGAIN:
-                continue
-            case EPIPE, ESTRPIPE:
-                let recovered = snd_pcm_recover(handle, code, 1)
-                if recovered < 0 { throw .alsa("\(device): recover from \(-code == EPIPE ? "underrun" : "suspend")", recovered) }
-                return .recovered(suspended: -code == ESTRPIPE)
-            default:
-                throw .alsa("\(device): wait for room", code)
-            }
-        }
-    }
-
     /// Frames written but not yet heard; 0 when unknown.
     func delayFrames() -> Int {
         var delay: snd_pcm_sframes_t = 0

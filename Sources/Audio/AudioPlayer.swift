@@ -247,17 +247,14 @@ public final class AudioPlayer: Sendable {
             "suspends": "\(suspends.load(ordering: .relaxed))"])
     }
 
-    /// The write loop: sleep until the device has room for a period or more, render whole periods
-    /// into all the room there is, write them at once, publish the clock. No allocation, no
-    /// waiting on locks.
+    /// The write loop: render one period, write it, publish the clock. No allocation, no waiting
+    /// on locks.
     private func play(_ renderer: ToneRenderer, on pcm: AlsaPCM, framesWritten: inout Int64) throws(AudioError) {
         let frames = pcm.periodFrames
-        let capacity = max(pcm.bufferFrames / frames, 1) * frames
         let bytesPerFrame = pcm.format == .s16 ? 2 : 4
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * 4, alignment: 16)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: frames * 4, alignment: 16)
         defer { raw.deallocate() }
-        // A device that never makes room within two buffers gets a blocking write of one period.
-        let waitMilliseconds = Int32(clamping: max(100, 2 * pcm.bufferFrames * 1000 / max(pcm.sampleRate, 1)))
+        let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
         var publishedSchedule = renderer.schedule
         let heardFramesPerSecond = Double(pcm.sampleRate) * pcm.monotonicClockRate
         var clock = MonotonicPacing(
@@ -277,23 +274,14 @@ public final class AudioPlayer: Sendable {
                     if let settings = taken { renderer.change(to: settings) }
                 }
             }
-            let writeStarted = MonotonicPacing.now()
-            var room = frames
-            switch try pcm.waitForRoom(timeoutMilliseconds: waitMilliseconds) {
-            case .room(let available):
-                room = available
-            case .recovered(let suspended):
-                if suspended { suspends.wrappingAdd(1, ordering: .relaxed) } else { underruns.wrappingAdd(1, ordering: .relaxed) }
-                room = capacity
-            }
-            let chunk = min(capacity, max(frames, room / frames * frames))
             let count: Int
             if pcm.format == .s16 {
-                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: chunk), count: chunk))
+                count = renderer.render(into: int16)
             } else {
-                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: chunk), count: chunk))
+                count = renderer.render(into: UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: frames), count: frames))
             }
             var offset = 0
+            let writeStarted = MonotonicPacing.now()
             while offset < count {
                 switch try pcm.write(raw + offset * bytesPerFrame, frames: count - offset) {
                 case .written(let n):
@@ -307,7 +295,10 @@ public final class AudioPlayer: Sendable {
             framesWritten += Int64(count)
             clock.wrote(frames: count, startedAt: writeStarted)
             // Readers hold this lock only to read the clock; if one does now, measure next period.
-            let heardFrames = framesWritten - Int64(pcm.delayFrames()), measuredAt = MonotonicPacing.now()
+            // A device that does not pace itself reports no delay: what it has "heard" is what the
+            // monotonic clock says has been played, not everything written into it.
+            let measuredAt = MonotonicPacing.now()
+            let heardFrames = framesWritten - max(Int64(pcm.delayFrames()), clock.framesAheadOfRealTimeUnlessSelfPaced(at: measuredAt))
             _ = heard.withLockIfAvailable {
                 $0.measured(heard: heardFrames, written: framesWritten, at: measuredAt, framesPerSecond: heardFramesPerSecond)
             }
@@ -337,6 +328,8 @@ public final class AudioPlayer: Sendable {
         let blockingThresholdNanoseconds: Int64
         private var anchorNanoseconds: Int64
         private var framesSinceAnchor: Int64 = 0
+        /// A write has blocked: the device keeps time itself.
+        private var selfPaced = false
 
         init(enabled: Bool, sampleRate: Int, leadFrames: Int, bufferFrames: Int, blockingThresholdNanoseconds: Int64) {
             self.enabled = enabled
@@ -353,11 +346,19 @@ public final class AudioPlayer: Sendable {
             return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
         }
 
+        /// Frames written beyond what the monotonic clock has played since the anchor, for a device
+        /// that has never made the writer wait (0 once it has, or when not pacing).
+        func framesAheadOfRealTimeUnlessSelfPaced(at now: Int64) -> Int64 {
+            guard enabled, !selfPaced else { return 0 }
+            return max(0, framesSinceAnchor - (now - anchorNanoseconds) * Int64(sampleRate) / 1_000_000_000)
+        }
+
         mutating func wrote(frames: Int, startedAt: Int64) {
             guard enabled else { return }
             let now = Self.now()
             framesSinceAnchor += Int64(frames)
             let elapsedFrames = (now - anchorNanoseconds) * Int64(sampleRate) / 1_000_000_000
+            if now - startedAt >= blockingThresholdNanoseconds { selfPaced = true }
             if now - startedAt >= blockingThresholdNanoseconds, framesSinceAnchor - elapsedFrames > Int64(bufferFrames) {
                 // The device made us wait, so it paces itself, and what we are ahead of the
                 // monotonic clock beyond its buffer is its clock running a little fast: let its

@@ -28,10 +28,10 @@ struct Play: ParsableCommand {
     var format: SampleFormat = .s16
 
     @Option(help: "ALSA buffer time in milliseconds, 10 to 2000.")
-    var bufferMs: Int = 400
+    var bufferMs: Int = OutputConfiguration.standardBufferMilliseconds
 
     @Option(help: "ALSA period time in milliseconds, 5 to 500 (at most half the buffer).")
-    var periodMs: Int = 100
+    var periodMs: Int = OutputConfiguration.standardPeriodMilliseconds
 
     @Flag(help: "Keep the audio thread at normal scheduling (no real-time request).")
     var noRealtime = false

@@ -1,5 +1,6 @@
 import Audio
 @testable import BreathDaemon
+import BreathConfig
 import BreathProtocol
 import Clocks
 import Foundation
@@ -14,6 +15,16 @@ import Testing
 /// SQLite file. No ALSA, no socket, no sleep: every verdict is in simulated time.
 @Suite struct SessionEngineTests {
     // MARK: start
+
+    /// breathd.toml's default buffer and period are the audio player's (two homes: BreathConfig
+    /// does not depend on Audio).
+    @Test func theConfigurationsAudioDefaultsAreThePlayers() {
+        let audio = Configuration(environment: [:]).audio
+        #expect(audio.bufferMilliseconds == OutputConfiguration.standardBufferMilliseconds)
+        #expect(audio.periodMilliseconds == OutputConfiguration.standardPeriodMilliseconds)
+        #expect(OutputConfiguration().bufferMicroseconds == audio.bufferMilliseconds * 1000)
+        #expect(OutputConfiguration().periodMicroseconds == audio.periodMilliseconds * 1000)
+    }
 
     @Test func startPacesFromTheSamplesHeardAndOpensTheSessionInHistory() async throws {
         let h = try EngineHarness()
