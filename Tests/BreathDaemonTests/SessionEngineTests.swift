@@ -131,8 +131,9 @@ import Testing
         let id = try #require(await h.request(.start(StartOptions(minutes: 10))).okSession)
         await h.advance(milliseconds: 1_000)
         _ = await h.request(.stop)
-        // The device takes no more samples: the fade never finishes. Fade 5 s + grace 2 s.
-        await h.advance(milliseconds: 6_950, playing: false)
+        // The device takes no more samples: the fade never finishes. Fade 5 s + the buffer it
+        // starts after (2 s by default) + grace 2 s.
+        await h.advance(milliseconds: 8_950, playing: false)
         #expect(await h.status().state == .stopping)
         await h.advance(milliseconds: 100, playing: false)
         #expect(await h.status().state == .idle)
