@@ -12,9 +12,10 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var sampleRate: Int
     public var format: SampleFormat
     /// The default buffer and period (breathd.toml's `[audio]`, `breathctl play`): 2 s in periods of
-    /// 0.5 s, what keeps a session through PulseAudio to a few wake-ups a second (docs/realtime.md).
+    /// a third of it, the longest PulseAudio's ALSA plugin accepts, what keeps a session through
+    /// PulseAudio to a few wake-ups a second (docs/realtime.md).
     public static let standardBufferMilliseconds = 2_000
-    public static let standardPeriodMilliseconds = 500
+    public static let standardPeriodMilliseconds = 666
 
     /// Total ALSA buffer and one period, in microseconds: a longer buffer survives scheduling
     /// hiccups and wakes the writer less often, a shorter one makes live changes more immediate.

@@ -38,7 +38,7 @@ public struct Configuration: Sendable, Equatable {
         /// Audio.OutputConfiguration.standardBufferMilliseconds and ...PeriodMilliseconds (this module
         /// does not depend on Audio; BreathDaemonTests checks they agree).
         public var bufferMilliseconds = 2_000
-        public var periodMilliseconds = 500
+        public var periodMilliseconds = 666
     }
 
     public struct Sensor: Sendable, Equatable {
