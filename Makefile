@@ -113,7 +113,7 @@ bench-realtime:
 # cores, each period/buffer choice (BENCH_XRUN_CASES, PERIOD_MS:BUFFER_MS) with and without a
 # real-time audio thread, all at once; xruns the player counted and gaps heard on each sink's monitor.
 BENCH_XRUN_SECONDS ?= 600
-BENCH_XRUN_CASES ?= 50:200 100:400 100:500
+BENCH_XRUN_CASES ?= 100:400 500:2000 666:2000
 bench-xruns:
 	$(SWIFT) build -c release --product breathctl
 	PULSE_DISABLE_SHM=no scripts/with-pulse-null-sink scripts/bench-xruns "$$($(SWIFT) build -c release --show-bin-path)" $(BENCH_XRUN_SECONDS) $(BENCH_XRUN_CASES)

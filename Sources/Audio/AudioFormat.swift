@@ -11,8 +11,14 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var device: String
     public var sampleRate: Int
     public var format: SampleFormat
+    /// The default buffer and period (breathd.toml's `[audio]`, `breathctl play`): 2 s in periods of
+    /// a third of it, the longest PulseAudio's ALSA plugin accepts, what keeps a session through
+    /// PulseAudio to a few wake-ups a second (docs/realtime.md).
+    public static let standardBufferMilliseconds = 2_000
+    public static let standardPeriodMilliseconds = 666
+
     /// Total ALSA buffer and one period, in microseconds: a longer buffer survives scheduling
-    /// hiccups, a shorter one makes live changes and the pacer clock more immediate.
+    /// hiccups and wakes the writer less often, a shorter one makes live changes more immediate.
     public var bufferMicroseconds: Int
     public var periodMicroseconds: Int
     /// Never let samples go out faster than real time (plus the buffer and a small lead) by the
@@ -30,7 +36,8 @@ public struct OutputConfiguration: Sendable, Equatable {
     public var monotonicClockRate: Double
 
     public init(device: String = "default", sampleRate: Int = 48_000, format: SampleFormat = .s16,
-                bufferMicroseconds: Int = 400_000, periodMicroseconds: Int = 100_000,
+                bufferMicroseconds: Int = OutputConfiguration.standardBufferMilliseconds * 1000,
+                periodMicroseconds: Int = OutputConfiguration.standardPeriodMilliseconds * 1000,
                 paceByMonotonicClock: Bool = true, realtimePriority: Int? = AudioThreadPriority.standardPriority,
                 monotonicClockRate: Double = 1) {
         self.paceByMonotonicClock = paceByMonotonicClock

@@ -63,7 +63,8 @@ public final class AudioPlayer: Sendable {
     private let logger: Logger
     private let maximumBackoffSeconds: Double
     private let state = Atomic<Int>(PlaybackState.idle.rawValue)
-    private let played = Atomic<Int64>(0)
+    /// Samples heard: measured after each write, carried on by the monotonic clock in between.
+    private let heard = Mutex(HeardClock())
     private let underruns = Atomic<Int>(0)
     private let suspends = Atomic<Int>(0)
     private let opened = Atomic<Bool>(false)
@@ -88,7 +89,7 @@ public final class AudioPlayer: Sendable {
     public var status: PlaybackStatus {
         PlaybackStatus(
             state: PlaybackState(rawValue: state.load(ordering: .acquiring)) ?? .idle,
-            samplesPlayed: played.load(ordering: .relaxed),
+            samplesPlayed: samplesPlayed,
             underruns: underruns.load(ordering: .relaxed),
             suspends: suspends.load(ordering: .relaxed),
             deviceOpened: opened.load(ordering: .relaxed),
@@ -97,7 +98,10 @@ public final class AudioPlayer: Sendable {
     }
 
     /// Samples heard so far in the current (or last) session.
-    public var samplesPlayed: Int64 { played.load(ordering: .relaxed) }
+    public var samplesPlayed: Int64 {
+        let now = MonotonicPacing.now()
+        return heard.withLock { $0.read(at: now) }
+    }
 
     /// Where the listener is in the breath: the schedule read at the count of samples played.
     public var phase: PhasePosition? {
@@ -116,7 +120,7 @@ public final class AudioPlayer: Sendable {
     public func start(_ session: PlaybackSession) throws(AudioError) {
         stop()
         wait()
-        played.store(0, ordering: .relaxed)
+        heard.withLock { $0.reset() }
         underruns.store(0, ordering: .relaxed)
         suspends.store(0, ordering: .relaxed)
         opened.store(false, ordering: .relaxed)
@@ -213,8 +217,10 @@ public final class AudioPlayer: Sendable {
                 try play(renderer, on: pcm, framesWritten: &framesWritten)
                 setState(.stopping)
                 pcm.drain()
-                played.store(framesWritten, ordering: .relaxed)
+                heard.withLock { $0.settled(at: framesWritten) }
             } catch {
+                let now = MonotonicPacing.now()
+                heard.withLock { $0.hold(at: now) }
                 record(error)
                 setState(.waitingForDevice)
                 // A device lost after playing a while is retried soon; one that opens but fails at
@@ -237,7 +243,7 @@ public final class AudioPlayer: Sendable {
         }
         setState(.idle)
         logger.info("audio session ended", metadata: [
-            "samplesPlayed": "\(played.load(ordering: .relaxed))", "xruns": "\(underruns.load(ordering: .relaxed))",
+            "samplesPlayed": "\(samplesPlayed)", "xruns": "\(underruns.load(ordering: .relaxed))",
             "suspends": "\(suspends.load(ordering: .relaxed))"])
     }
 
@@ -250,6 +256,7 @@ public final class AudioPlayer: Sendable {
         defer { raw.deallocate() }
         let int16 = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Int16.self, capacity: frames), count: frames)
         var publishedSchedule = renderer.schedule
+        let heardFramesPerSecond = Double(pcm.sampleRate) * pcm.monotonicClockRate
         var clock = MonotonicPacing(
             enabled: pcm.paced, sampleRate: Int((Double(pcm.sampleRate) * pcm.monotonicClockRate).rounded()),
             leadFrames: pcm.bufferFrames + pcm.periodFrames + pcm.sampleRate / 10, bufferFrames: pcm.bufferFrames,
@@ -287,7 +294,14 @@ public final class AudioPlayer: Sendable {
             }
             framesWritten += Int64(count)
             clock.wrote(frames: count, startedAt: writeStarted)
-            played.store(framesWritten - Int64(pcm.delayFrames()), ordering: .relaxed)
+            // Readers hold this lock only to read the clock; if one does now, measure next period.
+            // A device that does not pace itself reports no delay: what it has "heard" is what the
+            // monotonic clock says has been played, not everything written into it.
+            let measuredAt = MonotonicPacing.now()
+            let heardFrames = framesWritten - max(Int64(pcm.delayFrames()), clock.framesAheadOfRealTimeUnlessSelfPaced(at: measuredAt))
+            _ = heard.withLockIfAvailable {
+                $0.measured(heard: heardFrames, written: framesWritten, at: measuredAt, framesPerSecond: heardFramesPerSecond)
+            }
             if renderer.schedule != publishedSchedule {
                 // Readers hold this lock only to copy two values; if one does now, publish next period.
                 let current = renderer.schedule
@@ -314,6 +328,8 @@ public final class AudioPlayer: Sendable {
         let blockingThresholdNanoseconds: Int64
         private var anchorNanoseconds: Int64
         private var framesSinceAnchor: Int64 = 0
+        /// A write has blocked: the device keeps time itself.
+        private var selfPaced = false
 
         init(enabled: Bool, sampleRate: Int, leadFrames: Int, bufferFrames: Int, blockingThresholdNanoseconds: Int64) {
             self.enabled = enabled
@@ -330,11 +346,19 @@ public final class AudioPlayer: Sendable {
             return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
         }
 
+        /// Frames written beyond what the monotonic clock has played since the anchor, for a device
+        /// that has never made the writer wait (0 once it has, or when not pacing).
+        func framesAheadOfRealTimeUnlessSelfPaced(at now: Int64) -> Int64 {
+            guard enabled, !selfPaced else { return 0 }
+            return max(0, framesSinceAnchor - (now - anchorNanoseconds) * Int64(sampleRate) / 1_000_000_000)
+        }
+
         mutating func wrote(frames: Int, startedAt: Int64) {
             guard enabled else { return }
             let now = Self.now()
             framesSinceAnchor += Int64(frames)
             let elapsedFrames = (now - anchorNanoseconds) * Int64(sampleRate) / 1_000_000_000
+            if now - startedAt >= blockingThresholdNanoseconds { selfPaced = true }
             if now - startedAt >= blockingThresholdNanoseconds, framesSinceAnchor - elapsedFrames > Int64(bufferFrames) {
                 // The device made us wait, so it paces itself, and what we are ahead of the
                 // monotonic clock beyond its buffer is its clock running a little fast: let its

@@ -35,8 +35,10 @@ public struct Configuration: Sendable, Equatable {
     public struct Audio: Sendable, Equatable {
         public var device = "default"
         public var sampleRateHz = 48_000
-        public var bufferMilliseconds = 400
-        public var periodMilliseconds = 100
+        /// Audio.OutputConfiguration.standardBufferMilliseconds and ...PeriodMilliseconds (this module
+        /// does not depend on Audio; BreathDaemonTests checks they agree).
+        public var bufferMilliseconds = 2_000
+        public var periodMilliseconds = 666
     }
 
     public struct Sensor: Sendable, Equatable {

@@ -76,8 +76,8 @@ enum ConfigurationSchema {
 
         text("audio", "device", \.audio.device, allowEmpty: false, comment: "ALSA PCM device name, e.g. \"default\", \"hw:0,0\", \"plughw:1\"."),
         integer("audio", "sample_rate", \.audio.sampleRateHz, in: 8_000...192_000, unit: "Hz", comment: "Samples per second, 8000-192000."),
-        integer("audio", "buffer_ms", \.audio.bufferMilliseconds, in: 20...2_000, unit: "milliseconds", comment: "ALSA buffer time in milliseconds (20-2000): longer survives more load, reacts later."),
-        integer("audio", "period_ms", \.audio.periodMilliseconds, in: 5...1_000, unit: "milliseconds", comment: "ALSA period time in milliseconds (5-1000), at most half of buffer_ms."),
+        integer("audio", "buffer_ms", \.audio.bufferMilliseconds, in: 20...2_000, unit: "milliseconds", comment: "ALSA buffer time in milliseconds (20-2000): longer survives more load, reacts later to set, pause and stop."),
+        integer("audio", "period_ms", \.audio.periodMilliseconds, in: 5...1_000, unit: "milliseconds", comment: "ALSA period time in milliseconds (5-1000), at most half of buffer_ms: the audio thread wakes once a period."),
 
         ConfigurationKey(
             section: "sensor", name: "device",

@@ -28,10 +28,10 @@ struct Play: ParsableCommand {
     var format: SampleFormat = .s16
 
     @Option(help: "ALSA buffer time in milliseconds, 10 to 2000.")
-    var bufferMs: Int = 400
+    var bufferMs: Int = OutputConfiguration.standardBufferMilliseconds
 
-    @Option(help: "ALSA period time in milliseconds, 5 to 500 (at most half the buffer).")
-    var periodMs: Int = 100
+    @Option(help: "ALSA period time in milliseconds, 5 to 1000 (at most half the buffer).")
+    var periodMs: Int = OutputConfiguration.standardPeriodMilliseconds
 
     @Flag(help: "Keep the audio thread at normal scheduling (no real-time request).")
     var noRealtime = false
@@ -46,8 +46,8 @@ struct Play: ParsableCommand {
             throw ValidationError("--minutes must be between 0.1 and 1440, not \(minutes).")
         }
         guard (10...2000).contains(bufferMs) else { throw ValidationError("--buffer-ms must be between 10 and 2000, not \(bufferMs).") }
-        guard (5...500).contains(periodMs), periodMs * 2 <= bufferMs else {
-            throw ValidationError("--period-ms must be between 5 and 500 and at most half of --buffer-ms, not \(periodMs).")
+        guard (5...1000).contains(periodMs), periodMs * 2 <= bufferMs else {
+            throw ValidationError("--period-ms must be between 5 and 1000 and at most half of --buffer-ms, not \(periodMs).")
         }
     }
 

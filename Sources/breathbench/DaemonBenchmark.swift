@@ -30,6 +30,12 @@ struct DaemonBenchmark: ParsableCommand {
     @Option(help: "Status requests with both cores kept busy by spinning threads of the benchmark.")
     var hogRequests = 2_000
 
+    @Option(help: "breathd's [audio] period_ms for the session (the configuration's default when not given).")
+    var audioPeriodMs: Int?
+
+    @Option(help: "breathd's [audio] buffer_ms for the session (the configuration's default when not given).")
+    var audioBufferMs: Int?
+
     func run() throws {
         let binaries = BenchmarkFiles.binaries
         let directory = try BenchmarkFiles.scratchDirectory("bench")
@@ -44,6 +50,9 @@ struct DaemonBenchmark: ParsableCommand {
             path = "\(socketPath)"
             [storage]
             path = "\(directory.appendingPathComponent("history.sqlite").path)"
+            [audio]
+            \(audioPeriodMs.map { "period_ms = \($0)" } ?? "")
+            \(audioBufferMs.map { "buffer_ms = \($0)" } ?? "")
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
 
         // The sensor is a pseudo-terminal the benchmark writes beats to itself, so that it knows
@@ -223,7 +232,8 @@ struct DaemonBenchmark: ParsableCommand {
             + "beat_metrics_first_watcher_p50_us=\(format(percentile(latencies.firstWatcher, 0.5))) "
             + "beat_metrics_first_watcher_p99_us=\(format(percentile(latencies.firstWatcher, 0.99))) "
             + "beat_event_p50_us=\(format(beatEventP50)) beat_event_p99_us=\(format(beatEventP99)) watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
-            + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns) load1=\(format(load[0]))")
+            + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns) load1=\(format(load[0]))"
+            + (audioPeriodMs.map { " audio_period_ms=\($0)" } ?? "") + (audioBufferMs.map { " audio_buffer_ms=\($0)" } ?? ""))
     }
 
     private func measureActivity(_ pid: Int32, seconds: Double) throws -> Activity {

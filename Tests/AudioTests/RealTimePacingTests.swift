@@ -50,14 +50,14 @@ import Testing
         let wav = dir.appendingPathComponent("captured.wav")
         let start = Self.monotonicSeconds()
         let result = try ChildProcess.run(
-            breathctlPath(), ["play", "--minutes", "0.1", "--fade-in", "1", "--fade-out", "1"],
+            breathctlPath(), ["play", "--minutes", "0.1", "--fade-in", "1", "--fade-out", "1", "--buffer-ms", "400", "--period-ms", "100"],
             environment: try fileCaptureEnvironment(in: dir, wav: wav, paced: true))
         let elapsed = Self.monotonicSeconds() - start
         #expect(result.status == 0, "\(result.stderr)")
         let file = try WavFile(path: wav.path)
         #expect(file.samples.count == 6 * 48_000)
-        // 6 s of audio cannot have gone out in less than 6 s minus the lead: play's default buffer
-        // and period plus 0.1 s (0.4 + 0.1 + 0.1 s), so at most 6 / 5.4 = 1.11 real time.
+        // 6 s of audio cannot have gone out in less than 6 s minus the lead: the buffer and period
+        // plus 0.1 s (0.4 + 0.1 + 0.1 s), so at most 6 / 5.4 = 1.11 real time.
         let ratio = Double(file.samples.count) / (48_000 * elapsed)
         #expect(ratio < 1.12, "6 s of audio played in \(elapsed) s")
     }

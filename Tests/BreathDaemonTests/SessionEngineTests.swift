@@ -1,5 +1,6 @@
 import Audio
 @testable import BreathDaemon
+import BreathConfig
 import BreathProtocol
 import Clocks
 import Foundation
@@ -14,6 +15,16 @@ import Testing
 /// SQLite file. No ALSA, no socket, no sleep: every verdict is in simulated time.
 @Suite struct SessionEngineTests {
     // MARK: start
+
+    /// breathd.toml's default buffer and period are the audio player's (two homes: BreathConfig
+    /// does not depend on Audio).
+    @Test func theConfigurationsAudioDefaultsAreThePlayers() {
+        let audio = Configuration(environment: [:]).audio
+        #expect(audio.bufferMilliseconds == OutputConfiguration.standardBufferMilliseconds)
+        #expect(audio.periodMilliseconds == OutputConfiguration.standardPeriodMilliseconds)
+        #expect(OutputConfiguration().bufferMicroseconds == audio.bufferMilliseconds * 1000)
+        #expect(OutputConfiguration().periodMicroseconds == audio.periodMilliseconds * 1000)
+    }
 
     @Test func startPacesFromTheSamplesHeardAndOpensTheSessionInHistory() async throws {
         let h = try EngineHarness()
@@ -120,8 +131,9 @@ import Testing
         let id = try #require(await h.request(.start(StartOptions(minutes: 10))).okSession)
         await h.advance(milliseconds: 1_000)
         _ = await h.request(.stop)
-        // The device takes no more samples: the fade never finishes. Fade 5 s + grace 2 s.
-        await h.advance(milliseconds: 6_950, playing: false)
+        // The device takes no more samples: the fade never finishes. Fade 5 s + the buffer it
+        // starts after (2 s by default) + grace 2 s.
+        await h.advance(milliseconds: 8_950, playing: false)
         #expect(await h.status().state == .stopping)
         await h.advance(milliseconds: 100, playing: false)
         #expect(await h.status().state == .idle)

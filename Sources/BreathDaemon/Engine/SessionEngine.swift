@@ -56,6 +56,12 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
+    /// How long a fade-out may take from `stop` until the tone has ended: it starts after what the
+    /// device has buffered and ends once that has played out.
+    var fadeOutDeadlineSeconds: Double {
+        configuration.pacer.fadeOutSeconds + Double(configuration.audio.bufferMilliseconds) / 1000 + Self.fadeOutGraceSeconds
+    }
+
     /// Replaced by `reload` on SIGHUP; sessions read their fades and lengths from it as they go.
     var configuration: Configuration
     /// The pacer's sound: the ALSA player in the daemon.
@@ -255,7 +261,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     func beginEnding(_ reason: EndReason) {
         guard let session = state.session else { return }
         player.stop()
-        let deadline = clock.now.advanced(by: .seconds(configuration.pacer.fadeOutSeconds + Self.fadeOutGraceSeconds))
+        let deadline = clock.now.advanced(by: .seconds(fadeOutDeadlineSeconds))
         state = .ending(session, reason: reason, deadline: deadline)
     }
 
@@ -288,7 +294,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
     /// Waits (without holding the actor) until the audio thread of an earlier playback has ended,
     /// so that starting a new one never blocks the engine on a join.
     func waitForAudioToFinish() async {
-        let deadline = clock.now.advanced(by: .seconds(configuration.pacer.fadeOutSeconds + Self.fadeOutGraceSeconds))
+        let deadline = clock.now.advanced(by: .seconds(fadeOutDeadlineSeconds))
         while player.status.state != .idle && clock.now < deadline {
             try? await clock.sleep(for: .milliseconds(20))
         }
