@@ -22,14 +22,14 @@ import Testing
         usleep(1_700_000)
         for burst in 0..<bursts {
             fifo.write(rrMilliseconds: [800, 800, 800])
-            try waitUntil(timeoutSeconds: 30, "breathd has burst \(burst)") {
+            try waitUntil("breathd has burst \(burst)") {
                 let status = try daemon.request(#"{"cmd":"status"}"#)
                 return ((status["sensor"] as? [String: Any])?["beats"] as? Int ?? 0) >= 3 * (burst + 1)
             }
             usleep(2_500_000)
         }
         #expect(try daemon.request(#"{"cmd":"stop"}"#)["class"] as? String == "OK")
-        try waitUntil(timeoutSeconds: 30, "the session is in history as stopped") {
+        try waitUntil("the session is in history as stopped") {
             let rows = try daemon.request(#"{"cmd":"history"}"#)["sessions"] as? [[String: Any]] ?? []
             return rows.first { $0["id"] as? Int == id }?["end_reason"] as? String == "stopped"
         }
