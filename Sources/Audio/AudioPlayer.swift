@@ -77,6 +77,8 @@ public final class AudioPlayer: Sendable {
     /// has been heard, so samples just played may still belong to the previous one).
     private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
     private let thread = Mutex<DedicatedThread?>(nil)
+    /// Told when `status` changes state or error (`onStatusChange`).
+    private let statusObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// `maximumBackoffSeconds`: the longest wait between attempts to reopen the device (tests
     /// shorten it). libasound's own messages go to `logger` from now on (`AlsaMessages`).
@@ -95,6 +97,20 @@ public final class AudioPlayer: Sendable {
             deviceOpened: opened.load(ordering: .relaxed),
             lastError: lastError.withLock { $0 },
             scheduling: scheduling.withLock { $0 })
+    }
+
+    /// `observer` is called whenever `status.state` or `status.lastError` changes (a later call
+    /// replaces it), so that nobody needs to poll for them. It runs on the thread that made the
+    /// change, often the audio thread: it must return at once. Such changes are rare (opening,
+    /// playing, losing the device, ending), never per period, and happen outside the write loop,
+    /// so the render loop neither locks nor allocates for them. Counters (xruns, samples) change
+    /// without a call.
+    public func onStatusChange(_ observer: @escaping @Sendable () -> Void) {
+        statusObserver.withLock { $0 = observer }
+    }
+
+    private func statusChanged() {
+        statusObserver.withLock { $0 }?()
     }
 
     /// Samples heard so far in the current (or last) session.
@@ -126,10 +142,13 @@ public final class AudioPlayer: Sendable {
         opened.store(false, ordering: .relaxed)
         stopRequested.store(false, ordering: .relaxed)
         changePending.store(false, ordering: .relaxed)
-        lastError.withLock { $0 = nil }
+        let hadError = lastError.withLock { error -> Bool in
+            defer { error = nil }
+            return error != nil
+        }
         let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
         schedules.withLock { $0 = (initial, initial) }
-        state.store(PlaybackState.opening.rawValue, ordering: .releasing)
+        setState(.opening, errorCleared: hadError)
         let audioThread: DedicatedThread
         do { audioThread = try DedicatedThread(name: "breathd audio") { [self] in run(session) } } catch {
             throw .system("start the audio thread", error.errno)
@@ -159,12 +178,18 @@ public final class AudioPlayer: Sendable {
 
     // MARK: audio thread
 
-    private func setState(_ new: PlaybackState) {
-        state.store(new.rawValue, ordering: .releasing)
+    /// Never called from the write loop (`play`): a change of state tells the observer.
+    private func setState(_ new: PlaybackState, errorCleared: Bool = false) {
+        let old = state.exchange(new.rawValue, ordering: .acquiringAndReleasing)
+        if old != new.rawValue || errorCleared { statusChanged() }
     }
 
     private func record(_ error: AudioError) {
-        lastError.withLock { $0 = error }
+        let changed = lastError.withLock { last -> Bool in
+            defer { last = error }
+            return last != error
+        }
+        if changed { statusChanged() }
     }
 
     private func run(_ session: PlaybackSession) {

@@ -74,6 +74,47 @@ import Testing
         #expect(player.status.state == .idle)
     }
 
+    /// The player tells its observer each change of state or error, so the daemon need not poll
+    /// for them, and nothing per period: a 3 s playback of 120 periods is opening, playing,
+    /// stopping, idle.
+    @Test func theObserverIsToldEachStateChangeAndNothingPerPeriod() throws {
+        let player = AudioPlayer(logger: Logger(label: "test.audio"))
+        let told = Mutex<[PlaybackState]>([])
+        player.onStatusChange { [unowned player] in
+            let state = player.status.state
+            told.withLock { $0.append(state) }
+        }
+        try player.start(PlaybackSession(
+            output: OutputConfiguration(device: "file:FILE=/dev/null,FORMAT=raw", sampleRate: 48_000, format: .s16, bufferMicroseconds: 100_000, periodMicroseconds: 25_000, paceByMonotonicClock: true, monotonicClockRate: 20),
+            fades: try FadeSettings(inSeconds: 1, outSeconds: 1), durationSeconds: 3))
+        player.wait()
+        let states = told.withLock { $0 }
+        #expect(player.status.samplesPlayed == 3 * 48_000)
+        #expect(states.last == .idle && states.contains(.playing), "\(states)")
+        #expect(states.count <= 4, "\(states)")
+    }
+
+    /// A device that cannot be opened: the observer hears of it (the error, waiting for the
+    /// device), and of the end after `stop`.
+    @Test func theObserverIsToldOfAMissingDevice() throws {
+        let player = AudioPlayer(logger: Logger(label: "test.audio"))
+        let told = Mutex<[PlaybackStatus]>([])
+        let waiting = DispatchSemaphore(value: 0)
+        player.onStatusChange { [unowned player] in
+            let status = player.status
+            told.withLock { $0.append(status) }
+            if status.state == .waitingForDevice { waiting.signal() }
+        }
+        try player.start(PlaybackSession(output: OutputConfiguration(device: "no_such_device_xyz")))
+        // Waited for (the player's thread may start late on a busy machine); the bound only ends a hang.
+        #expect(waiting.wait(timeout: .now() + 60) == .success)
+        player.stop()
+        player.wait()
+        let statuses = told.withLock { $0 }
+        #expect(statuses.contains { $0.lastError?.operation.contains("no_such_device_xyz") == true })
+        #expect(statuses.last?.state == .idle)
+    }
+
     /// A device that opens but fails every write (the file plugin into /dev/full) is retried with
     /// a growing wait, not reopened in a tight loop: over 2 s, 0.25 + 0.5 + 1 s of waiting allow
     /// four attempts. It used to reopen 2400 times a second, racing through a 10-minute session in under 2 s.

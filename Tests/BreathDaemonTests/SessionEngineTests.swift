@@ -728,6 +728,65 @@ import Testing
         }
     }
 
+    /// While a session paces, the loop sleeps from one phase boundary to the next (5 s here): a
+    /// lost device is told by the player itself, which wakes the loop at once, not by a tick that
+    /// polls the player every second (a wake-up a second for nothing, issue 16).
+    @Test func aLostDeviceIsToldAtOnceWithoutAPeriodicTick() async throws {
+        let h = try EngineHarness()
+        let engine = h.engine, clock = h.clock, output = h.output
+        func step() async {
+            output.play(samples: EngineHarness.sampleRate / 50)
+            await clock.advance(by: .milliseconds(20))
+        }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await engine.run() }
+                _ = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+                for _ in 0..<100 { await step() }
+                // The loop is seen to tick, so its next sleep has just begun when the device goes.
+                let ticks = await engine.progressCounter
+                while await engine.progressCounter == ticks {
+                    await step()
+                    for _ in 0..<10 { await Task.yield() }
+                }
+                _ = await h.drain()
+                output.loseDevice()
+                var steps = 0
+                var audio: [AudioEvent] = []
+                while audio.isEmpty, steps < 100 {
+                    audio = await h.drain().compactMap(\.audioEvent)
+                    if audio.isEmpty {
+                        await step()
+                        steps += 1
+                    }
+                }
+                #expect(audio.map(\.state) == [.unavailable])
+                #expect(steps <= 5, "the lost device was told \(steps * 20) ms of clock time after it went")
+                group.addTask {
+                    while !Task.isCancelled {
+                        output.play(samples: EngineHarness.sampleRate / 50)
+                        await clock.advance(by: .milliseconds(20))
+                    }
+                }
+                trigger.triggerGracefulShutdown()
+                _ = try #require(await h.next { $0.sessionChange?.event == .finished })
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Mid-phase nothing is due before the next boundary: no tick in between (there was one every
+    /// second, only to poll the audio state).
+    @Test func aPacingSessionTicksOnlyAtItsPhaseBoundaries() async throws {
+        let h = try EngineHarness()
+        _ = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+        await h.advance(milliseconds: 500)
+        // 6 breaths a minute: the exhale begins at 5 s, 4.5 s from here (and 2 ms past it).
+        let delay = await h.engine.nextTickDelay()
+        #expect(abs(delay.inSeconds - 4.502) < 0.001, "next tick in \(delay)")
+    }
+
     @Test func shutdownWhileIdleEndsTheLoopAndWritesNothing() async throws {
         let h = try EngineHarness()
         let engine = h.engine

@@ -35,6 +35,7 @@ final class SteppedPacerOutput: PacerOutput {
     }
 
     private let playback = Mutex(Playback())
+    private let statusObserver = Mutex<(@Sendable () -> Void)?>(nil)
     static let deviceGone = AudioError(operation: "snd_pcm_writei", errno: 19, message: "No such device")
 
     var status: PlaybackStatus {
@@ -59,7 +60,7 @@ final class SteppedPacerOutput: PacerOutput {
     var schedule: PacerSchedule? { playback.withLock { $0.schedules?.current } }
 
     func start(_ session: PlaybackSession) throws(AudioError) {
-        playback.withLock { p in
+        changingStatus { p in
             // `AudioPlayer.start` stops and joins an earlier playback first; here it ends at once.
             p.starts.append(session)
             let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
@@ -80,7 +81,7 @@ final class SteppedPacerOutput: PacerOutput {
     }
 
     func stop() {
-        playback.withLock { p in
+        changingStatus { p in
             p.stopRequested = true
             // The audio thread leaves its retry wait at once: with the device closed there is
             // nothing audible to fade out.
@@ -92,11 +93,28 @@ final class SteppedPacerOutput: PacerOutput {
         playback.withLock { $0.pendingChange = settings }
     }
 
+    /// As `AudioPlayer.onStatusChange`: told when the state or the error changes.
+    func onStatusChange(_ observer: @escaping @Sendable () -> Void) {
+        statusObserver.withLock { $0 = observer }
+    }
+
+    /// Runs `body` on the playback and tells the observer (outside the lock) when it changed the
+    /// state or the error, as the audio thread does.
+    private func changingStatus(_ body: (inout Playback) -> Void) {
+        let changed = playback.withLock { p -> Bool in
+            let before = (p.state, p.lastError)
+            body(&p)
+            return before.0 != p.state || before.1 != p.lastError
+        }
+        guard changed else { return }
+        statusObserver.withLock { $0 }?()
+    }
+
     // MARK: The test's side
 
     /// The listener hears `samples` more of the playback, rendered a period at a time.
     func play(samples: Int) {
-        playback.withLock { p in
+        changingStatus { p in
             guard p.state == .playing, let renderer = p.renderer, let session = p.session else { return }
             let periodFrames = max(1, session.output.periodMicroseconds * session.output.sampleRate / 1_000_000)
             var remaining = samples
@@ -122,7 +140,7 @@ final class SteppedPacerOutput: PacerOutput {
 
     /// The device goes away mid-playback: the player waits for it, keeping its place.
     func loseDevice() {
-        playback.withLock { p in
+        changingStatus { p in
             p.deviceAvailable = false
             guard p.renderer != nil else { return }
             p.lastError = Self.deviceGone
@@ -132,7 +150,7 @@ final class SteppedPacerOutput: PacerOutput {
 
     /// The device is back: a waiting playback plays on from where it was.
     func restoreDevice() {
-        playback.withLock { p in
+        changingStatus { p in
             p.deviceAvailable = true
             guard p.renderer != nil, p.state == .waitingForDevice else { return }
             p.deviceOpened = true

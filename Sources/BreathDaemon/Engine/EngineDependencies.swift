@@ -18,6 +18,9 @@ public protocol PacerOutput: Sendable {
     func stop()
     /// A live change of pattern, voice or volume, from the next cycle boundary.
     func change(to settings: PacerSettings)
+    /// `observer` is called (on any thread, and must return at once) whenever `status.state` or
+    /// `status.lastError` changes: the engine tells AUDIO changes without polling for them.
+    func onStatusChange(_ observer: @escaping @Sendable () -> Void)
 }
 
 extension AudioPlayer: PacerOutput {}

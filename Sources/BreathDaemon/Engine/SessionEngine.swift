@@ -47,12 +47,14 @@ public actor SessionEngine: ControlRequestHandler, Service {
 
     /// Engine ticks publish phase events, time the session and follow the audio state. While a
     /// session paces they fall just after the next phase boundary (or the start of the fade), so
-    /// PHASE goes out on time with a few wake-ups per breath rather than twenty a second; no two
-    /// are further apart than `longestTick` (how late an AUDIO change may be told). Fades and
-    /// assessments, whose stages the tick times, keep `shortTick`. Idle, nothing is due: no tick
-    /// at all until a request starts a session (a laptop on battery, issue 16).
+    /// PHASE goes out on time with two wake-ups per breath rather than twenty a second. An audio
+    /// state change needs no tick to be seen: the player tells it (`onStatusChange`) and that
+    /// wakes the loop at once. `longestTick` is only a safety net (a slow breath's long phase,
+    /// a paused session). Fades and assessments, whose stages the tick times, keep `shortTick`.
+    /// Idle, nothing is due: no timer at all until a request or the player wakes the loop (a
+    /// laptop on battery, issue 16).
     static let shortTick = Duration.milliseconds(50)
-    static let longestTick = Duration.seconds(1)
+    static let longestTick = Duration.seconds(10)
     /// How long a fade-out may overrun before the session is closed anyway.
     static let fadeOutGraceSeconds = 2.0
 
@@ -77,7 +79,7 @@ public actor SessionEngine: ControlRequestHandler, Service {
         didSet {
             // A start, a resume or a stop makes the next tick due sooner than the one the loop
             // sleeps for (a paused session's is `longestTick` away: the resumed inhale's PHASE
-            // went out up to a second late).
+            // would go out that late).
             if oldValue.stage != state.stage && !state.isIdle { tickWake.wake() }
         }
     }
@@ -106,6 +108,8 @@ public actor SessionEngine: ControlRequestHandler, Service {
         heart = HeartMonitor(challengeLevel: ChallengeLevel(rawValue: configuration.coherence.challengeLevel) ?? .one)
         sensor = SensorTracker(configuration: configuration.sensor)
         audio = AudioTracker(device: configuration.audio.device)
+        // The audio thread tells its state changes; the tick that follows publishes AUDIO.
+        player.onStatusChange { [tickWake] in tickWake.wake() }
     }
 
     /// Records what the start-up probe of the audio device found (nil: it opens).
@@ -134,8 +138,8 @@ public actor SessionEngine: ControlRequestHandler, Service {
         let clock = self.clock
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                // Nothing is due while idle: no timer, only a state change wakes the loop (and
-                // one tick follows it, as the audio state may have moved meanwhile).
+                // Nothing is due while idle: no timer, only a state change of the engine or of
+                // the player wakes the loop (and one tick follows it).
                 let delay: Duration? = await self.state.isIdle ? nil : await self.nextTickDelay()
                 await withTaskGroup(of: Void.self) { group in
                     if let delay { group.addTask { try? await clock.sleep(for: delay) } }
@@ -227,7 +231,10 @@ public actor SessionEngine: ControlRequestHandler, Service {
         case .running(let session) where session.assessment != nil:
             return Self.shortTick
         case .running(let session):
-            guard let position = pacerPosition(session) else { return Self.shortTick }
+            // No PHASE told yet (a start, a resume): one is due now. The loop's wake-up at the
+            // start ticks at once anyway; this keeps whoever times ticks by this from waiting
+            // for the next boundary.
+            guard session.lastPosition != nil, let position = pacerPosition(session) else { return Self.shortTick }
             let untilBoundarySeconds = (1 - position.progress) * position.phaseSeconds
             let untilFadeSeconds = session.durationSeconds - configuration.pacer.fadeOutSeconds - session.elapsedSeconds(now: clock.now)
             // Just past the instant, so the tick finds it passed even when the audio clock lags a little.
