@@ -30,15 +30,18 @@ public enum Daemon {
         // History trouble never stops the pacer: see HistoryOpening.
         let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
         let store = history.store
-        let recorder = HistoryRecorder(
-            store: store, condition: history.condition, unwritten: history.unwritten, flushInterval: .seconds(5) / clockRate, logger: logger)
-        let events = EventHub()
-        let player = AudioPlayer(logger: logger)
         // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
         // a second would only add wake-ups; a status or a beat takes microseconds.
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
+        // Timers sleep on the loop's own (epoll's timeout), not on Dispatch's timer thread.
+        let timers: any Clock<Duration> = EventLoopClock(loop)
+        let recorder = HistoryRecorder(
+            store: store, condition: history.condition, unwritten: history.unwritten, flushInterval: .seconds(5) / clockRate,
+            clock: timers, logger: logger)
+        let events = EventHub()
+        let player = AudioPlayer(logger: logger)
         // Opt-in (the system unit sets it): SCHED_FIFO 3 for the loop thread under a CPU budget.
         if environment["BREATHD_EVENT_LOOP_REALTIME"] == "1" { await LoopRealtimeWatch.start(on: loop, logger: logger) }
         // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
@@ -76,7 +79,7 @@ public enum Daemon {
         services.append(.init(service: server))
         services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
         services.append(.init(service: HealthReporter(engine: engine, notifier: notifier, logger: logger)))
-        services.append(.init(service: HeapTrimmer(interval: .seconds(60) / clockRate)))
+        services.append(.init(service: HeapTrimmer(interval: .seconds(60) / clockRate, clock: timers)))
         if environment["BREATHD_DEBUG_STALL"] == "1" {
             services.append(.init(service: StallOnSignal(engine: engine, logger: logger), successTerminationBehavior: .ignore))
         }

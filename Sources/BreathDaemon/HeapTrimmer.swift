@@ -7,15 +7,18 @@ import SystemCalls
 /// fill once left ~5 MB behind for the rest of an 8-hour session.
 public struct HeapTrimmer: Service {
     let interval: Duration
+    /// The daemon's event loop (`EventLoopClock`): no Dispatch timer thread woken for it.
+    let clock: any Clock<Duration>
 
-    public init(interval: Duration = .seconds(60)) {
+    public init(interval: Duration = .seconds(60), clock: any Clock<Duration> = ContinuousClock()) {
         self.interval = interval
+        self.clock = clock
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(for: interval)
                 HeapTrim.trim()
             }
         }

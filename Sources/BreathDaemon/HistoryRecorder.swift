@@ -62,6 +62,9 @@ public actor HistoryRecorder: Service {
     }
 
     public let flushInterval: Duration
+    /// What the flush timer sleeps on: the daemon's event loop (`EventLoopClock`), where
+    /// `Task.sleep` would wake a Dispatch timer thread and a worker for every flush.
+    private let clock: any Clock<Duration>
     /// nil: the daemon paces without history (the database was unusable at start). Sessions then
     /// get ids counted in memory and their beats are not kept.
     private let store: HistoryStore?
@@ -86,9 +89,10 @@ public actor HistoryRecorder: Service {
 
     public init(
         store: HistoryStore?, condition: HistoryCondition? = nil, unwritten: [UnwrittenEnd] = [],
-        flushInterval: Duration = .seconds(5), logger: Logger
+        flushInterval: Duration = .seconds(5), clock: any Clock<Duration> = ContinuousClock(), logger: Logger
     ) {
         self.store = store
+        self.clock = clock
         self.condition = condition
         self.unwritten = unwritten
         self.flushInterval = flushInterval
@@ -255,6 +259,7 @@ public actor HistoryRecorder: Service {
     /// engine finishes it (as `stopped`) before the recorder stops.
     public func run() async throws {
         let work = workArrived
+        let clock = clock
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             if !hasWork {
                 await cancelWhenGracefulShutdown { for await _ in work { break } }
@@ -262,7 +267,7 @@ public actor HistoryRecorder: Service {
             }
             let interval = flushInterval
             // Shutdown ends the wait early; the final flush below follows at once.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
             await writeUnwrittenEnds()
             try? await flush()
         }

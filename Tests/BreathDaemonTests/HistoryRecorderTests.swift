@@ -2,6 +2,7 @@ import BreathHistory
 import BreathDaemon
 import BreathProtocol
 import BreathTestSupport
+import Clocks
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -53,6 +54,34 @@ import Testing
             await recorder.record(beat(99))  // no session: ignored
             #expect(await recorder.sessionID == nil)
 
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// The flush timer sleeps on the clock it is given (the daemon's event loop, not a Dispatch
+    /// timer thread): an hour of a test clock flushes at once, with no second of real time.
+    @Test func theFlushTimerSleepsOnTheGivenClock() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try HistoryStore(path: "\(directory.path)/history.sqlite", logger: logger)
+        let clock = TestClock<Duration>()
+        let recorder = HistoryRecorder(store: store, flushInterval: .seconds(3600), clock: clock, logger: logger)
+        let services = ServiceGroup(services: [recorder], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            let id = try await recorder.begin(startedAt: Timestamp(unixMilliseconds: 0), settings: settings)
+            for index in 1...10 { await recorder.record(beat(index)) }
+            // Each hour of test time ends a flush wait begun before it. (The bound only ends a
+            // hang: a recorder sleeping on another clock waits an hour of real time.)
+            var committed = 0
+            let deadline = ContinuousClock.now + .seconds(30)
+            while committed < 10, ContinuousClock.now < deadline {
+                await clock.advance(by: .seconds(3600))
+                try await Task.sleep(for: .milliseconds(10))
+                committed = try await store.session(.id(id))?.beats.count ?? 0
+            }
+            #expect(committed == 10)
             await services.triggerGracefulShutdown()
             try await group.waitForAll()
         }
