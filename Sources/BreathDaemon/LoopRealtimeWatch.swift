@@ -1,3 +1,4 @@
+import Audio
 import Logging
 import NIOCore
 import Synchronization
@@ -42,7 +43,7 @@ enum LoopRealtimeWatch {
             logger.notice("event loop thread stays at normal scheduling", metadata: ["reason": "\(error)"])
             return
         }
-        guard let (threadID, scheduling) = try? await loop.submit({ () -> (threadID: Int32?, scheduling: String) in
+        guard let (threadID, scheduling) = try? await loop.submit({ () -> (threadID: Int32?, scheduling: AudioThreadScheduling) in
             // NIO's threads may block signals: the loop thread takes SIGXCPU itself, so that it is
             // handled at once on the core the loop holds.
             var signals = sigset_t()
