@@ -1,4 +1,5 @@
 import Audio
+import BreathProtocol
 import Logging
 import NIOCore
 import Synchronization
@@ -20,6 +21,15 @@ enum LoopRealtimeWatch {
     static let demotions = Atomic<Int>(0)
     /// The loop thread's kernel id, for the handler (0: none raised).
     static let loopThreadID = Atomic<Int32>(0)
+    /// What the loop thread got when it asked (nil: it did not ask).
+    private static let granted = Mutex<String?>(nil)
+
+    /// For `status`: what the loop thread has now; nil when real time was not asked for.
+    static var status: EventLoopStatus? {
+        guard let scheduling = granted.withLock({ $0 }) else { return nil }
+        let demotions = demotions.load(ordering: .relaxed)
+        return EventLoopStatus(scheduling: demotions > 0 ? "SCHED_OTHER" : scheduling, demotions: demotions)
+    }
 
     /// Installs the handler, sets the budget, then raises the loop thread; says what it has.
     static func start(on loop: any EventLoop, logger: Logger) async {
@@ -53,6 +63,7 @@ enum LoopRealtimeWatch {
             return EventLoopRealtime.raiseCurrentThread()
         }).get() else { return }
         loopThreadID.store(threadID ?? 0, ordering: .relaxed)
+        granted.withLock { $0 = scheduling.description }
         logger.info("event loop thread scheduling", metadata: ["scheduling": "\(scheduling)"])
     }
 }

@@ -270,6 +270,7 @@ extension SessionEngine {
         }
         return StatusReply(
             state: daemonState, session: progress, pacer: pacer, audio: audio.status(player.status),
-            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment, history: queries.status)
+            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment, history: queries.status,
+            eventLoop: LoopRealtimeWatch.status)
     }
 }
