@@ -10,26 +10,11 @@ import Glibc
 /// the hard limit. scripts/rtkit-standin on a private system bus grants it for real
 /// (sched_setscheduler on the daemon's thread, hence root to run the stand-in).
 @Suite(.serialized) struct LoopRealtimeKitEndToEndTests {
-    struct Request: Decodable {
-        let method: String
-        let priority: Int?
-        let rttime_soft: Int?
-        let rttime_hard: Int?
-        let result: String?
-    }
-
     @Test(.enabled(if: getuid() == 0, "the stand-in needs CAP_SYS_NICE to change another process's thread"))
     func theLoopThreadGetsRealTimeFromRealtimeKit() async throws {
         let bus = try PrivateBus()
-        let rtkit = try ChildProcess(
-            "/usr/bin/python3", [TestPaths.repositoryRoot.appendingPathComponent("scripts/rtkit-standin").path],
-            environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address, "PYTHONUNBUFFERED": "1"])
-        try await rtkit.waitForOutput(containing: "ready")
-        func granted() -> [Request] {
-            rtkit.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }
-                .compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
-                .filter { $0.method == "MakeThreadRealtime" }
-        }
+        let rtkit = try await RealtimeKitStandIn(bus: bus)
+        func granted() -> [RealtimeKitStandIn.Request] { rtkit.requests.filter { $0.method == "MakeThreadRealtime" } }
 
         let daemon = try DaemonHarness()
         // setpriv drops CAP_SYS_NICE as the user unit runs without it: the direct way is refused.
@@ -44,9 +29,9 @@ import Glibc
         #expect(try daemon.request(#"{"cmd":"start","minutes":5}"#)["class"] as? String == "OK")
         try waitUntil("the audio thread asked RealtimeKit") { granted().count >= 2 }
         let requests = granted()
-        #expect(requests.map(\.priority) == [3, 4], "\(rtkit.stdout)")
-        #expect(requests.allSatisfy { $0.result == "granted" }, "\(rtkit.stdout)")
-        #expect(requests.allSatisfy { $0.rttime_soft == 50_000 && $0.rttime_hard == 200_000 }, "\(rtkit.stdout)")
+        #expect(requests.map(\.priority) == [3, 4], "\(rtkit.process.stdout)")
+        #expect(requests.allSatisfy { $0.result == "granted" }, "\(rtkit.process.stdout)")
+        #expect(requests.allSatisfy { $0.rttime_soft == 50_000 && $0.rttime_hard == 200_000 }, "\(rtkit.process.stdout)")
         let limits = try String(contentsOfFile: "/proc/\(daemon.processID)/limits", encoding: .utf8)
         let rttime = limits.split(separator: "\n").first { $0.hasPrefix("Max realtime timeout") }.map(String.init) ?? ""
         #expect(rttime.split(separator: " ").contains("50000") && rttime.split(separator: " ").contains("200000"), "\(rttime)")
