@@ -23,3 +23,16 @@ import Testing
                 == "event loop SCHED_OTHER, put back to normal scheduling 1 time for using up its real-time budget (50 ms of CPU without a pause)")
     }
 }
+
+/// `breathctl session`: a `paused` row per pause, after the settings and changes.
+@Suite struct SessionTextPauseTests {
+    @Test func eachPauseHasARowWithItsSessionTimeAndLength() {
+        let settings = SessionSettings(durationSeconds: 600, rateBreathsPerMinute: 6, ratio: .even, voice: .bowl, volume: 0.5)
+        let reply = SessionReply(
+            session: SessionRecord(id: 3, startedAt: Timestamp(unixMilliseconds: 0), settings: settings), beats: [],
+            pauses: [SessionPause(offsetSeconds: 120, durationSeconds: 45.25), SessionPause(offsetSeconds: 300, durationSeconds: 600)])
+        let lines = SessionText.render(reply).split(separator: "\n").map(String.init)
+        #expect(lines.contains("paused     2:00 for 0:45"), "\(lines)")
+        #expect(lines.contains("           5:00 for 10:00"), "\(lines)")
+    }
+}
