@@ -173,6 +173,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        // The beat-latency instrument of `breathbench daemon`: how it reads lines and matches beats.
+        .testTarget(name: "BreathBenchTests", dependencies: ["breathbench", "BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
