@@ -123,11 +123,14 @@ let package = Package(
             name: "breathctl",
             dependencies: ["BreathctlCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The beat-latency instrument of `breathbench daemon`: beats written to a pseudo-terminal,
+        // 64 watchers read raw, each event matched to the beat it followed.
+        .target(name: "BeatLatency", dependencies: ["BreathClient", "Sensor", "SystemCalls"]),
         // Benchmarks: `make bench`, always a release build.
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls",
+                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls", "BeatLatency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -174,7 +177,7 @@ let package = Package(
         ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
         // The beat-latency instrument of `breathbench daemon`: how it reads lines and matches beats.
-        .testTarget(name: "BreathBenchTests", dependencies: ["breathbench", "BreathProtocol"]),
+        .testTarget(name: "BreathBenchTests", dependencies: ["BeatLatency", "BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),

@@ -1,3 +1,4 @@
+import BeatLatency
 import ArgumentParser
 import BreathClient
 import Foundation
@@ -330,12 +331,6 @@ func kilobytes(_ field: String, _ pid: Int32) -> Int {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
     }
     return -1
-}
-
-/// A connection handed to the one thread that uses it from then on.
-final class OwnedByOneThread<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// CPU time, context switches of every thread (each one a wake-up of a thread that slept or was

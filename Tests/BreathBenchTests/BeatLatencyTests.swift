@@ -1,7 +1,7 @@
 import BreathProtocol
 import Testing
 
-@testable import breathbench
+@testable import BeatLatency
 
 /// The beat-latency instrument of `breathbench daemon` (BeatLatency.swift): the lines it reads are
 /// the protocol's own (encoded by `LineCodec`), and beats are matched to the RR lines they followed.

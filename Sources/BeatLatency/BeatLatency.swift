@@ -31,9 +31,15 @@ import Glibc
 //   reading only when the window opened, and its backlog of three earlier beats was timed from
 //   the newest beat).
 
+/// A connection handed to the one thread that uses it from then on.
+public final class OwnedByOneThread<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
 /// CLOCK_MONOTONIC in nanoseconds (through the vDSO: no system call).
 @inline(__always)
-func monotonicNanoseconds() -> UInt64 {
+public func monotonicNanoseconds() -> UInt64 {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
@@ -41,29 +47,29 @@ func monotonicNanoseconds() -> UInt64 {
 
 /// Writes RR lines at about 62 beats a minute (`rate` times faster: simulated speed) to a
 /// pseudo-terminal and remembers when it wrote each.
-final class BeatWriter: Sendable {
+public final class BeatWriter: Sendable {
     /// One RR line: CLOCK_MONOTONIC before write(2) was called and when it returned.
-    struct Write: Sendable {
-        let startNanoseconds: UInt64
-        let writtenNanoseconds: UInt64
+    public struct Write: Sendable {
+        public let startNanoseconds: UInt64
+        public let writtenNanoseconds: UInt64
     }
 
-    let terminal: PseudoTerminal
-    let rate: Double
+    public let terminal: PseudoTerminal
+    public let rate: Double
     /// When write(2) of the last RR line returned (CLOCK_MONOTONIC ns); 0 before the first.
-    let lastWrittenNanoseconds = Atomic<UInt64>(0)
+    public let lastWrittenNanoseconds = Atomic<UInt64>(0)
     private let running = Atomic<Bool>(true)
     private let paused = Atomic<Bool>(false)
     private let written = Atomic<Int>(0)
     /// Every line written, in order: appended by the writer thread, read once measuring is over.
     private let log = Mutex<[Write]>([])
 
-    init(rate: Double = 1) throws {
+    public init(rate: Double = 1) throws {
         terminal = try PseudoTerminal()
         self.rate = rate
     }
 
-    func start() {
+    public func start() {
         DedicatedThread.detach(name: "beats") { [self] in
             var generator = SystemRandomNumberGenerator()
             var beat = 0.0
@@ -91,23 +97,23 @@ final class BeatWriter: Sendable {
         }
     }
 
-    func stop() { running.store(false, ordering: .relaxed) }
+    public func stop() { running.store(false, ordering: .relaxed) }
     /// Beats stop reaching the line (a strap taken off) until `resume`.
-    func pause() { paused.store(true, ordering: .relaxed) }
-    func resume() { paused.store(false, ordering: .relaxed) }
+    public func pause() { paused.store(true, ordering: .relaxed) }
+    public func resume() { paused.store(false, ordering: .relaxed) }
 
     /// RR lines written so far.
-    var beatsWritten: Int { written.load(ordering: .relaxed) }
+    public var beatsWritten: Int { written.load(ordering: .relaxed) }
 
     /// The lines written so far, oldest first.
-    var writes: [Write] { log.withLock { $0 } }
+    public var writes: [Write] { log.withLock { $0 } }
 }
 
 /// The watch-stream events the latency is measured to.
-enum WatchEventKind: UInt8, Sendable, CaseIterable {
+public enum WatchEventKind: UInt8, Sendable, CaseIterable {
     case beat, metrics
 
-    var className: String {
+    public var className: String {
         switch self {
         case .beat: "BEAT"
         case .metrics: "METRICS"
@@ -116,17 +122,17 @@ enum WatchEventKind: UInt8, Sendable, CaseIterable {
 }
 
 /// One event line as a watcher received it.
-struct ReceivedEvent: Sendable {
+public struct ReceivedEvent: Sendable {
     /// CLOCK_MONOTONIC when the read(2) that completed the line returned.
-    let receivedNanoseconds: UInt64
+    public let receivedNanoseconds: UInt64
     /// `BeatWriter.lastWrittenNanoseconds` just after (a check, not the measurement).
-    let lastWrittenNanoseconds: UInt64
-    let beat: Int
-    let kind: WatchEventKind
+    public let lastWrittenNanoseconds: UInt64
+    public let beat: Int
+    public let kind: WatchEventKind
 }
 
 /// A watcher connection read by a thread of its own, raw: the clock first, the bytes after.
-final class WatcherReader: Sendable {
+public final class WatcherReader: Sendable {
     /// What the reader thread hands over: its events once its connection ended.
     private final class Results: Sendable {
         let received = Mutex<[ReceivedEvent]>([])
@@ -138,7 +144,7 @@ final class WatcherReader: Sendable {
     private let results: Results
 
     /// Starts reading `client`, which already watches.
-    init(_ client: DaemonClient, writer: BeatWriter) throws {
+    public init(_ client: DaemonClient, writer: BeatWriter) throws {
         let connection = OwnedByOneThread(client)
         let results = Results()
         self.results = results
@@ -151,10 +157,10 @@ final class WatcherReader: Sendable {
     }
 
     /// True once this watcher received a METRICS line.
-    var sawMetrics: Bool { results.metricsSeen.load(ordering: .relaxed) }
+    public var sawMetrics: Bool { results.metricsSeen.load(ordering: .relaxed) }
 
     /// Ends the connection and waits for the reader; the events it received, in order.
-    func finish() -> [ReceivedEvent] {
+    public func finish() -> [ReceivedEvent] {
         connection.value.connection.shutdown()
         thread.join()
         return results.received.withLock { $0 }
@@ -212,7 +218,7 @@ final class WatcherReader: Sendable {
     /// The class and beat index of a BEAT or METRICS line (`{"class":"BEAT","beat":123,...`);
     /// nil for other lines. Byte comparisons only: the protocol puts `class` first and the other
     /// keys in sorted order, so `beat` comes next in both.
-    static func eventKindAndBeat(_ line: UnsafeBufferPointer<UInt8>) -> (WatchEventKind, Int)? {
+    public static func eventKindAndBeat(_ line: UnsafeBufferPointer<UInt8>) -> (WatchEventKind, Int)? {
         guard line.starts(with: classPrefix) else { return nil }
         let afterPrefix = line[classPrefix.count...]
         guard let (kind, name) = classNames.first(where: { afterPrefix.starts(with: $0.name) }) else { return nil }
@@ -233,29 +239,29 @@ final class WatcherReader: Sendable {
 }
 
 /// The latencies of one kind of event over a window of beats.
-struct BeatLatencies {
+public struct BeatLatencies {
     /// Microseconds from the beat's line written to the event received, every watcher's.
-    var all: [Double] = []
+    public var all: [Double] = []
     /// Per beat, the first watcher's (the daemon's own part, before the readers queue for the
     /// cores) and the last one's (all watchers served).
-    var first: [Double] = []
-    var last: [Double] = []
+    public var first: [Double] = []
+    public var last: [Double] = []
     /// Events of beats written before or after the window, left out.
-    var outsideWindow = 0
+    public var outsideWindow = 0
     /// Beats that fewer than all watchers received.
-    var incompleteBeats = 0
+    public var incompleteBeats = 0
     /// Events read when a later beat had been written already (the atomic's value was newer).
-    var readAfterLaterBeat = 0
+    public var readAfterLaterBeat = 0
     /// Beats whose writer took its clock after a watcher had received the event (preempted after
     /// write() returned): timed from before write() instead.
-    var writerLate = 0
+    public var writerLate = 0
     /// Beat indices whose events followed the same RR line as another index's (breathd reporting
     /// two decided beats after one line); each is timed from that line.
-    var sharedLines = 0
-    var worst: (beat: Int, microseconds: Double)?
+    public var sharedLines = 0
+    public var worst: (beat: Int, microseconds: Double)?
 
     /// Matches `events` (every watcher's) of `kind` to the RR lines in `writes`.
-    init(_ events: [[ReceivedEvent]], kind: WatchEventKind, writes: [BeatWriter.Write], window: ClosedRange<UInt64>, watchers: Int) {
+    public init(_ events: [[ReceivedEvent]], kind: WatchEventKind, writes: [BeatWriter.Write], window: ClosedRange<UInt64>, watchers: Int) {
         var byBeat: [Int: [ReceivedEvent]] = [:]
         for watcher in events {
             for event in watcher where event.kind == kind { byBeat[event.beat, default: []].append(event) }
