@@ -41,10 +41,13 @@ let package = Package(
         // System libraries: libasound and libsystemd.
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        // librsvg with cairo (and glib, gdk-pixbuf, Pango through them): SVG to PNG for breathctl.
+        // librsvg with cairo (and glib, gdk-pixbuf, Pango through them): its headers, for the tests
+        // that check CRsvgLoader's declarations against them and decode PNGs. No product links it.
         .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
-        // The only importer of CRsvg: an SVG drawn into a PNG in memory. The daemon never links it.
-        .target(name: "SVGRendering", dependencies: ["CRsvg"]),
+        // librsvg's functions through dlopen, loaded when a PNG is drawn (not at every breathctl start).
+        .target(name: "CRsvgLoader"),
+        // The only user of CRsvgLoader: an SVG drawn into a PNG in memory. The daemon never loads it.
+        .target(name: "SVGRendering", dependencies: ["CRsvgLoader"]),
         // The one syscall error type and EINTR retry, and the one way to start a thread. Atomics
         // come from the standard library's Synchronization, everywhere.
         .target(name: "SystemCalls"),
@@ -120,11 +123,14 @@ let package = Package(
             name: "breathctl",
             dependencies: ["BreathctlCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The beat-latency instrument of `breathbench daemon`: beats written to a pseudo-terminal,
+        // 64 watchers read raw, each event matched to the beat it followed.
+        .target(name: "BeatLatency", dependencies: ["BreathClient", "Sensor", "SystemCalls"]),
         // Benchmarks: `make bench`, always a release build.
         .executableTarget(
             name: "breathbench",
             dependencies: [
-                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls",
+                "HRV", "Sensor", "BreathClient", "BreathProtocol", "SystemCalls", "BeatLatency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -170,11 +176,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        // The beat-latency instrument of `breathbench daemon`: how it reads lines and matches beats.
+        .testTarget(name: "BreathBenchTests", dependencies: ["BeatLatency", "BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
         .testTarget(name: "DaemonEndToEndTests", dependencies: ["BreathTestSupport"]),
         .testTarget(name: "SessionReportTests", dependencies: ["SessionReport", "BreathProtocol"]),
-        // Decodes what it renders with cairo's PNG reader (CRsvg) to look at the pixels.
-        .testTarget(name: "SVGRenderingTests", dependencies: ["SVGRendering", "CRsvg"]),
+        // Decodes what it renders with cairo's PNG reader (CRsvg) to look at the pixels, and holds
+        // CRsvgLoader's declarations against librsvg's and cairo's headers.
+        .testTarget(name: "SVGRenderingTests", dependencies: ["SVGRendering", "CRsvg", "CRsvgLoader"]),
         // breathctl's views rendered in process: watch's frames against recorded snapshots.
         .testTarget(
             name: "BreathctlCoreTests",

@@ -28,8 +28,8 @@ public struct AudioThreadScheduling: Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// Asks for real-time scheduling for the calling (audio) thread the way desktop audio software
-/// does: directly first (as PipeWire's module-rt does: just try, the kernel knows best whether
+/// Asks for real-time scheduling for the calling thread (the audio thread; the daemon's event loop
+/// thread too, `EventLoopRealtime`) the way desktop audio software does: directly first (as PipeWire's module-rt does: just try, the kernel knows best whether
 /// CAP_SYS_NICE or RLIMIT_RTPRIO allow it), then through RealtimeKit, then RealtimeKit's high
 /// priority (a lower nice level); otherwise the thread stays as it is. Never fails: whatever
 /// happens, playback goes on and the result says what the thread got.
@@ -44,14 +44,16 @@ public enum AudioThreadPriority {
     /// as PulseAudio sets (the audio thread blocks in every write, well within it).
     public static let realtimeMicrosecondsLimit: UInt64 = 200_000
 
-    /// `priority` nil: leave the thread alone. `busAddress` nil: the system bus.
-    public static func raise(priority: Int?, busAddress: String? = nil) -> AudioThreadScheduling {
+    /// `priority` nil: leave the thread alone. `busAddress` nil: the system bus. `resetOnFork`: the
+    /// direct way sets `SCHED_RESET_ON_FORK` too, as rtkit always does, so threads the caller starts
+    /// begin at normal scheduling.
+    public static func raise(priority: Int?, busAddress: String? = nil, resetOnFork: Bool = false) -> AudioThreadScheduling {
         guard let priority else {
             return AudioThreadScheduling(policy: ThreadScheduling.current(), route: .none, refusals: ["turned off"])
         }
         var refusals: [String] = []
         do {
-            try ThreadScheduling.makeRealtime(priority: directPriority(priority))
+            try ThreadScheduling.makeRealtime(priority: directPriority(priority), resetOnFork: resetOnFork)
             return AudioThreadScheduling(policy: ThreadScheduling.current(), route: .direct, refusals: [])
         } catch {
             refusals.append("direct: \(error.message)")
@@ -77,12 +79,15 @@ public enum AudioThreadPriority {
         do { threadID = try ThreadScheduling.currentThreadID() } catch {
             throw BusError(operation: "thread id", errno: error.errno)
         }
-        // rtkit refuses a process whose RLIMIT_RTTIME is unlimited or above RTTimeUSecMax.
+        // rtkit refuses a process whose hard RLIMIT_RTTIME is unlimited or above RTTimeUSecMax. A
+        // lower soft limit stays (the event loop's budget: SIGXCPU there, while the kernel sends
+        // SIGKILL at the hard limit, so the two must not be made equal).
         let current = ThreadScheduling.limit(.realtimeMicroseconds)
         let allowed = UInt64(max(limits.realtimeMicrosecondsMax, 1))
-        let wanted = min(current.hard ?? .max, current.soft ?? .max, allowed, realtimeMicrosecondsLimit)
-        if current.soft != wanted || current.hard != wanted {
-            do { try ThreadScheduling.setLimit(.realtimeMicroseconds, soft: wanted, hard: wanted) } catch {
+        let hard = min(current.hard ?? .max, allowed, realtimeMicrosecondsLimit)
+        let soft = min(current.soft ?? .max, hard)
+        if current.soft != soft || current.hard != hard {
+            do { try ThreadScheduling.setLimit(.realtimeMicroseconds, soft: soft, hard: hard) } catch {
                 refusals.append("RLIMIT_RTTIME: \(error.message)")
             }
         }

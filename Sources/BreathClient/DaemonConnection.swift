@@ -33,6 +33,9 @@ public final class DaemonConnection {
 
     public let path: String
     private let fd: Int32
+    /// The socket, for a reader that takes over reading it (the latency benchmark's watchers read
+    /// the bytes raw, clock first); lines this connection buffered stay with it.
+    public var fileDescriptor: Int32 { fd }
     private var buffer: [UInt8] = []
     private static let maximumLineBytes = 16 << 20
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Audio
 import NIOCore
 import SystemCalls
 
@@ -85,18 +86,13 @@ public enum EventLoopRealtime {
         try ThreadScheduling.setLimit(.realtimeMicroseconds, soft: min(budgetMicroseconds, hard), hard: hard)
     }
 
-    /// SCHED_FIFO for the calling (loop) thread, reset on fork so that threads it starts (the
-    /// sensor's reader) begin at normal scheduling. Returns the thread id and what it has.
-    public static func raiseCurrentThread() -> (threadID: Int32?, scheduling: String) {
+    /// Real time for the calling (loop) thread the way the audio thread gets it: directly (the
+    /// system unit's LimitRTPRIO=), else through RealtimeKit (a desktop session's user unit), reset
+    /// on fork either way so that threads it starts (the sensor's reader) begin at normal
+    /// scheduling. Returns the thread id and what it has.
+    public static func raiseCurrentThread(busAddress: String? = nil) -> (threadID: Int32?, scheduling: AudioThreadScheduling) {
         let threadID = try? ThreadScheduling.currentThreadID()
-        var allowed = priority
-        if let soft = ThreadScheduling.limit(.realtimePriority).soft, soft >= 1 { allowed = min(priority, Int(soft)) }
-        do {
-            try ThreadScheduling.makeRealtime(priority: allowed, resetOnFork: true)
-        } catch {
-            return (threadID, "\(ThreadScheduling.current()) (real time not granted: \(error.message))")
-        }
-        return (threadID, "\(ThreadScheduling.current())")
+        return (threadID, AudioThreadPriority.raise(priority: priority, busAddress: busAddress, resetOnFork: true))
     }
 
     /// Puts thread `threadID` of this process back to SCHED_OTHER.

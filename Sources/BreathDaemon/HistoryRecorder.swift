@@ -30,10 +30,12 @@ public actor HistoryRecorder: Service {
         public var assessment: AssessmentResult?
         /// Its live pacing changes not yet written.
         public var changes: [PacingChange] = []
+        /// Its pauses not yet written.
+        public var pauses: [SessionPause] = []
 
         public init(
             sessionID: Int64, beats: [BeatRecord], endedAt: Timestamp, reason: EndReason, summary: SessionSummary,
-            assessment: AssessmentResult?, changes: [PacingChange]
+            assessment: AssessmentResult?, changes: [PacingChange], pauses: [SessionPause] = []
         ) {
             self.sessionID = sessionID
             self.beats = beats
@@ -42,10 +44,11 @@ public actor HistoryRecorder: Service {
             self.summary = summary
             self.assessment = assessment
             self.changes = changes
+            self.pauses = pauses
         }
 
         enum CodingKeys: String, CodingKey {
-            case sessionID, beats, endedAt, reason, summary, assessment, changes
+            case sessionID, beats, endedAt, reason, summary, assessment, changes, pauses
         }
 
         public init(from decoder: any Decoder) throws {
@@ -58,6 +61,7 @@ public actor HistoryRecorder: Service {
             assessment = try c.decodeIfPresent(AssessmentResult.self, forKey: .assessment)
             // Spill files of a breathd that did not keep pacing changes have none.
             changes = try c.decodeIfPresent([PacingChange].self, forKey: .changes) ?? []
+            pauses = try c.decodeIfPresent([SessionPause].self, forKey: .pauses) ?? []
         }
     }
 
@@ -73,6 +77,8 @@ public actor HistoryRecorder: Service {
     private var state = State.idle
     /// The running session's pacing changes not yet written (beats wait in `state`).
     private var pendingChanges: [PacingChange] = []
+    /// The running session's pauses not yet written.
+    private var pendingPauses: [SessionPause] = []
     private var lastUnstoredSessionID: Int64 = 0
     private var unwritten: [UnwrittenEnd]
     /// True from the first failed write until everything is written again: the log says each once.
@@ -118,6 +124,7 @@ public actor HistoryRecorder: Service {
             lastUnstoredSessionID += 1
             state = .recording(sessionID: lastUnstoredSessionID, pending: [])
             pendingChanges = []
+            pendingPauses = []
             return lastUnstoredSessionID
         }
         let id = try await store.beginSession(startedAt: startedAt, settings: settings, kind: kind)
@@ -128,6 +135,7 @@ public actor HistoryRecorder: Service {
         }
         state = .recording(sessionID: id, pending: [])
         pendingChanges = []
+        pendingPauses = []
         return id
     }
 
@@ -149,6 +157,14 @@ public actor HistoryRecorder: Service {
         try? await flush()
     }
 
+    /// A pause of the running session, written at once like a pacing change (`export` dates the
+    /// beats after it by it); ignored when no session runs.
+    public func record(_ pause: SessionPause) async {
+        guard case .recording = state, store != nil else { return }
+        pendingPauses.append(pause)
+        try? await flush()
+    }
+
     /// Closes the session with its end reason and summary, with its queued beats, in one
     /// transaction. An assessment's result is stored with it. When that cannot be written now, it
     /// is kept and retried (see the type's comment); this does not throw for it.
@@ -157,34 +173,39 @@ public actor HistoryRecorder: Service {
         // Leave .recording before the first await so that beats arriving meanwhile are not taken
         // for this session.
         state = .idle
-        let changes = pendingChanges
+        let changes = pendingChanges, pauses = pendingPauses
         pendingChanges = []
+        pendingPauses = []
         guard store != nil else { return }
         unwritten.append(
             UnwrittenEnd(
                 sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment,
-                changes: changes))
+                changes: changes, pauses: pauses))
         await writeUnwrittenEnds()
         if !unwritten.isEmpty { noteWork.yield() }
     }
 
-    /// Commits the queued beats (and pacing changes) now.
+    /// Commits the queued beats (and pacing changes and pauses) now.
     public func flush() async throws {
-        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty || !pendingChanges.isEmpty else { return }
-        let changes = pendingChanges
+        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty || !pendingChanges.isEmpty || !pendingPauses.isEmpty
+        else { return }
+        let changes = pendingChanges, pauses = pendingPauses
         state = .recording(sessionID: id, pending: [])
         pendingChanges = []
+        pendingPauses = []
         do {
-            try await store.appendBeats(pending, changes: changes, to: id)
+            try await store.appendBeats(pending, changes: changes, pauses: pauses, to: id)
         } catch {
             // Put the batch back in front of what arrived during the await, if the session still
             // runs; if it ended meanwhile, the batch goes with its end.
             if case .recording(id, let newer) = state {
                 state = .recording(sessionID: id, pending: pending + newer)
                 pendingChanges = changes + pendingChanges
+                pendingPauses = pauses + pendingPauses
             } else if let index = unwritten.firstIndex(where: { $0.sessionID == id }) {
                 unwritten[index].beats = pending + unwritten[index].beats
                 unwritten[index].changes = changes + unwritten[index].changes
+                unwritten[index].pauses = pauses + unwritten[index].pauses
             }
             noteFailure(error)
             throw error
@@ -201,7 +222,7 @@ public actor HistoryRecorder: Service {
             do {
                 try await store.finishSession(
                     id: end.sessionID, endedAt: end.endedAt, reason: end.reason, summary: end.summary,
-                    assessment: end.assessment, beats: end.beats, changes: end.changes)
+                    assessment: end.assessment, beats: end.beats, changes: end.changes, pauses: end.pauses)
                 unwritten.removeFirst()
                 if failing {
                     logger.notice(

@@ -1,3 +1,5 @@
+import Audio
+import BreathProtocol
 import Logging
 import NIOCore
 import Synchronization
@@ -19,6 +21,15 @@ enum LoopRealtimeWatch {
     static let demotions = Atomic<Int>(0)
     /// The loop thread's kernel id, for the handler (0: none raised).
     static let loopThreadID = Atomic<Int32>(0)
+    /// What the loop thread got when it asked (nil: it did not ask).
+    private static let granted = Mutex<String?>(nil)
+
+    /// For `status`: what the loop thread has now; nil when real time was not asked for.
+    static var status: EventLoopStatus? {
+        guard let scheduling = granted.withLock({ $0 }) else { return nil }
+        let demotions = demotions.load(ordering: .relaxed)
+        return EventLoopStatus(scheduling: demotions > 0 ? "SCHED_OTHER" : scheduling, demotions: demotions)
+    }
 
     /// Installs the handler, sets the budget, then raises the loop thread; says what it has.
     static func start(on loop: any EventLoop, logger: Logger) async {
@@ -42,7 +53,7 @@ enum LoopRealtimeWatch {
             logger.notice("event loop thread stays at normal scheduling", metadata: ["reason": "\(error)"])
             return
         }
-        guard let (threadID, scheduling) = try? await loop.submit({ () -> (threadID: Int32?, scheduling: String) in
+        guard let (threadID, scheduling) = try? await loop.submit({ () -> (threadID: Int32?, scheduling: AudioThreadScheduling) in
             // NIO's threads may block signals: the loop thread takes SIGXCPU itself, so that it is
             // handled at once on the core the loop holds.
             var signals = sigset_t()
@@ -52,6 +63,7 @@ enum LoopRealtimeWatch {
             return EventLoopRealtime.raiseCurrentThread()
         }).get() else { return }
         loopThreadID.store(threadID ?? 0, ordering: .relaxed)
+        granted.withLock { $0 = scheduling.description }
         logger.info("event loop thread scheduling", metadata: ["scheduling": "\(scheduling)"])
     }
 }

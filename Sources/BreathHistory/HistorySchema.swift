@@ -95,6 +95,19 @@ enum HistorySchema {
                     CREATE INDEX pacing_change_session ON pacing_change (session_id, t_s);
                     """)
         }
+        // A new table: sessions recorded before have no pauses (their beats' wall-clock times in
+        // `export` stay start + session time, as they were).
+        migrator.registerMigration("v5: pauses") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session_pause (
+                        session_id INTEGER NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+                        t_s REAL NOT NULL,
+                        duration_s REAL NOT NULL CHECK (duration_s >= 0)
+                    );
+                    CREATE INDEX session_pause_session ON session_pause (session_id, t_s);
+                    """)
+        }
         return migrator
     }
 }

@@ -90,13 +90,16 @@ public final class HistoryStore: Sendable {
         }
     }
 
-    /// Appends beats (and live pacing changes) in one transaction; the engine batches them and
-    /// calls this at least every 5 s, and at once after a pacing change.
-    public func appendBeats(_ beats: [BeatRecord], changes: [PacingChange] = [], to sessionID: Int64) async throws {
-        guard !beats.isEmpty || !changes.isEmpty else { return }
+    /// Appends beats (and live pacing changes and pauses) in one transaction; the engine batches
+    /// them and calls this at least every 5 s, and at once after a pacing change or a resume.
+    public func appendBeats(
+        _ beats: [BeatRecord], changes: [PacingChange] = [], pauses: [SessionPause] = [], to sessionID: Int64
+    ) async throws {
+        guard !beats.isEmpty || !changes.isEmpty || !pauses.isEmpty else { return }
         try await pool.write { db in
             try Self.insert(beats, sessionID: sessionID, db)
             try Self.insert(changes, sessionID: sessionID, db)
+            try Self.insert(pauses, sessionID: sessionID, db)
         }
     }
 
@@ -144,17 +147,26 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    private static func insert(_ pauses: [SessionPause], sessionID: Int64, _ db: Database) throws {
+        for pause in pauses {
+            try db.execute(
+                sql: "INSERT INTO session_pause (session_id, t_s, duration_s) VALUES (?, ?, ?)",
+                arguments: [sessionID, pause.offsetSeconds, pause.durationSeconds])
+        }
+    }
+
     /// Closes a session with its end reason and summary, and an assessment's result with it, in
     /// one transaction.
     /// `beats` and `changes`, the session's last beats and pacing changes, are appended in the
     /// same transaction, so that a retry after a failure (a full disk) never writes them twice.
     public func finishSession(
         id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil,
-        beats: [BeatRecord] = [], changes: [PacingChange] = []
+        beats: [BeatRecord] = [], changes: [PacingChange] = [], pauses: [SessionPause] = []
     ) async throws {
         try await pool.write { db in
             try Self.insert(beats, sessionID: id, db)
             try Self.insert(changes, sessionID: id, db)
+            try Self.insert(pauses, sessionID: id, db)
             try Self.close(db, id: id, endedAt: endedAt, reason: reason, summary: summary)
             if let assessment { try Self.insert(assessment, sessionID: id, db) }
         }
@@ -331,6 +343,15 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// A session's pauses, oldest first; none in a database a read-only reader finds not yet
+    /// migrated to keep them.
+    static func pauses(_ db: Database, sessionID: Int64) throws -> [SessionPause] {
+        guard try db.tableExists("session_pause") else { return [] }
+        return try Row.fetchAll(
+            db, sql: "SELECT t_s, duration_s FROM session_pause WHERE session_id = ? ORDER BY t_s, rowid", arguments: [sessionID]
+        ).map { row in SessionPause(offsetSeconds: row["t_s"], durationSeconds: row["duration_s"]) }
+    }
+
     static func record(_ row: Row) throws -> SessionRecord {
         let id: Int64 = row["id"]
         let ratioText: String = row["ratio"]
@@ -387,6 +408,7 @@ enum HistoryRows {
         return SessionReply(
             session: record, beats: try HistoryStore.beats(db, sessionID: record.id),
             assessment: try HistoryStore.assessment(db, sessionID: record.id),
-            pacingChanges: try HistoryStore.pacingChanges(db, sessionID: record.id))
+            pacingChanges: try HistoryStore.pacingChanges(db, sessionID: record.id),
+            pauses: try HistoryStore.pauses(db, sessionID: record.id))
     }
 }

@@ -310,6 +310,33 @@ public struct PacingChange: Sendable, Equatable, Codable {
 
 extension Setting.Key: Codable {}
 
+/// A pause of a session (`breathctl pause` until `resume`): when, in session time, and how long.
+/// Session time (`BeatRecord.offsetSeconds`) stands still while the session is paused, so a
+/// beat's wall-clock time is the start, plus its session time, plus the pauses before it
+/// (`SessionReply.wallClockSeconds`).
+public struct SessionPause: Sendable, Equatable, Codable {
+    /// Seconds since the session started, pauses excluded, when it paused.
+    public var offsetSeconds: Double
+    /// How long it stayed paused.
+    public var durationSeconds: Double
+
+    public init(offsetSeconds: Double, durationSeconds: Double) {
+        self.offsetSeconds = offsetSeconds
+        self.durationSeconds = durationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case offsetSeconds = "t_s"
+        case durationSeconds = "duration_s"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(offsetSeconds, decimals: FigureRounding.Decimals.seconds, forKey: .offsetSeconds)
+        try c.encode(durationSeconds, decimals: FigureRounding.Decimals.seconds, forKey: .durationSeconds)
+    }
+}
+
 /// The reply to `session`: the record and every beat.
 public struct SessionReply: Sendable, Equatable, Codable {
     public var session: SessionRecord
@@ -319,16 +346,23 @@ public struct SessionReply: Sendable, Equatable, Codable {
     /// Live pacing changes, oldest first; empty when the session kept its starting pacing (and
     /// in sessions recorded before changes were kept).
     public var pacingChanges: [PacingChange]
+    /// Its pauses, oldest first; empty when it never paused (and in sessions recorded before
+    /// pauses were kept).
+    public var pauses: [SessionPause]
 
-    public init(session: SessionRecord, beats: [BeatRecord], assessment: AssessmentResult? = nil, pacingChanges: [PacingChange] = []) {
+    public init(
+        session: SessionRecord, beats: [BeatRecord], assessment: AssessmentResult? = nil, pacingChanges: [PacingChange] = [],
+        pauses: [SessionPause] = []
+    ) {
         self.session = session
         self.beats = beats
         self.assessment = assessment
         self.pacingChanges = pacingChanges
+        self.pauses = pauses
     }
 
     enum CodingKeys: String, CodingKey {
-        case session, beats, assessment
+        case session, beats, assessment, pauses
         case pacingChanges = "pacing_changes"
     }
 
@@ -339,6 +373,7 @@ public struct SessionReply: Sendable, Equatable, Codable {
         assessment = try c.decodeIfPresent(AssessmentResult.self, forKey: .assessment)
         // Replies from a breathd that did not keep pacing changes carry none.
         pacingChanges = try c.decodeIfPresent([PacingChange].self, forKey: .pacingChanges) ?? []
+        pauses = try c.decodeIfPresent([SessionPause].self, forKey: .pauses) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -348,6 +383,13 @@ public struct SessionReply: Sendable, Equatable, Codable {
         try c.encodeIfPresent(assessment, forKey: .assessment)
         // Always present (an empty list for none), so that scripts need not test for the key.
         try c.encode(pacingChanges, forKey: .pacingChanges)
+        try c.encode(pauses, forKey: .pauses)
+    }
+
+    /// Seconds on the wall clock from the session's start to session time `offsetSeconds`: the
+    /// session time plus every pause that began before it.
+    public func wallClockSeconds(atOffsetSeconds offsetSeconds: Double) -> Double {
+        pauses.reduce(offsetSeconds) { total, pause in pause.offsetSeconds < offsetSeconds ? total + pause.durationSeconds : total }
     }
 
     /// The pacing in force at `offsetSeconds` into the session: the starting settings with every

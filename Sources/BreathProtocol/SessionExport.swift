@@ -47,7 +47,7 @@ public enum SessionExport {
         let context = Context(session, utcOffset: utcOffset)
         let document = Document(
             session: session.session, beats: session.beats.map { ExportedBeat(beat: $0, context: context) },
-            assessment: session.assessment, pacingChanges: session.pacingChanges)
+            assessment: session.assessment, pacingChanges: session.pacingChanges, pauses: session.pauses)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
@@ -124,10 +124,11 @@ public enum SessionExport {
         return .number(FigureRounding.rounded(value, decimals: decimals), decimals: decimals)
     }
 
-    /// The session's start plus the beat's offset (its session time: BeatRecord.offsetSeconds).
-    /// Pauses are not in the offset, so after a pause this is that much early.
+    /// The session's start plus the beat's session time (BeatRecord.offsetSeconds) plus the
+    /// pauses before it.
     static func wallClock(of beat: BeatRecord, _ context: Context) -> String {
-        let time = Timestamp(unixMilliseconds: context.startedAt.unixMilliseconds + Int64((beat.offsetSeconds * 1000).rounded()))
+        let seconds = context.session.wallClockSeconds(atOffsetSeconds: beat.offsetSeconds)
+        let time = Timestamp(unixMilliseconds: context.startedAt.unixMilliseconds + Int64((seconds * 1000).rounded()))
         return LocalISO8601.format(time, utcOffsetSeconds: context.utcOffset(time))
     }
 
@@ -139,9 +140,11 @@ public enum SessionExport {
         var assessment: AssessmentResult?
         /// The live pacing changes, as in the `session` reply (an empty list for none).
         var pacingChanges: [PacingChange]
+        /// The pauses, as in the `session` reply (an empty list for none).
+        var pauses: [SessionPause]
 
         enum CodingKeys: String, CodingKey {
-            case session, beats, assessment
+            case session, beats, assessment, pauses
             case pacingChanges = "pacing_changes"
         }
     }

@@ -43,19 +43,43 @@ public struct StatusReply: Sendable, Equatable, Codable {
     public var assessment: AssessmentProgress?
     /// Where sessions are recorded and whether they can be; absent from daemons that predate it.
     public var history: HistoryStatus?
+    /// The event loop thread's scheduling, when the daemon asked for real time for it
+    /// (`BREATHD_EVENT_LOOP_REALTIME=1`, which the units set); absent otherwise.
+    public var eventLoop: EventLoopStatus?
 
     public init(
         state: DaemonState, session: SessionProgress?, pacer: PacerStatus, audio: AudioStatus,
-        sensor: SensorStatus, hrv: HRVSnapshot, assessment: AssessmentProgress? = nil, history: HistoryStatus? = nil
+        sensor: SensorStatus, hrv: HRVSnapshot, assessment: AssessmentProgress? = nil, history: HistoryStatus? = nil,
+        eventLoop: EventLoopStatus? = nil
     ) {
         self.assessment = assessment
         self.history = history
+        self.eventLoop = eventLoop
         self.state = state
         self.session = session
         self.pacer = pacer
         self.audio = audio
         self.sensor = sensor
         self.hrv = hrv
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, session, pacer, audio, sensor, hrv, assessment, history
+        case eventLoop = "event_loop"
+    }
+}
+
+/// How the thread that serves the socket, the engine and the watchers is scheduled.
+public struct EventLoopStatus: Sendable, Equatable, Codable {
+    /// What it got when it asked, or what it is since a demotion (e.g. "SCHED_FIFO priority 3 via direct").
+    public var scheduling: String
+    /// Times it was put back to normal scheduling for running its real-time budget (50 ms of CPU
+    /// without blocking) out: a flood of requests, or a bug.
+    public var demotions: Int
+
+    public init(scheduling: String, demotions: Int) {
+        self.scheduling = scheduling
+        self.demotions = demotions
     }
 }
 

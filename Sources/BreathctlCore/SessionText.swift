@@ -6,6 +6,7 @@ enum SessionText {
     static func render(_ reply: SessionReply, chart: TerminalChart = TerminalChart()) -> String {
         var lines = summary(reply.session)
         lines += pacingChanges(reply.pacingChanges)
+        lines += pauses(reply.pauses)
         if let assessment = reply.assessment {
             lines.append("")
             lines.append(AssessmentText.table(assessment, complete: reply.session.endReason == .completed))
@@ -74,6 +75,15 @@ enum SessionText {
             // The session time it took effect (the next breath), then the time of day it was asked for.
             let when = "\(Readable.duration(seconds: change.offsetSeconds)) (asked \(LocalTime.timeOfDay(change.at)))"
             return (index == 0 ? "changed" : "").leftAligned(width: 11) + "\(when) \(value)"
+        }
+    }
+
+    /// One row per pause: the session time it paused at and how long.
+    /// `paused     2:00 for 0:45`
+    static func pauses(_ pauses: [SessionPause]) -> [String] {
+        pauses.enumerated().map { index, pause in
+            (index == 0 ? "paused" : "").leftAligned(width: 11)
+                + "\(Readable.duration(seconds: pause.offsetSeconds)) for \(Readable.duration(seconds: pause.durationSeconds))"
         }
     }
 

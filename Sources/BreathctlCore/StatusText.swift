@@ -13,6 +13,7 @@ enum StatusText {
             ("sensor", sensor(status.sensor)),
             ("audio", audio(status.audio)),
         ] + (status.history.map { [("history", history($0))] } ?? [])
+            + (status.eventLoop.map { [("event loop", eventLoop($0))] } ?? [])
         return rows.map { label, text in label.leftAligned(width: 11) + text }.joined(separator: "\n") + "\n"
     }
 
@@ -27,6 +28,13 @@ enum StatusText {
         if let problem = history.problem { text += ": \(problem)" }
         if let moved = history.movedAside { text += " (a corrupt database was moved to \(moved))" }
         return text
+    }
+
+    /// "SCHED_FIFO priority 3 via direct"; after a demotion, says it and why.
+    static func eventLoop(_ loop: EventLoopStatus) -> String {
+        guard loop.demotions > 0 else { return loop.scheduling }
+        return "\(loop.scheduling), put back to normal scheduling \(Readable.plural(loop.demotions, "time")) "
+            + "for using up its real-time budget (50 ms of CPU without a pause)"
     }
 
     static func state(_ status: StatusReply) -> String {

@@ -1,4 +1,4 @@
-import CRsvg
+import CRsvgLoader
 
 /// Why SVG → PNG failed, as one sentence for the user.
 public struct SVGRenderingError: Error, Equatable, CustomStringConvertible {
@@ -8,7 +8,8 @@ public struct SVGRenderingError: Error, Equatable, CustomStringConvertible {
 }
 
 /// SVG to PNG in memory, through librsvg and cairo (the libraries behind rsvg-convert), so that no
-/// helper program has to be installed or found on PATH.
+/// helper program has to be installed or found on PATH. librsvg is loaded the first time a PNG is
+/// drawn (CRsvgLoader), so the rest of breathctl never maps it and its 43 libraries.
 ///
 /// Why librsvg and not a Swift rasteriser: the pictures are text-heavy, and librsvg lays text out
 /// with Pango and fontconfig, anti-aliases with cairo, and implements the SVG we write completely.
@@ -18,11 +19,12 @@ public enum SVGRenderer {
     /// The background stays transparent where the SVG draws nothing.
     public static func png(svg: String, scale: Double = 1) throws(SVGRenderingError) -> [UInt8] {
         guard scale > 0, scale.isFinite else { throw SVGRenderingError("the scale must be positive, not \(scale)") }
-        let handle = try parse(svg)
-        defer { g_object_unref(UnsafeMutableRawPointer(handle)) }
+        let library = try Librsvg.loaded.get()
+        let handle = try parse(svg, library)
+        defer { library.g_object_unref(handle) }
 
         var widthPixels = 0.0, heightPixels = 0.0
-        guard rsvg_handle_get_intrinsic_size_in_pixels(handle, &widthPixels, &heightPixels) != 0 else {
+        guard library.rsvg_handle_get_intrinsic_size_in_pixels(handle, &widthPixels, &heightPixels) != 0 else {
             throw SVGRenderingError("the SVG has no width and height in absolute units, so its size in pixels is unknown")
         }
         // librsvg's advice: round up to whole pixels.
@@ -32,64 +34,83 @@ public enum SVGRenderer {
             throw SVGRenderingError("the picture would be \(width)×\(height) pixels; it must be 1 to 32767 a side")
         }
 
-        let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height))
-        defer { cairo_surface_destroy(surface) }
-        try check(cairo_surface_status(surface), "cannot create a \(width)×\(height) image")
-        let context = cairo_create(surface)
-        defer { cairo_destroy(context) }
-        cairo_scale(context, scale, scale)
-        var viewport = RsvgRectangle(x: 0, y: 0, width: widthPixels, height: heightPixels)
-        var error: UnsafeMutablePointer<GError>?
-        guard rsvg_handle_render_document(handle, context, &viewport, &error) != 0 else {
-            throw SVGRenderingError("cannot draw the SVG: \(consume(error))")
+        let surface = library.cairo_image_surface_create(Int32(BREATH_CAIRO_FORMAT_ARGB32), Int32(width), Int32(height))
+        defer { library.cairo_surface_destroy(surface) }
+        try check(library.cairo_surface_status(surface), "cannot create a \(width)×\(height) image", library)
+        let context = library.cairo_create(surface)
+        defer { library.cairo_destroy(context) }
+        library.cairo_scale(context, scale, scale)
+        var viewport = BreathRsvgRectangle(x: 0, y: 0, width: widthPixels, height: heightPixels)
+        var error: UnsafeMutablePointer<BreathGError>?
+        guard library.rsvg_handle_render_document(handle, context, &viewport, &error) != 0 else {
+            throw SVGRenderingError("cannot draw the SVG: \(consume(error, library))")
         }
-        try check(cairo_status(context), "cannot draw the SVG")
-        cairo_surface_flush(surface)
-        return try encode(surface)
+        try check(library.cairo_status(context), "cannot draw the SVG", library)
+        library.cairo_surface_flush(surface)
+        return try encode(surface, library)
     }
 
-    private static func parse(_ svg: String) throws(SVGRenderingError) -> UnsafeMutablePointer<RsvgHandle> {
-        var error: UnsafeMutablePointer<GError>?
+    private static func parse(_ svg: String, _ library: Librsvg) throws(SVGRenderingError) -> UnsafeMutableRawPointer {
+        var error: UnsafeMutablePointer<BreathGError>?
         let bytes = Array(svg.utf8)
-        let handle = bytes.withUnsafeBufferPointer { rsvg_handle_new_from_data($0.baseAddress, gsize($0.count), &error) }
-        guard let handle else { throw SVGRenderingError("the SVG cannot be read: \(consume(error))") }
+        let handle = bytes.withUnsafeBufferPointer { library.rsvg_handle_new_from_data($0.baseAddress, $0.count, &error) }
+        guard let handle else { throw SVGRenderingError("the SVG cannot be read: \(consume(error, library))") }
         // Units other than px (mm, pt) are converted at the CSS resolution, as browsers do.
-        rsvg_handle_set_dpi(handle, 96)
+        library.rsvg_handle_set_dpi(handle, 96)
         return handle
     }
 
     /// The PNG bytes cairo writes, collected through its stream callback.
-    private static func encode(_ surface: OpaquePointer?) throws(SVGRenderingError) -> [UInt8] {
+    private static func encode(_ surface: UnsafeMutableRawPointer?, _ library: Librsvg) throws(SVGRenderingError) -> [UInt8] {
         final class Sink { var bytes: [UInt8] = [] }
         let sink = Sink()
         let status = withExtendedLifetime(sink) {
-            cairo_surface_write_to_png_stream(
+            library.cairo_surface_write_to_png_stream(
                 surface,
                 { closure, data, length in
-                    guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+                    guard let closure, let data else { return BreathCairoStatus(BREATH_CAIRO_STATUS_WRITE_ERROR) }
                     Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue().bytes
                         .append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
-                    return CAIRO_STATUS_SUCCESS
+                    return BreathCairoStatus(BREATH_CAIRO_STATUS_SUCCESS)
                 },
                 Unmanaged.passUnretained(sink).toOpaque())
         }
-        try check(status, "cannot encode the PNG")
+        try check(status, "cannot encode the PNG", library)
         return sink.bytes
     }
 
-    private static func check(_ status: cairo_status_t, _ what: String) throws(SVGRenderingError) {
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw SVGRenderingError("\(what): \(String(cString: cairo_status_to_string(status)))")
+    private static func check(_ status: BreathCairoStatus, _ what: String, _ library: Librsvg) throws(SVGRenderingError) {
+        guard status == BREATH_CAIRO_STATUS_SUCCESS else {
+            let reason = library.cairo_status_to_string(status).map { String(cString: $0) } ?? "cairo status \(status)"
+            throw SVGRenderingError("\(what): \(reason)")
         }
     }
 
     /// The GError's message, freeing it.
-    private static func consume(_ error: UnsafeMutablePointer<GError>?) -> String {
+    private static func consume(_ error: UnsafeMutablePointer<BreathGError>?, _ library: Librsvg) -> String {
         guard let error else { return "librsvg gave no reason" }
-        defer { g_error_free(error) }
+        defer { library.g_error_free(error) }
         // libxml2's messages end in a newline; the sentence is one line.
         let message = error.pointee.message.map { String(cString: $0) } ?? ""
         let trimmed = message.split(whereSeparator: \.isNewline).joined(separator: " ")
         return trimmed.isEmpty ? "librsvg gave no reason" : trimmed
     }
+}
+
+/// librsvg's functions, loaded once, the first time a PNG is drawn.
+@dynamicMemberLookup
+struct Librsvg: @unchecked Sendable {  // Function pointers into a library that is never unloaded.
+    private let functions: BreathRsvgLibrary
+
+    static let loaded: Result<Librsvg, SVGRenderingError> = {
+        var functions = BreathRsvgLibrary()
+        if let reason = breath_rsvg_load(&functions) {
+            return .failure(SVGRenderingError(
+                "PNG output needs librsvg 2.52 or newer, which cannot be loaded (\(String(cString: reason))): "
+                    + "install the librsvg2-2 package, or write an SVG (--output x.svg)"))
+        }
+        return .success(Librsvg(functions: functions))
+    }()
+
+    subscript<T>(dynamicMember keyPath: KeyPath<BreathRsvgLibrary, T?>) -> T { functions[keyPath: keyPath]! }
 }

@@ -1,3 +1,4 @@
+import BeatLatency
 import ArgumentParser
 import BreathClient
 import Foundation
@@ -136,55 +137,51 @@ struct DaemonBenchmark: ParsableCommand {
             + "\(format(idleBeating.wakeupsPerSecond, digits: 2)) wake-ups/s (\(idleBeating.switches) context switches over \(idleBeating.threads) threads)")
         print(idleBeating.perThreadReport)
 
-        // A real-time session with `watchers` clients watching (the client above is one of them).
-        try client.send(#"{"cmd":"start","minutes":\#(sessionSeconds / 60 + 1)}"#)
+        // A real-time session with `watchers` clients watching (the client above is one of them),
+        // each read raw by a thread of its own: the beat-to-METRICS latency (BeatLatency.swift
+        // says how it is measured and why).
+        try client.send(#"{"cmd":"start","minutes":\#(sessionSeconds / 60 + 2)}"#)
         _ = try client.readLine()
         try client.send(#"{"cmd":"watch"}"#)
+        _ = try client.readLine()
         let others = try (1..<max(watchers, 1)).map { _ in try DaemonClient(path: socketPath) }
-        let latencies = LatencyLog(), beatEventLatencies = LatencyLog()
-        for watcher in others {
-            try watcher.watch()
-            // Each watcher is drained by a thread of its own, like a client that keeps up; each
-            // notes how long after the beat's line was written its METRICS event arrived.
-            let owned = OwnedByOneThread(watcher.connection)
-            DedicatedThread.detach(name: "watcher") {
-                while let line = try? owned.value.readLine() {
-                    if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
-                    if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
-                }
-            }
-        }
-        let mainDrain = OwnedByOneThread(client)
-        sleep(3)  // past the audio device's start-up
-        latencies.reset()
-        beatEventLatencies.reset()
+        for watcher in others { try watcher.watch() }
+        let readers = try ([connection] + others).map { try WatcherReader($0, writer: sensor) }
+        // Past the audio device's start-up, and until METRICS flow: the HRV window fills with
+        // 64 s of beats after the sensor's pause above (before, METRICS came for the last 10
+        // beats of the session only).
+        let warmUpStart = monotonicNanoseconds()
+        sleep(3)
+        while !readers.allSatisfy({ $0.sawMetrics }), monotonicNanoseconds() - warmUpStart < 120_000_000_000 { usleep(100_000) }
+        let warmUpSeconds = Double(monotonicNanoseconds() - warmUpStart) / 1e9
         let before = ActivitySample(daemon.processIdentifier)
-        DedicatedThread.detach(name: "watcher") {
-            while let line = try? mainDrain.value.readLine() {
-                if line.contains("\"METRICS\"") { latencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
-                if line.contains("\"BEAT\"") { beatEventLatencies.note(sensor.microsecondsSinceLastBeat(), line: line) }
-            }
-        }
+        let windowStart = monotonicNanoseconds()
         Thread.sleep(forTimeInterval: sessionSeconds)
+        let windowEnd = monotonicNanoseconds()
         let session = ActivitySample(daemon.processIdentifier).since(before)
         let cpu = session.cpuSeconds
         let wall = session.seconds
-        let beatLatencies = latencies.values
-        let beatP50 = percentile(beatLatencies, 0.5), beatP99 = percentile(beatLatencies, 0.99)
-        // BEAT goes out with METRICS for the same line; METRICS only once the HRV window is full.
-        let beatEvents = beatEventLatencies.values
-        let beatEventP50 = percentile(beatEvents, 0.5), beatEventP99 = percentile(beatEvents, 0.99)
-        let watching = others.count + 1
-        // A fresh connection is refused while all slots watch: close one watcher to ask for status.
-        let status = try statusAfterFreeingASlot(others.last?.connection, socketPath: socketPath)
+        let watching = readers.count
+        let rss = kilobytes("VmRSS", daemon.processIdentifier), peak = kilobytes("VmHWM", daemon.processIdentifier)
+        guard let memory = ResidentMemory(pid: daemon.processIdentifier) else { throw ValidationError("Cannot read breathd's /proc/PID/smaps.") }
+        // No beat while the readers finish, so that every beat of the window reached every watcher.
+        sensor.pause()
+        Thread.sleep(forTimeInterval: 0.5)
+        let received = readers.map { $0.finish() }
+        let writes = sensor.writes
+        let latencies = BeatLatencies(received, kind: .metrics, writes: writes, window: windowStart...windowEnd, watchers: watching)
+        let beatEvents = BeatLatencies(received, kind: .beat, writes: writes, window: windowStart...windowEnd, watchers: watching)
+        let writeMicroseconds = writes.filter { (windowStart...windowEnd).contains($0.writtenNanoseconds) }
+            .map { Double($0.writtenNanoseconds - $0.startNanoseconds) / 1000 }
+        // The watchers are gone: a fresh connection asks for status.
+        let status = try statusAfterFreeingASlot(nil, socketPath: socketPath)
         let audio = status["audio"] as? [String: Any]
         let xruns = audio?["xruns"] as? Int ?? -1
         let audioState = audio?["state"] as? String ?? "?"
-        let rss = kilobytes("VmRSS", daemon.processIdentifier), peak = kilobytes("VmHWM", daemon.processIdentifier)
         let percent = 100 * cpu / wall
-        print("real-time session, \(watching) watchers, \(format(wall, digits: 1)) s: CPU \(format(cpu, digits: 3)) s = \(format(percent)) % of one core; "
+        print("real-time session, \(watching) watchers, \(format(wall, digits: 1)) s (after \(format(warmUpSeconds, digits: 1)) s until METRICS flowed): "
+            + "CPU \(format(cpu, digits: 3)) s = \(format(percent)) % of one core; "
             + "RSS \(format(Double(rss) / 1024, digits: 1)) MB (peak \(format(Double(peak) / 1024, digits: 1)) MB); audio \(audioState), \(xruns) xruns")
-        guard let memory = ResidentMemory(pid: daemon.processIdentifier) else { throw ValidationError("Cannot read breathd's /proc/PID/smaps.") }
         print("breathd's \(memory.summary)")
         let audioWakeups = session.wakeupsPerSecond(ofThreadsNamed: "breathd audio") + session.wakeupsPerSecond(ofThreadsNamed: "threaded-ml")
         print("session wake-ups: \(format(session.wakeupsPerSecond, digits: 2))/s (\(session.switches) context switches over \(session.threads) threads); "
@@ -195,13 +192,21 @@ struct DaemonBenchmark: ParsableCommand {
         let sansAudioPercent = 100 * (cpu - audioCPUSeconds) / wall
         print("without the audio threads (breathd audio, libpulse's threaded-ml): \(format(sansAudioPercent, digits: 3)) % of one core, "
             + "\(format(Double(session.switches - audioGroup.reduce(0) { $0 + $1.switches }) / wall, digits: 2)) context switches/s")
-        print("beat on the serial line to METRICS at \(watching) watchers, \(beatLatencies.count) events: p50 \(format(beatP50)) us, p99 \(format(beatP99)) us")
-        print("beat on the serial line to BEAT at \(watching) watchers, \(beatEvents.count) events: p50 \(format(beatEventP50)) us, p99 \(format(beatEventP99)) us")
-        for (name, log) in [("METRICS", latencies), ("BEAT", beatEventLatencies)] {
-            let first = log.firstWatcher, last = log.lastWatcher
-            print("  \(name), per beat (\(first.count)): first watcher p50 \(format(percentile(first, 0.5))) us, p99 \(format(percentile(first, 0.99))) us; "
-                + "last of \(watching) p50 \(format(percentile(last, 0.5))) us, p99 \(format(percentile(last, 0.99))) us")
+        print("beat written (write(2) to the pty returned) to its event received (read(2) returned) at \(watching) watchers, "
+            + "each read by a thread of its own; \(writeMicroseconds.count) RR lines in the window, write(2) itself p50 \(format(percentile(writeMicroseconds, 0.5))) us, "
+            + "max \(format(writeMicroseconds.max() ?? .nan)) us")
+        for (kind, log) in [(WatchEventKind.metrics, latencies), (.beat, beatEvents)] {
+            print("beat on the serial line to \(kind.className) at \(watching) watchers, \(log.all.count) events: "
+                + "p50 \(format(percentile(log.all, 0.5))) us, p99 \(format(percentile(log.all, 0.99))) us")
+            print("  per beat (\(log.first.count)): first watcher p50 \(format(percentile(log.first, 0.5))) us, p99 \(format(percentile(log.first, 0.99))) us; "
+                + "last of \(watching) p50 \(format(percentile(log.last, 0.5))) us, p99 \(format(percentile(log.last, 0.99))) us; "
+                + "worst \(log.worst.map { "\(format($0.microseconds)) us (beat \($0.beat))" } ?? "-")")
+            print("  checks: \(log.incompleteBeats) beats not received by every watcher, \(log.outsideWindow) events of beats outside the window left out, "
+                + "\(log.readAfterLaterBeat) events read after a later beat was written, \(log.writerLate) beats timed from before write(2) "
+                + "(the writer's clock came after a watcher's), \(log.sharedLines) beats after a line shared with another beat")
         }
+        let beatP50 = percentile(latencies.all, 0.5), beatP99 = percentile(latencies.all, 0.99)
+        let beatEventP50 = percentile(beatEvents.all, 0.5), beatEventP99 = percentile(beatEvents.all, 0.99)
         let floor = try grdbFloorKilobytes(binaries: binaries, directory: directory)
         print("floor: a program doing nothing but GRDB (WAL, a write, a read) is resident at \(megabytes(floor)) MB")
         var load = [Double](repeating: 0, count: 3)
@@ -220,6 +225,12 @@ struct DaemonBenchmark: ParsableCommand {
         goal("status_rtt_p99_us", p99, below: 1000, strictly: true)
         goal("status_rtt_hog_p99_us", hogP99, below: 1000, strictly: true)
         goal("status_rtt_hog_rt_client_p99_us", hogRealtimeP99, below: 1000, strictly: true)
+        let beatFigures = "beat_metrics_p50_us=\(format(beatP50)) beat_metrics_p99_us=\(format(beatP99)) "
+            + "beat_metrics_first_watcher_p50_us=\(format(percentile(latencies.first, 0.5))) "
+            + "beat_metrics_first_watcher_p99_us=\(format(percentile(latencies.first, 0.99))) "
+            + "beat_metrics_last_watcher_p50_us=\(format(percentile(latencies.last, 0.5))) "
+            + "beat_metrics_last_watcher_p99_us=\(format(percentile(latencies.last, 0.99))) beat_metrics_beats=\(latencies.first.count) "
+            + "beat_event_p50_us=\(format(beatEventP50)) beat_event_p99_us=\(format(beatEventP99)) "
         print("RESULT startup_ms=\(format(startupMilliseconds)) status_rtt_p50_us=\(format(p50)) status_rtt_p99_us=\(format(p99)) "
             + "status_rtt_hog_p50_us=\(format(hogP50)) status_rtt_hog_p99_us=\(format(hogP99)) "
             + "status_rtt_hog_rt_client_p50_us=\(format(hogRealtimeP50)) status_rtt_hog_rt_client_p99_us=\(format(hogRealtimeP99)) "
@@ -228,10 +239,8 @@ struct DaemonBenchmark: ParsableCommand {
             + "cpu_percent=\(format(percent, digits: 3)) wakeups_per_s=\(format(session.wakeupsPerSecond, digits: 2)) "
             + "audio_wakeups_per_s=\(format(audioWakeups, digits: 2)) session_sleeps_per_s=\(format(session.sleepsPerSecond, digits: 2)) "
             + "cpu_percent_without_audio=\(format(sansAudioPercent, digits: 3)) "
-            + "beat_metrics_p50_us=\(format(beatP50)) beat_metrics_p99_us=\(format(beatP99)) "
-            + "beat_metrics_first_watcher_p50_us=\(format(percentile(latencies.firstWatcher, 0.5))) "
-            + "beat_metrics_first_watcher_p99_us=\(format(percentile(latencies.firstWatcher, 0.99))) "
-            + "beat_event_p50_us=\(format(beatEventP50)) beat_event_p99_us=\(format(beatEventP99)) watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
+            + beatFigures
+            + "watchers=\(watching) rss_mb=\(megabytes(rss)) anonymous_mb=\(megabytes(memory.anonymousKilobytes)) "
             + "grdb_floor_rss_mb=\(megabytes(floor)) xruns=\(xruns) load1=\(format(load[0]))"
             + (audioPeriodMs.map { " audio_period_ms=\($0)" } ?? "") + (audioBufferMs.map { " audio_buffer_ms=\($0)" } ?? ""))
     }
@@ -322,12 +331,6 @@ func kilobytes(_ field: String, _ pid: Int32) -> Int {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? -1
     }
     return -1
-}
-
-/// A connection handed to the one thread that uses it from then on.
-final class OwnedByOneThread<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// CPU time, context switches of every thread (each one a wake-up of a thread that slept or was
@@ -426,93 +429,6 @@ struct Activity {
     /// The named thread's wake-ups a second (0 when there is none).
     func wakeupsPerSecond(ofThreadsNamed prefix: String) -> Double {
         Double(perThread.filter { $0.name.hasPrefix(prefix) }.reduce(0) { $0 + $1.switches }) / seconds
-    }
-}
-
-/// Writes RR lines at about 62 beats a minute (`rate` times faster: simulated speed) to a
-/// pseudo-terminal and remembers when it wrote the last one.
-final class BeatWriter: @unchecked Sendable {
-    let terminal: PseudoTerminal
-    let rate: Double
-    private let lock = NSLock()
-    private var lastBeat: UInt64 = 0
-    private var written = 0
-    private var running = true
-    private var paused = false
-
-    init(rate: Double = 1) throws {
-        terminal = try PseudoTerminal()
-        self.rate = rate
-    }
-
-    func start() {
-        DedicatedThread.detach(name: "beats") { [self] in
-            var generator = SystemRandomNumberGenerator()
-            var beat = 0.0
-            // Each beat is due at the sum of the RR intervals so far, so sleeping late never drifts.
-            let start = DispatchTime.now().uptimeNanoseconds
-            var dueSeconds = 0.0
-            while lock.withLock({ running }) {
-                // A breathing-like swing plus noise, around 968 ms.
-                let rr = 968 + 60 * sin(beat * 2 * .pi / 11) + Double.random(in: -15...15, using: &generator)
-                beat += 1
-                dueSeconds += rr / 1000 / rate
-                let waitSeconds = dueSeconds - Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                if waitSeconds > 0 { Thread.sleep(forTimeInterval: waitSeconds) }
-                if lock.withLock({ paused }) { continue }
-                lock.withLock {
-                    lastBeat = DispatchTime.now().uptimeNanoseconds
-                    written += 1
-                }
-                _ = try? terminal.write(Array("\(Int(rr.rounded()))\r\n".utf8))
-            }
-        }
-    }
-
-    func stop() { lock.withLock { running = false } }
-    /// Beats stop reaching the line (a strap taken off) until `resume`.
-    func pause() { lock.withLock { paused = true } }
-    func resume() { lock.withLock { paused = false } }
-
-    /// RR lines written so far.
-    var beatsWritten: Int { lock.withLock { written } }
-
-    func microsecondsSinceLastBeat() -> Double {
-        let last = lock.withLock { lastBeat }
-        return Double(DispatchTime.now().uptimeNanoseconds - last) / 1000
-    }
-}
-
-/// Latencies noted by many watcher threads.
-final class LatencyLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var noted: [Double] = []
-    /// By the event's beat index: the first watcher's latency (the daemon's own part, before the
-    /// 64 readers queue for the cores) and the last one's (all watchers served).
-    private var byBeat: [Int: (first: Double, last: Double)] = [:]
-    func note(_ microseconds: Double, line: String) {
-        let beat = Self.beatIndex(line)
-        lock.withLock {
-            noted.append(microseconds)
-            if let beat {
-                let seen = byBeat[beat] ?? (microseconds, microseconds)
-                byBeat[beat] = (min(seen.first, microseconds), max(seen.last, microseconds))
-            }
-        }
-    }
-    func reset() {
-        lock.withLock {
-            noted.removeAll()
-            byBeat.removeAll()
-        }
-    }
-    var values: [Double] { lock.withLock { noted } }
-    var firstWatcher: [Double] { lock.withLock { byBeat.values.map(\.first) } }
-    var lastWatcher: [Double] { lock.withLock { byBeat.values.map(\.last) } }
-
-    private static func beatIndex(_ line: String) -> Int? {
-        guard let key = line.range(of: "\"beat\":") else { return nil }
-        return Int(line[key.upperBound...].prefix { $0.isNumber })
     }
 }
 

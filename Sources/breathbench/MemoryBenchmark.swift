@@ -1,3 +1,4 @@
+import BeatLatency
 import ArgumentParser
 import BreathClient
 import BreathProtocol

@@ -15,34 +15,6 @@ import Glibc
 @Suite(.serialized) struct RealtimeSchedulingTests {
     static let isRoot = getuid() == 0
 
-    /// One request the stand-in received (its stdout is one JSON object a line).
-    struct Request: Decodable {
-        let method: String
-        let property: String?
-        let pid: Int?
-        let thread: Int?
-        let priority: Int?
-        let nice: Int?
-        let rttime_soft: Int?
-        let rttime_hard: Int?
-        let result: String?
-    }
-
-    final class Service {
-        let process: ChildProcess
-        init(bus: PrivateBus, _ arguments: [String] = []) async throws {
-            process = try ChildProcess(
-                "/usr/bin/python3", [TestPaths.repositoryRoot.appendingPathComponent("scripts/rtkit-standin").path] + arguments,
-                environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address, "PYTHONUNBUFFERED": "1"])
-            try await process.waitForOutput(containing: "ready")
-        }
-        var requests: [Request] {
-            process.stdout.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
-                try? JSONDecoder().decode(Request.self, from: Data($0.utf8))
-            }
-        }
-    }
-
     /// `breathctl play --report` for 6 s of audio into a WAV file, without CAP_SYS_NICE when root.
     func play(on bus: PrivateBus, _ extra: [String] = [], keepPrivilege: Bool = false) async throws -> (status: Int32, report: String, stderr: String) {
         let dir = try temporaryDirectory("rt")
@@ -63,7 +35,7 @@ import Glibc
     @Test(.enabled(if: isRoot, "the stand-in needs CAP_SYS_NICE to change another process's thread"))
     func realtimeKitMakesTheAudioThreadRealtime() async throws {
         let bus = try PrivateBus()
-        let rtkit = try await Service(bus: bus)
+        let rtkit = try await RealtimeKitStandIn(bus: bus)
         let played = try await play(on: bus)
         #expect(played.status == 0, "\(played.stderr)")
         #expect(played.report.contains("samples=288000"), "\(played.report)")
@@ -88,7 +60,7 @@ import Glibc
     @Test(.enabled(if: isRoot, "the stand-in needs CAP_SYS_NICE to change another process's thread"))
     func priorityIsClampedToWhatRealtimeKitAllows() async throws {
         let bus = try PrivateBus()
-        let rtkit = try await Service(bus: bus, ["--max-priority", "2"])
+        let rtkit = try await RealtimeKitStandIn(bus: bus, ["--max-priority", "2"])
         let played = try await play(on: bus)
         #expect(played.status == 0, "\(played.stderr)")
         #expect(played.report.contains("scheduling=SCHED_RR priority 2 via RealtimeKit"), "\(played.report)")
@@ -98,7 +70,7 @@ import Glibc
     @Test(.enabled(if: isRoot, "the stand-in needs CAP_SYS_NICE to change another process's thread"))
     func refusedRealtimeFallsBackToHighPriority() async throws {
         let bus = try PrivateBus()
-        let rtkit = try await Service(bus: bus, ["--refuse-realtime"])
+        let rtkit = try await RealtimeKitStandIn(bus: bus, ["--refuse-realtime"])
         let played = try await play(on: bus)
         #expect(played.status == 0, "\(played.stderr)")
         #expect(played.report.contains("samples=288000"), "\(played.report)")
@@ -123,7 +95,7 @@ import Glibc
     @Test(.enabled(if: isRoot, "needs CAP_SYS_NICE"))
     func directSchedulingAsksNobody() async throws {
         let bus = try PrivateBus()
-        let rtkit = try await Service(bus: bus)
+        let rtkit = try await RealtimeKitStandIn(bus: bus)
         let played = try await play(on: bus, keepPrivilege: true)
         #expect(played.status == 0, "\(played.stderr)")
         #expect(played.report.contains("scheduling=SCHED_FIFO priority 4 via direct"), "\(played.report)")

@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct HistoryStoreTests {
     let logger = Logger(label: "breathd-tests")
-    static let migrations = ["v1: sessions and beats", "v2: breath-heart synchrony", "v3: resonance assessments", "v4: live pacing changes"]
+    static let migrations = ["v1: sessions and beats", "v2: breath-heart synchrony", "v3: resonance assessments", "v4: live pacing changes", "v5: pauses"]
     let settings = SessionSettings(durationSeconds: 300, rateBreathsPerMinute: 6, ratio: BreathRatio(inhale: 4, exhale: 6), voice: .bowl, volume: 0.4)
 
     private func beats(_ count: Int, from start: Int = 0) -> [BeatRecord] {

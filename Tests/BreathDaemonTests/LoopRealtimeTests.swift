@@ -1,4 +1,5 @@
 @testable import BreathDaemon
+import BreathProtocol
 import Logging
 import NIOCore
 import NIOPosix
@@ -22,6 +23,7 @@ import Testing
             return
         }
         #expect(raised == .fifo(priority: EventLoopRealtime.priority))
+        #expect(LoopRealtimeWatch.status?.scheduling == "SCHED_FIFO priority 3 via direct", "status shows what it got")
         #expect(ThreadScheduling.limit(.realtimeMicroseconds).soft.map { $0 <= EventLoopRealtime.budgetMicroseconds } == true)
         let before = LoopRealtimeWatch.demotions.load(ordering: .relaxed)
         // Spin on the loop as a flood would keep it busy, never blocking, until the policy changes.
@@ -33,6 +35,8 @@ import Testing
         }.get()
         #expect(after == .other(nice: 0))
         #expect(LoopRealtimeWatch.demotions.load(ordering: .relaxed) == before + 1)
+        // `status` tells it (breathctl status: "event loop  SCHED_OTHER, put back to normal scheduling 1 time ...").
+        #expect(LoopRealtimeWatch.status == EventLoopStatus(scheduling: "SCHED_OTHER", demotions: before + 1))
         try await loops.shutdownGracefully()
     }
 }

@@ -255,6 +255,27 @@ import Testing
     /// Dated when it takes effect, at the next breath (it used to be dated at the request, so the
     /// report's marker stood up to a breath before the change); one made while paused, or still
     /// waiting for its breath when the session paused, takes effect with the breath the resume starts.
+    /// A pause is in history at the resume (its session time and length), so that `export` dates
+    /// the beats after it on the wall clock; session time stands still meanwhile.
+    @Test func aPauseIsRecordedInHistoryAtTheResume() async throws {
+        let h = try EngineHarness()
+        let id = try #require(await h.request(.start(StartOptions(minutes: 5))).okSession)
+        await h.advance(milliseconds: 3_000)
+        _ = await h.request(.pause)
+        await h.advance(milliseconds: 45_250)
+        #expect(try await h.store.session(.id(id))?.pauses == [], "not known until it ends")
+        _ = await h.request(.resume)
+        let stored = try #require(try await h.store.session(.id(id)))
+        #expect(stored.pauses.count == 1)
+        let pause = try #require(stored.pauses.first)
+        #expect(abs(pause.offsetSeconds - 3) < 0.001 && abs(pause.durationSeconds - 45.25) < 0.001, "\(pause)")
+        #expect(abs(stored.wallClockSeconds(atOffsetSeconds: 4) - 49.25) < 0.001)
+        #expect(abs(stored.wallClockSeconds(atOffsetSeconds: 2) - 2) < 0.001)
+        _ = await h.request(.stop)
+        await h.advance(milliseconds: 5_100)
+        #expect(try await h.store.session(.id(id))?.pauses.count == 1)
+    }
+
     @Test func liveChangesOfThePacingAreRecordedInHistoryAtOnce() async throws {
         let h = try EngineHarness()
         let id = try #require(await h.request(.start(StartOptions(minutes: 5))).okSession)
@@ -811,6 +832,7 @@ private struct UnavailableHistory: HistorySink {
     func begin(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind) async throws -> Int64 { throw Failure() }
     func record(_ beat: BeatRecord) async {}
     func record(_ change: PacingChange) async {}
+    func record(_ pause: SessionPause) async {}
     func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult?) async throws {
         throw Failure()
     }

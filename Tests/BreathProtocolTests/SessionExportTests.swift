@@ -61,6 +61,20 @@ import Testing
         #expect(json.contains(#""time" : "2026-03-29T03:00:00.500+02:00""#))
     }
 
+    /// Session time stands still while a session is paused; the wall clock does not: a beat after
+    /// a pause is dated by the pauses before it.
+    @Test func timeCountsThePausesBeforeTheBeat() throws {
+        var reply = Self.reply([2.0, 3.0, 4.0].map { BeatRecord(offsetSeconds: $0, rrMilliseconds: 1000, isNN: true) }, startedAt: "2026-03-29T10:00:00.000Z")
+        reply.pauses = [SessionPause(offsetSeconds: 3, durationSeconds: 45.25)]
+        let rows = SessionExport.csv(reply).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let column = try #require(rows[0].firstIndex(of: "time"))
+        let times = rows.dropFirst().map { $0[column] }
+        #expect(times == ["2026-03-29T10:00:02.000+00:00", "2026-03-29T10:00:03.000+00:00", "2026-03-29T10:00:49.250+00:00"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(SessionExport.json(reply).utf8)) as? [String: Any])
+        let pauses = try #require(document["pauses"] as? [[String: Any]])
+        #expect(pauses.count == 1 && pauses[0]["t_s"] as? Double == 3 && pauses[0]["duration_s"] as? Double == 45.25, "\(pauses)")
+    }
+
     /// The CSV stays one table: the live pacing changes are the pacing in force at each beat, the
     /// session's settings until a change took effect and the change's values from then on; the JSON
     /// has the same per-beat keys and the changes themselves.

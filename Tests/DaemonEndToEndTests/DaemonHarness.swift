@@ -42,12 +42,19 @@ final class DaemonHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Starts the daemon and waits until its socket accepts connections.
-    func start() throws {
+    /// Starts the daemon and waits until its socket accepts connections. `launcher`: a program that
+    /// execs breathd (e.g. setpriv) and its arguments; `environment`: added to the test's own.
+    func start(launcher: [String] = [], environment extra: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = Self.binDirectory.appendingPathComponent("breathd")
-        process.arguments = ["--config", configPath]
-        var environment = ProcessInfo.processInfo.environment
+        let breathd = Self.binDirectory.appendingPathComponent("breathd")
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [breathd.path, "--config", configPath]
+        } else {
+            process.executableURL = breathd
+            process.arguments = ["--config", configPath]
+        }
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["ALSA_CONFIG_PATH"] = "/usr/share/alsa/alsa.conf:\(directory.path)/asound.conf"
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment.removeValue(forKey: "LISTEN_FDS")

@@ -93,4 +93,16 @@ import Glibc
         fifo.close()
         #expect(daemon.terminate() == 0)
     }
+
+    /// librsvg is loaded when a PNG is drawn, not at every start: linked, its 43 libraries (cairo,
+    /// Pango, GLib, fontconfig) made `breathctl status` or `play` resident at 31-34 MB instead of ~19.
+    @Test func breathctlStartsWithoutLibrsvg() throws {
+        let breathctl = DaemonHarness.binDirectory.appendingPathComponent("breathctl").path
+        let libraries = try ChildProcess.run("/usr/bin/ldd", [breathctl])
+        #expect(libraries.status == 0, "\(libraries.stderr)")
+        let drawing = libraries.stdout.split(separator: "\n").filter { line in
+            ["librsvg", "libcairo", "libglib", "libgobject", "libpango"].contains { line.contains($0) }
+        }
+        #expect(drawing.isEmpty, "breathctl links \(drawing)")
+    }
 }

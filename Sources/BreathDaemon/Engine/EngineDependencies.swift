@@ -33,6 +33,8 @@ public protocol HistorySink: Sendable {
     func record(_ beat: BeatRecord) async
     /// A live pacing change of the open session.
     func record(_ change: PacingChange) async
+    /// A pause of the open session, once it has resumed (its length known).
+    func record(_ pause: SessionPause) async
     /// Closes the open session with its end reason, summary and (for an assessment) result.
     func finish(endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult?) async throws
 }

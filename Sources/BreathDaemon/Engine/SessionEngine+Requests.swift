@@ -139,9 +139,10 @@ extension SessionEngine {
         } catch {
             return .error("resume: \(error)")
         }
-        session.resume(at: clock.now)
+        let pause = session.resume(at: clock.now)
         state = .running(session)
         events.publish(.sessionEvent(SessionEvent(event: .resumed, session: record(of: session))))
+        if let pause { await recorder.record(pause) }
         return .ok(OKReply(message: "session \(session.id) resumed", session: session.id))
     }
 
@@ -270,6 +271,7 @@ extension SessionEngine {
         }
         return StatusReply(
             state: daemonState, session: progress, pacer: pacer, audio: audio.status(player.status),
-            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment, history: queries.status)
+            sensor: sensor.status(now: now), hrv: heart.snapshot, assessment: assessment, history: queries.status,
+            eventLoop: LoopRealtimeWatch.status)
     }
 }

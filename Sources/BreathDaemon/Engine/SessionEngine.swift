@@ -339,6 +339,8 @@ struct ActiveSession: Sendable {
     /// Running time before the current run (sessions pause).
     private var earlierRunning = Duration.zero
     private var runningSince: EngineClock.Instant?
+    /// When the running pause began (nil while running).
+    private var pausedSince: EngineClock.Instant?
 
     init(id: Int64, startedAt: Timestamp, choice: PacerChoice, durationSeconds: Double, clock: PacerClock, now: EngineClock.Instant) {
         self.id = id
@@ -361,9 +363,13 @@ struct ActiveSession: Sendable {
     mutating func pause(at now: EngineClock.Instant) {
         if let since = runningSince { earlierRunning += now - since }
         runningSince = nil
+        pausedSince = now
     }
 
-    mutating func resume(at now: EngineClock.Instant) {
+    /// Returns the pause it ends (its session time and length), for history.
+    mutating func resume(at now: EngineClock.Instant) -> SessionPause? {
         if runningSince == nil { runningSince = now }
+        defer { pausedSince = nil }
+        return pausedSince.map { SessionPause(offsetSeconds: earlierRunning.inSeconds, durationSeconds: (now - $0).inSeconds) }
     }
 }
