@@ -62,13 +62,15 @@ TEST_ENV = BREATHD_BIN_DIR="$$($(SWIFT) build --show-bin-path)" BREATHD_SHARED="
 
 test:
 	$(SWIFT) build --build-tests
-	$(TEST_ENV) $(SWIFT) test --skip-build --skip ParserFuzzTests --skip DaemonEndToEndTests --skip DeviceTests
+	$(TEST_ENV) $(SWIFT) test --skip-build --skip ParserFuzzTests --skip DaemonEndToEndTests --skip DeviceTests --skip LoopRealtimeTests
 	@# On their own: real daemons with blocking socket I/O (they would starve the async tests), and
 	@# the serial-device tests that count the process's descriptors (other tests open ptys too).
 	@# Each in a process of its own: the end-to-end tests' blocking waits hold the cooperative
 	@# threads (two on two cores), which starved the async device tests to their time limit.
 	$(TEST_ENV) $(SWIFT) test --skip-build --filter DaemonEndToEndTests
 	$(TEST_ENV) $(SWIFT) test --skip-build --filter DeviceTests
+	@# It lowers the process's RLIMIT_RTTIME, which the programs other tests start would inherit.
+	$(TEST_ENV) $(SWIFT) test --skip-build --filter LoopRealtimeTests
 	$(MAKE) check-units
 	scripts/check-demo "$$($(SWIFT) build --show-bin-path)"
 	scripts/check-watch "$$($(SWIFT) build --show-bin-path)"

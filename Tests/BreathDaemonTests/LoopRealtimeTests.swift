@@ -13,6 +13,13 @@ import Testing
     @Test func theLoopThreadIsRaisedAndASpinningLoopIsPutBackToNormal() async throws {
         // SCHED_FIFO needs CAP_SYS_NICE or RLIMIT_RTPRIO; without either there is nothing to check.
         let allowed = ThreadScheduling.limit(.realtimePriority).soft.map { $0 >= 1 } ?? true
+        // The budget is process-wide and children inherit it: a `breathctl play` another test
+        // starts afterwards, rendering unpaced at real time, would get SIGXCPU at 50 ms (exit 152).
+        // Put back afterwards; `make test` also runs this suite in a process of its own.
+        let saved = ThreadScheduling.limit(.realtimeMicroseconds)
+        defer {
+            try? ThreadScheduling.setLimit(.realtimeMicroseconds, soft: saved.soft ?? .max, hard: saved.hard ?? .max)
+        }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = loops.next()
         await LoopRealtimeWatch.start(on: loop, logger: Logger(label: "loop-realtime-test"))
