@@ -8,6 +8,8 @@ import Clocks
 import Foundation
 import Logging
 import Pacer
+import ServiceLifecycleTestKit
+import Testing
 
 /// One session engine in process: a `TestClock` for its time (the wall clock moves with it), a
 /// `SteppedPacerOutput` for its sound and a real SQLite history file in a temporary directory.
@@ -62,6 +64,35 @@ final class EngineHarness {
     func status() async -> StatusReply {
         guard case .status(let status) = await request(.status) else { fatalError("status did not answer STATUS") }
         return status
+    }
+
+    /// 20 ms of clock time and of heard samples: how a test moves time while the engine's own tick
+    /// loop runs (`withRunningLoop`).
+    func step() async {
+        output.play(samples: Self.sampleRate / 50)
+        await clock.advance(by: .milliseconds(20))
+    }
+
+    /// Runs the engine's tick loop (`run`) while `body` drives it (with `step`), then shuts it down
+    /// gracefully with time moving on, so that a session's fade plays out and it finishes.
+    func withRunningLoop(_ body: () async throws -> Void) async throws {
+        let engine = self.engine, clock = self.clock, output = self.output
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await engine.run() }
+                try await body()
+                group.addTask {
+                    while !Task.isCancelled {
+                        output.play(samples: Self.sampleRate / 50)
+                        await clock.advance(by: .milliseconds(20))
+                    }
+                }
+                trigger.triggerGracefulShutdown()
+                _ = try #require(await self.next { $0.sessionChange?.event == .finished })
+                try await group.next()
+                group.cancelAll()
+            }
+        }
     }
 
     /// Moves time by `duration` in the engine's own tick intervals; `playing: false` leaves the

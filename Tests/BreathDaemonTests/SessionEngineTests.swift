@@ -706,46 +706,28 @@ import Testing
     /// resumed inhale's PHASE goes out with the first tick, not up to a second late.
     @Test func aResumeWakesTheTickLoopAtOnce() async throws {
         let h = try EngineHarness()
-        let engine = h.engine, clock = h.clock, output = h.output
-        func step() async {
-            output.play(samples: EngineHarness.sampleRate / 50)
-            await clock.advance(by: .milliseconds(20))
-        }
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await engine.run() }
-                let id = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
-                for _ in 0..<100 { await step() }
-                #expect(await h.request(.pause).okMessage == "session \(id) paused")
-                // The fade plays out; then the loop is seen to tick, so its next sleep (1 s) has
-                // just begun when the resume comes.
-                for _ in 0..<300 { await step() }
-                #expect(output.status.state == .idle)
-                let ticks = await engine.progressCounter
-                while await engine.progressCounter == ticks {
-                    await step()
-                    for _ in 0..<10 { await Task.yield() }
-                }
-                _ = await h.drain()
-                #expect(await h.request(.resume).okMessage == "session \(id) resumed")
-                var steps = 0
-                while await h.drain().phases.isEmpty, steps < 100 {
-                    await step()
-                    steps += 1
-                }
-                #expect(steps <= 5, "the resumed inhale was told \(steps * 20) ms of clock time after the resume")
-                // The stop's fade plays while time moves on.
-                group.addTask {
-                    while !Task.isCancelled {
-                        output.play(samples: EngineHarness.sampleRate / 50)
-                        await clock.advance(by: .milliseconds(20))
-                    }
-                }
-                trigger.triggerGracefulShutdown()
-                _ = try #require(await h.next { $0.sessionChange?.event == .finished })
-                try await group.next()
-                group.cancelAll()
+        let engine = h.engine, output = h.output
+        try await h.withRunningLoop {
+            let id = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+            for _ in 0..<100 { await h.step() }
+            #expect(await h.request(.pause).okMessage == "session \(id) paused")
+            // The fade plays out; then the loop is seen to tick, so its next sleep (1 s) has
+            // just begun when the resume comes.
+            for _ in 0..<300 { await h.step() }
+            #expect(output.status.state == .idle)
+            let ticks = await engine.progressCounter
+            while await engine.progressCounter == ticks {
+                await h.step()
+                for _ in 0..<10 { await Task.yield() }
             }
+            _ = await h.drain()
+            #expect(await h.request(.resume).okMessage == "session \(id) resumed")
+            var steps = 0
+            while await h.drain().phases.isEmpty, steps < 100 {
+                await h.step()
+                steps += 1
+            }
+            #expect(steps <= 5, "the resumed inhale was told \(steps * 20) ms of clock time after the resume")
         }
     }
 
@@ -754,46 +736,29 @@ import Testing
     /// polls the player every second (a wake-up a second for nothing, issue 16).
     @Test func aLostDeviceIsToldAtOnceWithoutAPeriodicTick() async throws {
         let h = try EngineHarness()
-        let engine = h.engine, clock = h.clock, output = h.output
-        func step() async {
-            output.play(samples: EngineHarness.sampleRate / 50)
-            await clock.advance(by: .milliseconds(20))
-        }
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await engine.run() }
-                _ = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
-                for _ in 0..<100 { await step() }
-                // The loop is seen to tick, so its next sleep has just begun when the device goes.
-                let ticks = await engine.progressCounter
-                while await engine.progressCounter == ticks {
-                    await step()
-                    for _ in 0..<10 { await Task.yield() }
-                }
-                _ = await h.drain()
-                output.loseDevice()
-                var steps = 0
-                var audio: [AudioEvent] = []
-                while audio.isEmpty, steps < 100 {
-                    audio = await h.drain().compactMap(\.audioEvent)
-                    if audio.isEmpty {
-                        await step()
-                        steps += 1
-                    }
-                }
-                #expect(audio.map(\.state) == [.unavailable])
-                #expect(steps <= 5, "the lost device was told \(steps * 20) ms of clock time after it went")
-                group.addTask {
-                    while !Task.isCancelled {
-                        output.play(samples: EngineHarness.sampleRate / 50)
-                        await clock.advance(by: .milliseconds(20))
-                    }
-                }
-                trigger.triggerGracefulShutdown()
-                _ = try #require(await h.next { $0.sessionChange?.event == .finished })
-                try await group.next()
-                group.cancelAll()
+        let engine = h.engine, output = h.output
+        try await h.withRunningLoop {
+            _ = try #require(await h.request(.start(StartOptions(minutes: 1))).okSession)
+            for _ in 0..<100 { await h.step() }
+            // The loop is seen to tick, so its next sleep has just begun when the device goes.
+            let ticks = await engine.progressCounter
+            while await engine.progressCounter == ticks {
+                await h.step()
+                for _ in 0..<10 { await Task.yield() }
             }
+            _ = await h.drain()
+            output.loseDevice()
+            var steps = 0
+            var audio: [AudioEvent] = []
+            while audio.isEmpty, steps < 100 {
+                audio = await h.drain().compactMap(\.audioEvent)
+                if audio.isEmpty {
+                    await h.step()
+                    steps += 1
+                }
+            }
+            #expect(audio.map(\.state) == [.unavailable])
+            #expect(steps <= 5, "the lost device was told \(steps * 20) ms of clock time after it went")
         }
     }
 
