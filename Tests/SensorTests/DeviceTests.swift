@@ -115,15 +115,16 @@ func otherOpeners(of devicePath: String) -> [String] {
 }
 
 /// A pseudo-terminal plugged in under a link, as udev links a USB adapter under /dev/serial/by-id,
-/// and replugged as one is. Each plug ends with the reader under test as the terminal's only
-/// reader: a terminal that another program opened meanwhile (see `otherOpeners`) is unplugged
-/// and replaced, and counted in `replaced`, since the lines written to it could go to that
-/// program (a beat that never came hung this test in 2 of 15 runs on a shared machine).
+/// and replugged as one is. The reader under test is kept the terminal's only reader, so that
+/// every line written reaches it (a beat taken by another program hung this test in 2 of 15 runs
+/// on a shared machine): once the reader is in, the terminal is locked against new openers
+/// (TIOCSPTLCK, which binds root too), and one that another program had opened before is
+/// unplugged and replaced. Both are counted in `interference`.
 struct LinkedTerminal {
     let link: String
     private var plugged: PseudoTerminal?
-    /// Why terminals were replaced: which other program had opened them.
-    private(set) var replaced: [String] = []
+    /// What other programs did: which had the terminal open, which tried to open it.
+    private(set) var interference: [String] = []
 
     var terminal: PseudoTerminal { plugged! }
 
@@ -133,17 +134,41 @@ struct LinkedTerminal {
         try pointSymlink(link, to: plugged!.devicePath)
     }
 
-    /// Waits until the reader connected, replugging while another program reads the terminal.
+    /// Waits until the reader connected, then makes it the terminal's only reader.
     mutating func connected(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try #require(await events.next(where: isConnected, sourceLocation: sourceLocation) != nil, sourceLocation: sourceLocation)
         try await ensureSoleReader(&events, sourceLocation: sourceLocation)
     }
 
-    /// Replugs while another program has the terminal open.
+    /// Locks the terminal, then replugs while another program has it open (it came in before the lock).
     mutating func ensureSoleReader(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try lock(true)
         while case let others = otherOpeners(of: terminal.devicePath), !others.isEmpty {
-            replaced.append("\(terminal.devicePath) also open in \(others.joined(separator: "; "))")
+            interference.append("\(terminal.devicePath) also open in \(others.joined(separator: "; "))")
             try await replug(&events, pausing: .zero, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The next beat. Another program that tries to open the locked terminal fails with EIO, and
+    /// the kernel then fails the reader's reads with EIO too (pty_open marks the terminal): the
+    /// reader disconnects and the line stays queued. The terminal is unlocked for the reader to
+    /// come back (it reads the line then) and locked again. Any other disconnect is a failure.
+    mutating func nextBeat(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SensorStreamEvent? {
+        while true {
+            let event = await events.next(where: { isBeat($0) || isDisconnected($0) }, sourceLocation: sourceLocation)
+            guard case .disconnected(let reason, _)? = event else { return event }
+            try #require(reason.hasSuffix("(errno \(EIO))"), "disconnected while plugged in: \(reason)", sourceLocation: sourceLocation)
+            interference.append("\(terminal.devicePath): the reader's read failed with EIO (an open of the locked terminal was refused)")
+            try lock(false)
+            try await connected(&events, sourceLocation: sourceLocation)
+        }
+    }
+
+    private func lock(_ locked: Bool) throws {
+        var flag: Int32 = locked ? 1 : 0
+        let request: UInt = 0x4004_5431  // TIOCSPTLCK
+        guard ioctl(terminal.controllerFileDescriptor, request, &flag) == 0 else {
+            throw SystemCallError(call: "ioctl(TIOCSPTLCK)", subject: terminal.devicePath, errno: errno)
         }
     }
 
@@ -242,7 +267,7 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
             try await sensor.connected(&events)
             for cycle in 0..<100 {
                 try sensor.terminal.write(Array("\(800 + cycle)\n".utf8))
-                let beat = await events.next(where: isBeat)
+                let beat = try await sensor.nextBeat(&events)
                 try #require(
                     beat == .beat(SensorBeat(rrMilliseconds: Double(800 + cycle))),
                     "cycle \(cycle): other openers of \(sensor.terminal.devicePath): \(otherOpeners(of: sensor.terminal.devicePath))")
@@ -250,41 +275,62 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
                 worstReconnect = max(worstReconnect, reconnect)
                 countsWhileRunning.append(openFileDescriptorCount())
             }
-            replaced = sensor.replaced
+            replaced = sensor.interference
         }
         let after = try await settledFileDescriptorCount(expecting: baseline)
         print("100 unplug/replug cycles: worst reconnect \(worstReconnect), descriptors before \(baseline), while running \(Set(countsWhileRunning).sorted()), after \(after)")
-        if !replaced.isEmpty { print("terminals replaced because another program had opened them: \(replaced)") }
+        if !replaced.isEmpty { print("other programs at the terminals: \(replaced)") }
         #expect(Set(countsWhileRunning).count == 1)
         #expect(after == baseline)
     }
 
-    /// Another program reading the plugged-in terminal (one following a stale path to its number)
-    /// would take the lines: `LinkedTerminal` sees it and plugs a fresh terminal in, and every
-    /// line then reaches the reader under test. `cat` is that program here, started on the
-    /// terminal the reader has just connected to.
+    /// Another program that opened the plugged-in terminal before the reader (one following a
+    /// stale path to its number) would take lines: `LinkedTerminal` sees it once the reader is
+    /// in and plugs a fresh terminal in, and every line then reaches the reader under test. `cat`
+    /// is that program here.
     @Test func aTerminalAnotherProgramReadsIsReplaced() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var sensor = try LinkedTerminal(link: directory + "/usb-Sensor-if00")
+        let first = sensor.terminal.devicePath
+        let stranger = try startCat(first)
+        defer { if stranger.isRunning { stranger.terminate() } }
+        try await waitFor { !otherOpeners(of: first).isEmpty }
+        try #require(otherOpeners(of: first).count == 1, "cat has \(first) open")
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: sensor.link, format: .rr), logger: logger).makeAsyncIterator()
+        try await sensor.connected(&events)
+        #expect(sensor.interference.count == 1 && sensor.interference[0].contains("cat"), "\(sensor.interference)")
+        #expect(sensor.terminal.devicePath != first)
+        for rr in [850, 860, 870, 880, 890] {
+            try sensor.terminal.write(Array("\(rr)\n".utf8))
+            #expect(try await sensor.nextBeat(&events) == .beat(SensorBeat(rrMilliseconds: Double(rr))))
+        }
+    }
+
+    /// Another program trying to open the terminal once the reader is in is refused (the lock),
+    /// which fails the reader's reads too: the reader comes back and the line still arrives.
+    @Test func anOpenRefusedByTheLockCostsNoLine() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var sensor = try LinkedTerminal(link: directory + "/usb-Sensor-if00")
         var events = SensorStream(configuration: SensorConfiguration(devicePath: sensor.link, format: .rr), logger: logger).makeAsyncIterator()
         try await sensor.connected(&events)
-        let stranger = Process()
-        stranger.executableURL = URL(fileURLWithPath: "/bin/cat")
-        stranger.arguments = [sensor.terminal.devicePath]
-        stranger.standardOutput = FileHandle.nullDevice
-        try stranger.run()
-        defer { if stranger.isRunning { stranger.terminate() } }
-        let first = sensor.terminal.devicePath
-        try await waitFor { !otherOpeners(of: first).isEmpty }
-        try #require(otherOpeners(of: first).count == 1, "cat has \(first) open")
-        try await sensor.ensureSoleReader(&events)
-        #expect(sensor.replaced.count == 1 && sensor.replaced[0].contains("cat"), "\(sensor.replaced)")
-        #expect(sensor.terminal.devicePath != first)
-        for rr in [850, 860, 870, 880, 890] {
-            try sensor.terminal.write(Array("\(rr)\n".utf8))
-            #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: Double(rr))))
-        }
+        let stranger = try startCat(sensor.terminal.devicePath)
+        stranger.waitUntilExit()  // a blocking wait: cat's open fails at once
+        #expect(stranger.terminationStatus != 0)
+        try sensor.terminal.write(Array("850\n".utf8))
+        #expect(try await sensor.nextBeat(&events) == .beat(SensorBeat(rrMilliseconds: 850)))
+        #expect(sensor.interference.count == 1 && sensor.interference[0].contains("EIO"), "\(sensor.interference)")
+    }
+
+    private func startCat(_ path: String) throws -> Process {
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
+        cat.arguments = [path]
+        cat.standardOutput = FileHandle.nullDevice
+        cat.standardError = FileHandle.nullDevice
+        try cat.run()
+        return cat
     }
 
     /// README: "reading resumes within about a second of the device (or its by-id link) coming
