@@ -164,6 +164,7 @@ struct SegmentOscillator<Lanes: SineLanes> {
 
     init() {}
 
+    @inline(__always)
     init(_ segment: Segment) {
         self.segment = segment
         let increment = segment.increment
