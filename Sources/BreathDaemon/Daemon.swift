@@ -6,6 +6,7 @@ import BreathProtocol
 import Logging
 import NIOPosix
 import Sensor
+import Synchronization
 import ServiceLifecycle
 import Systemd
 
@@ -19,9 +20,39 @@ public enum Daemon {
     /// - Parameter clockRate: 1, except in benchmarks that play a long session at simulated speed:
     ///   the engine, the sensor's arrival times, the audio's pacing and history's flushes all run
     ///   that many times faster than real time (`breathd --clock-rate`, hidden).
-    public static func run(
+    ///
+    /// Blocks the calling (main) thread until the daemon has stopped: everything runs on the one
+    /// event loop thread from the first instruction (`Task(executorPreference:)`), so that no job
+    /// ever runs on Swift's global executor. An `async` main would start there: a worker thread of
+    /// Dispatch's global pool, whose first start arms libdispatch's workqueue monitor, a timer that
+    /// wakes its manager thread once a second for the life of the process (Linux only; the
+    /// monitor is `src/event/workqueue.c` in swift-corelibs-libdispatch): the daemon's one wake-up
+    /// a second when idle, and one of the wake-ups of a pacing session (issue 16).
+    public static func runUntilStopped(
         configuration: Configuration, environment: [String: String], logger: Logger, clockRate: Double = 1,
         reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
+    ) throws {
+        // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
+        // a second would only add wake-ups; a status or a beat takes microseconds.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? loops.syncShutdownGracefully() }
+        let outcome = Mutex<Result<Void, any Error>>(.success(()))
+        let stopped = DispatchSemaphore(value: 0)
+        Task(executorPreference: EventLoopTaskExecutor(loops.next())) {
+            do {
+                try await run(configuration: configuration, environment: environment, logger: logger, clockRate: clockRate, loops: loops, reload: reload)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            stopped.signal()
+        }
+        stopped.wait()
+        try outcome.withLock { $0 }.get()
+    }
+
+    static func run(
+        configuration: Configuration, environment: [String: String], logger: Logger, clockRate: Double = 1,
+        loops: MultiThreadedEventLoopGroup, reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
     ) async throws {
         // SIGUSR1 and SIGUSR2 mean nothing to breathd: ignored rather than fatal (their default).
         // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
@@ -30,10 +61,6 @@ public enum Daemon {
         // History trouble never stops the pacer: see HistoryOpening.
         let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
         let store = history.store
-        // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
-        // a second would only add wake-ups; a status or a beat takes microseconds.
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
         // Timers sleep on the loop's own (epoll's timeout), not on Dispatch's timer thread.
         let timers: any Clock<Duration> = EventLoopClock(loop)
