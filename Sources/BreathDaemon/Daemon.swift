@@ -70,7 +70,8 @@ public enum Daemon {
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         // Opt-in (the system unit sets it): SCHED_FIFO 3 for the loop thread under a CPU budget.
-        if environment["BREATHD_EVENT_LOOP_REALTIME"] == "1" { await LoopRealtimeWatch.start(on: loop, logger: logger) }
+        let realtime = environment["BREATHD_EVENT_LOOP_REALTIME"] == "1"
+        if realtime { await LoopRealtimeWatch.start(on: loop, logger: logger) }
         // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
         let engineClock = clockRate == 1 ? EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }) : .system(rate: clockRate)
         let engine = SessionEngine(
@@ -100,8 +101,13 @@ public enum Daemon {
                 devicePath: configuration.sensor.device,
                 format: configuration.sensor.format.format,
                 baudRate: configuration.sensor.baud, sampleRateHz: configuration.sensor.sampleRateHz.map(Double.init))
+            // The reader thread joins the loop at real time when the loop has it.
+            let readerLogger = logger
+            let raiseReader: @Sendable () -> Void = { LoopRealtimeWatch.raiseSensorReader(logger: readerLogger) }
             // A replayed file ends; the daemon carries on without it.
-            services.append(.init(service: SensorService(configuration: sensor, engine: engine, clock: .scaled(by: clockRate), logger: logger), successTerminationBehavior: .ignore))
+            services.append(.init(service: SensorService(
+                configuration: sensor, engine: engine, clock: .scaled(by: clockRate), logger: logger,
+                readerThreadStart: realtime ? raiseReader : nil), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
         services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))
