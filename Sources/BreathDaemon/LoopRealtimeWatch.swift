@@ -26,6 +26,8 @@ enum LoopRealtimeWatch {
     static let sensorReaderThreadID = Atomic<Int32>(0)
     /// Times SIGXCPU put the sensor reader back to normal scheduling.
     static let sensorReaderDemotions = Atomic<Int>(0)
+    /// Whether a sensor reader was ever raised (the status names its demotions only then).
+    static let sensorReaderRaised = Atomic<Bool>(false)
     /// What the loop thread got when it asked (nil: it did not ask).
     private static let granted = Mutex<String?>(nil)
 
@@ -33,7 +35,9 @@ enum LoopRealtimeWatch {
     static var status: EventLoopStatus? {
         guard let scheduling = granted.withLock({ $0 }) else { return nil }
         let demotions = demotions.load(ordering: .relaxed)
-        return EventLoopStatus(scheduling: demotions > 0 ? "SCHED_OTHER" : scheduling, demotions: demotions)
+        return EventLoopStatus(
+            scheduling: demotions > 0 ? "SCHED_OTHER" : scheduling, demotions: demotions,
+            sensorReaderDemotions: sensorReaderRaised.load(ordering: .relaxed) ? sensorReaderDemotions.load(ordering: .relaxed) : nil)
     }
 
     /// Installs the handler, sets the budget, then raises the loop thread; says what it has.
@@ -98,6 +102,7 @@ enum LoopRealtimeWatch {
         sensorReader.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
         do {
             try ThreadScheduling.makeRealtime(priority: sensorReaderPriority, resetOnFork: true)
+            sensorReaderRaised.store(true, ordering: .relaxed)
             logger.info("sensor reader thread scheduling", metadata: ["scheduling": "SCHED_FIFO \(sensorReaderPriority)"])
         } catch {
             sensorReader.store(0, ordering: .relaxed)

@@ -76,10 +76,20 @@ public struct EventLoopStatus: Sendable, Equatable, Codable {
     /// Times it was put back to normal scheduling for running its real-time budget (50 ms of CPU
     /// without blocking) out: a flood of requests, or a bug.
     public var demotions: Int
+    /// Times the serial sensor's reader thread, raised to real time beside the loop, was put back
+    /// to normal scheduling for the same reason (a device or file flooding it); nil when the reader
+    /// was not raised (no serial sensor, or not permitted).
+    public var sensorReaderDemotions: Int?
 
-    public init(scheduling: String, demotions: Int) {
+    public init(scheduling: String, demotions: Int, sensorReaderDemotions: Int? = nil) {
         self.scheduling = scheduling
         self.demotions = demotions
+        self.sensorReaderDemotions = sensorReaderDemotions
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case scheduling, demotions
+        case sensorReaderDemotions = "sensor_reader_demotions"
     }
 }
 

@@ -32,9 +32,15 @@ enum StatusText {
 
     /// "SCHED_FIFO priority 3 via direct"; after a demotion, says it and why.
     static func eventLoop(_ loop: EventLoopStatus) -> String {
-        guard loop.demotions > 0 else { return loop.scheduling }
-        return "\(loop.scheduling), put back to normal scheduling \(Readable.plural(loop.demotions, "time")) "
-            + "for using up its real-time budget (50 ms of CPU without a pause)"
+        var text = loop.scheduling
+        if loop.demotions > 0 {
+            text += ", put back to normal scheduling \(Readable.plural(loop.demotions, "time")) "
+                + "for using up its real-time budget (50 ms of CPU without a pause)"
+        }
+        if let reader = loop.sensorReaderDemotions, reader > 0 {
+            text += "; sensor reader put back to normal scheduling \(Readable.plural(reader, "time")) for the same"
+        }
+        return text
     }
 
     static func state(_ status: StatusReply) -> String {

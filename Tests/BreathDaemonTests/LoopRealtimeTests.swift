@@ -79,6 +79,9 @@ import Testing
         #expect(after == .other(nice: 0))
         #expect(LoopRealtimeWatch.sensorReaderDemotions.load(ordering: .relaxed) == readerDemotions + 1)
         #expect(LoopRealtimeWatch.demotions.load(ordering: .relaxed) == loopDemotions)
+        // The status says it: the reader's demotions beside the loop's, the loop still real time.
+        let status = try #require(LoopRealtimeWatch.status)
+        #expect(status.sensorReaderDemotions == readerDemotions + 1 && status.demotions == loopDemotions)
         #expect(try await loop.submit { ThreadScheduling.current() }.get() == .fifo(priority: EventLoopRealtime.priority))
         try await loops.shutdownGracefully()
     }

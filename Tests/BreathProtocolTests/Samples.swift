@@ -39,7 +39,7 @@ enum Samples {
         sensor: SensorStatus(
             device: "/dev/ttyUSB0", format: "rr", state: .streaming, beats: 1520, artifacts: 3, rejectedLines: 2,
             secondsSinceLastBeat: 0.4),
-        hrv: hrv, eventLoop: EventLoopStatus(scheduling: "SCHED_OTHER", demotions: 1))
+        hrv: hrv, eventLoop: EventLoopStatus(scheduling: "SCHED_OTHER", demotions: 1, sensorReaderDemotions: 0))
 
     static let allMessages: [ServerMessage] = [
         .version(VersionMessage(release: "0.1.0")),

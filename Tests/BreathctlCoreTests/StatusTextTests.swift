@@ -21,6 +21,12 @@ import Testing
         #expect(
             lines(EventLoopStatus(scheduling: "SCHED_OTHER", demotions: 1)).last
                 == "event loop SCHED_OTHER, put back to normal scheduling 1 time for using up its real-time budget (50 ms of CPU without a pause)")
+        #expect(
+            lines(EventLoopStatus(scheduling: "SCHED_FIFO priority 3 via direct", demotions: 0, sensorReaderDemotions: 0)).last
+                == "event loop SCHED_FIFO priority 3 via direct")
+        #expect(
+            lines(EventLoopStatus(scheduling: "SCHED_FIFO priority 3 via direct", demotions: 0, sensorReaderDemotions: 2)).last
+                == "event loop SCHED_FIFO priority 3 via direct; sensor reader put back to normal scheduling 2 times for the same")
     }
 }
 
