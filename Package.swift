@@ -175,7 +175,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol"]),
+        .testTarget(name: "BreathProtocolTests", dependencies: ["BreathProtocol", "BreathTestSupport"]),
         // The beat-latency instrument of `breathbench daemon`: how it reads lines and matches beats.
         .testTarget(name: "BreathBenchTests", dependencies: ["BeatLatency", "BreathProtocol"]),
         // breathd end to end: the real binaries, driven through the socket.
@@ -196,7 +196,7 @@ let package = Package(
         ),
         .testTarget(name: "NotifyAgentTests", dependencies: ["BreathctlCore", "BreathProtocol"]),
         .testTarget(name: "BreathConfigTests", dependencies: ["BreathConfig", "BreathProtocol", "BreathTestSupport"]),
-        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol", "HRV"]),
+        .testTarget(name: "SessionAnalysisTests", dependencies: ["SessionAnalysis", "BreathProtocol", "HRV", "BreathTestSupport"]),
         .testTarget(
             name: "BreathDaemonTests",
             dependencies: [

@@ -75,7 +75,7 @@ public final class AudioPlayer: Sendable {
     private let scheduling = Mutex<AudioThreadScheduling?>(nil)
     /// The schedule in force and the one before it (a change lands in the render ahead of what
     /// has been heard, so samples just played may still belong to the previous one).
-    private let schedules = Mutex<(current: PacerSchedule, previous: PacerSchedule)?>(nil)
+    private let schedules = Mutex<SchedulesInForce?>(nil)
     private let thread = Mutex<DedicatedThread?>(nil)
     /// Told when `status` changes state or error (`onStatusChange`).
     private let statusObserver = Mutex<(@Sendable () -> Void)?>(nil)
@@ -122,15 +122,12 @@ public final class AudioPlayer: Sendable {
     /// Where the listener is in the breath: the schedule read at the count of samples played.
     public var phase: PhasePosition? {
         let n = samplesPlayed
-        return schedules.withLock { pair -> PhasePosition? in
-            guard let pair else { return nil }
-            let schedule = n >= pair.current.originSample ? pair.current : pair.previous
-            return schedule.position(at: max(n, schedule.originSample))
-        }
+        return schedules.withLock { $0?.position(at: n) }
     }
 
-    /// The schedule in force for the samples being rendered now (live changes included).
-    public var schedule: PacerSchedule? { schedules.withLock { $0?.current } }
+    /// The schedule being rendered now (live changes included) and the one it replaced, which the
+    /// samples heard may still follow.
+    public var schedulesInForce: SchedulesInForce? { schedules.withLock { $0 } }
 
     /// Starts a session; a session already running is stopped first (with its fade-out).
     public func start(_ session: PlaybackSession) throws(AudioError) {
@@ -147,7 +144,7 @@ public final class AudioPlayer: Sendable {
             return error != nil
         }
         let initial = PacerSchedule(pattern: session.settings.pattern, sampleRate: session.output.sampleRate)
-        schedules.withLock { $0 = (initial, initial) }
+        schedules.withLock { $0 = SchedulesInForce(initial) }
         setState(.opening, errorCleared: hadError)
         let audioThread: DedicatedThread
         do { audioThread = try DedicatedThread(name: "breathd audio") { [self] in run(session) } } catch {
@@ -332,7 +329,7 @@ public final class AudioPlayer: Sendable {
                 let current = renderer.schedule
                 let previous = publishedSchedule
                 let published = schedules.withLockIfAvailable { pair -> Bool in
-                    pair = (current, previous)
+                    pair = SchedulesInForce(current: current, previous: previous)
                     return true
                 } ?? false
                 if published { publishedSchedule = current }

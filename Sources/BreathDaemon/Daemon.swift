@@ -6,6 +6,7 @@ import BreathProtocol
 import Logging
 import NIOPosix
 import Sensor
+import Synchronization
 import ServiceLifecycle
 import Systemd
 
@@ -19,9 +20,39 @@ public enum Daemon {
     /// - Parameter clockRate: 1, except in benchmarks that play a long session at simulated speed:
     ///   the engine, the sensor's arrival times, the audio's pacing and history's flushes all run
     ///   that many times faster than real time (`breathd --clock-rate`, hidden).
-    public static func run(
+    ///
+    /// Blocks the calling (main) thread until the daemon has stopped: everything runs on the one
+    /// event loop thread from the first instruction (`Task(executorPreference:)`), so that no job
+    /// ever runs on Swift's global executor. An `async` main would start there: a worker thread of
+    /// Dispatch's global pool, whose first start arms libdispatch's workqueue monitor, a timer that
+    /// wakes its manager thread once a second for the life of the process (Linux only; the
+    /// monitor is `src/event/workqueue.c` in swift-corelibs-libdispatch): the daemon's one wake-up
+    /// a second when idle, and one of the wake-ups of a pacing session (issue 16).
+    public static func runUntilStopped(
         configuration: Configuration, environment: [String: String], logger: Logger, clockRate: Double = 1,
         reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
+    ) throws {
+        // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
+        // a second would only add wake-ups; a status or a beat takes microseconds.
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? loops.syncShutdownGracefully() }
+        let outcome = Mutex<Result<Void, any Error>>(.success(()))
+        let stopped = DispatchSemaphore(value: 0)
+        Task(executorPreference: EventLoopTaskExecutor(loops.next())) {
+            do {
+                try await run(configuration: configuration, environment: environment, logger: logger, clockRate: clockRate, loops: loops, reload: reload)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            stopped.signal()
+        }
+        stopped.wait()
+        try outcome.withLock { $0 }.get()
+    }
+
+    static func run(
+        configuration: Configuration, environment: [String: String], logger: Logger, clockRate: Double = 1,
+        loops: MultiThreadedEventLoopGroup, reload: @escaping @Sendable () throws(ConfigurationError) -> Configuration
     ) async throws {
         // SIGUSR1 and SIGUSR2 mean nothing to breathd: ignored rather than fatal (their default).
         // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
@@ -32,10 +63,6 @@ public enum Daemon {
         let spillFallback = (configuration.socket.path as NSString).deletingLastPathComponent
         let history = await HistoryOpening.open(path: configuration.storage.path, spillFallbackDirectory: spillFallback, logger: logger)
         let store = history.store
-        // One event loop thread serves the socket and runs the daemon's tasks (EventLoopTaskExecutor):
-        // a second would only add wake-ups; a status or a beat takes microseconds.
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { loops.shutdownGracefully { _ in } }
         let loop = loops.next()
         // Timers sleep on the loop's own (epoll's timeout), not on Dispatch's timer thread.
         let timers: any Clock<Duration> = EventLoopClock(loop)
@@ -45,7 +72,8 @@ public enum Daemon {
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         // Opt-in (the system unit sets it): SCHED_FIFO 3 for the loop thread under a CPU budget.
-        if environment["BREATHD_EVENT_LOOP_REALTIME"] == "1" { await LoopRealtimeWatch.start(on: loop, logger: logger) }
+        let realtime = environment["BREATHD_EVENT_LOOP_REALTIME"] == "1"
+        if realtime { await LoopRealtimeWatch.start(on: loop, logger: logger) }
         // The engine sleeps on the loop's timers; only a benchmark's simulated speed (--clock-rate) uses another clock.
         let engineClock = clockRate == 1 ? EngineClock(monotonic: EventLoopClock(loop), wall: { Date() }) : .system(rate: clockRate)
         let engine = SessionEngine(
@@ -75,8 +103,13 @@ public enum Daemon {
                 devicePath: configuration.sensor.device,
                 format: configuration.sensor.format.format,
                 baudRate: configuration.sensor.baud, sampleRateHz: configuration.sensor.sampleRateHz.map(Double.init))
+            // The reader thread joins the loop at real time when the loop has it.
+            let readerLogger = logger
+            let raiseReader: @Sendable () -> Void = { LoopRealtimeWatch.raiseSensorReader(logger: readerLogger) }
             // A replayed file ends; the daemon carries on without it.
-            services.append(.init(service: SensorService(configuration: sensor, engine: engine, clock: .scaled(by: clockRate), logger: logger), successTerminationBehavior: .ignore))
+            services.append(.init(service: SensorService(
+                configuration: sensor, engine: engine, clock: .scaled(by: clockRate), logger: logger,
+                readerThreadStart: realtime ? raiseReader : nil), successTerminationBehavior: .ignore))
         }
         services.append(.init(service: server))
         services.append(.init(service: ReloadOnHangup(engine: engine, load: reload, logger: logger)))

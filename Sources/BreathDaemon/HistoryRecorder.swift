@@ -91,7 +91,9 @@ public actor HistoryRecorder: Service {
     /// One writer at a time, so that a retry never meets a finish halfway.
     private var writingEnds = false
     /// Wakes `run` when there is something to write: with nothing to write it sets no timer.
-    private let (workArrived, noteWork) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private let workWake = TickWake()
+    /// Raised at graceful shutdown: ends `run`'s waits.
+    private let shutdownWake = ShutdownWake()
 
     private var hasWork: Bool {
         if case .recording(_, let pending) = state, !pending.isEmpty { return true }
@@ -149,7 +151,7 @@ public actor HistoryRecorder: Service {
     /// Queues a beat of the running session; ignored when no session runs.
     public func record(_ beat: BeatRecord) {
         guard case .recording(let id, var pending) = state else { return }
-        if pending.isEmpty { noteWork.yield() }
+        if pending.isEmpty { workWake.wake() }
         pending.append(beat)
         // Without history nothing is kept, so nothing piles up either.
         state = .recording(sessionID: id, pending: store == nil ? [] : pending)
@@ -189,7 +191,7 @@ public actor HistoryRecorder: Service {
                 sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment,
                 changes: changes, pauses: pauses))
         await writeUnwrittenEnds()
-        if !unwritten.isEmpty { noteWork.yield() }
+        if !unwritten.isEmpty { workWake.wake() }
     }
 
     /// Commits the queued beats (and pacing changes and pauses) now.
@@ -287,19 +289,29 @@ public actor HistoryRecorder: Service {
     /// Flushes every `flushInterval` while there is something to write (idle, it waits without a
     /// timer) until graceful shutdown, then flushes once more. The session itself stays open: the
     /// engine finishes it (as `stopped`) before the recorder stops.
+    ///
+    /// Graceful shutdown ends a wait through `withGracefulShutdownHandler` and `TickWake`, not
+    /// `cancelWhenGracefulShutdown`: that one's waiter starts an unstructured `Task` whenever it
+    /// ends, which runs on Swift's global executor, not the event loop, so each 5 s flush started
+    /// a worker thread of Dispatch's global pool (and the first one armed libdispatch's
+    /// once-a-second workqueue monitor for the life of the process: issue 16's wake-ups).
     public func run() async throws {
-        let work = workArrived
-        let clock = clock
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            if !hasWork {
-                await cancelWhenGracefulShutdown { for await _ in work { break } }
-                if Task.isShuttingDownGracefully || Task.isCancelled { break }
+        let shutdown = shutdownWake, work = workWake
+        await withGracefulShutdownHandler {
+            while !shutdown.isRaised, !Task.isCancelled {
+                if !hasWork {
+                    await work.wait()
+                    if shutdown.isRaised || Task.isCancelled { break }
+                }
+                // Shutdown ends the wait early; the final flush below follows at once.
+                await shutdown.sleep(for: flushInterval, on: clock)
+                if Task.isCancelled { break }
+                await writeUnwrittenEnds()
+                try? await flush()
             }
-            let interval = flushInterval
-            // Shutdown ends the wait early; the final flush below follows at once.
-            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
-            await writeUnwrittenEnds()
-            try? await flush()
+        } onGracefulShutdown: {
+            shutdown.raise()
+            work.wake()
         }
         try? await flush()
         await writeUnwrittenEnds()

@@ -12,12 +12,18 @@ public struct SensorService: Service {
     /// Arrival times of serial lines: the monotonic clock, faster only under `breathd --clock-rate`.
     let clock: ArrivalClock
     let logger: Logger
+    /// Runs on a serial sensor's reader thread when it starts (its scheduling: `LoopRealtimeWatch`).
+    let readerThreadStart: (@Sendable () -> Void)?
 
-    public init(configuration: SensorConfiguration, engine: SessionEngine, clock: ArrivalClock = .monotonic, logger: Logger) {
+    public init(
+        configuration: SensorConfiguration, engine: SessionEngine, clock: ArrivalClock = .monotonic, logger: Logger,
+        readerThreadStart: (@Sendable () -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.engine = engine
         self.clock = clock
         self.logger = logger
+        self.readerThreadStart = readerThreadStart
     }
 
     public func run() async throws {
@@ -31,7 +37,7 @@ public struct SensorService: Service {
             return
         }
         await cancelWhenGracefulShutdown {
-            for await event in SensorStream(configuration: configuration, logger: logger, clock: clock) {
+            for await event in SensorStream(configuration: configuration, logger: logger, clock: clock, readerThreadStart: readerThreadStart) {
                 await engine.handle(event)
             }
         }

@@ -32,6 +32,31 @@ public enum LineCodec {
     /// `class` comes first, then the fields in sorted order, so that lines read like gpsd's and
     /// equal objects give equal bytes.
     public static func encodeLine(_ message: ServerMessage) -> [UInt8] {
+        switch message {
+        case .beat, .metrics, .phase, .level:
+            // The events of every beat and breath, to every watcher: see CompactObjectEncoder.
+            if let line = try? compactLine(message) { return line }
+        default: break
+        }
+        return foundationLine(message)
+    }
+
+    /// The same line by `CompactObjectEncoder`; throws where it would differ from `foundationLine`.
+    static func compactLine(_ message: ServerMessage) throws(CompactObjectEncoder.Unsupported) -> [UInt8] {
+        let fields = try CompactObjectEncoder.fields(of: message.payload)
+        var line: [UInt8] = []
+        line.reserveCapacity(fields.count + 24)
+        line.append(contentsOf: "{\"class\":\"".utf8)
+        line.append(contentsOf: message.messageClass.utf8)
+        line.append(UInt8(ascii: "\""))
+        if !fields.isEmpty { line.append(UInt8(ascii: ",")) }
+        line.append(contentsOf: fields)
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
+    /// The line by Foundation's `JSONEncoder`.
+    static func foundationLine(_ message: ServerMessage) -> [UInt8] {
         var line = Array("{\"class\":\"\(message.messageClass)\"".utf8)
         let fields = encodeLine(of: message.payload)
         // `fields` is "{...}\n"; an empty object adds nothing but the closing brace.

@@ -10,6 +10,6 @@ extension BreathctlSubcommands {
         (.usage, "Invalid arguments, among them a value out of range (the accepted range is named); nothing was sent to the daemon."),
         (.unavailable, "EX_UNAVAILABLE: breathd is not running (for history, session, export and report: and its history file is not there either), or watch's daemon closed the connection."),
         (.configuration, "EX_CONFIG: the configuration read by notify, or by history, session, export and report looking for the history file, is refused."),
-        (.killedBySignal, "watch ended by signal n (130 for Ctrl-C), after putting the terminal back."),
+        (.killedBySignal, "watch or simulate ended by signal n (130 for Ctrl-C), after putting the terminal back or removing the --link."),
     ])
 }

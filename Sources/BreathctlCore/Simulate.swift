@@ -85,6 +85,18 @@ struct Simulate: AsyncParsableCommand {
         let intervals = try intervalSource()
         let terminal: PseudoTerminal
         do { terminal = try PseudoTerminal() } catch { throw CommandFailure(message: error.description) }
+        // A reader following the link must not be left on a terminal number the next pty may get;
+        // only our own link goes (never a file the link could not replace).
+        let removeLink: @Sendable () -> Void = { [link, devicePath = terminal.devicePath] in
+            guard let link, (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == devicePath else { return }
+            try? FileManager.default.removeItem(atPath: link)
+        }
+        // Before the link exists, so that no signal can end the program between the two.
+        let exitOnSignal = ExitOnSignal(cleanup: removeLink)
+        defer {
+            exitOnSignal.cancel()
+            removeLink()
+        }
         if let link {
             if (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) != nil { try? FileManager.default.removeItem(atPath: link) }
             do { try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: terminal.devicePath) } catch {
@@ -95,7 +107,6 @@ struct Simulate: AsyncParsableCommand {
             print(terminal.devicePath)
         }
         fflush(nil)  // all streams: stdout is not concurrency-safe to name
-        defer { if let link { try? FileManager.default.removeItem(atPath: link) } }
         var waveform = format.isWaveform ? SyntheticWaveform(format: format, sampleRateHz: sampleRate) : nil
         var sent = 0
         let clock = ContinuousClock()

@@ -9,7 +9,7 @@ import SystemCalls
 /// by the next frame: the screen is cleared and the frame drawn for the new size.
 final class TerminalDisplay {
     private var drawnSize: (columns: Int, rows: Int)?
-    private var signalSources: [any DispatchSourceSignal] = []
+    private var exitOnSignal: ExitOnSignal?
 
     /// Shows the cursor again, ends any colour and leaves the cursor under the last frame.
     private static let restoreSequence = "\u{1B}[0m\u{1B}[?25h\n"
@@ -17,19 +17,7 @@ final class TerminalDisplay {
     static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
     init() {
-        // Dispatch delivers the signals on its own thread while the main thread waits on the
-        // socket; the default action is ignored so that only the handler runs.
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                TerminalDisplay.writeRaw(TerminalDisplay.restoreSequence)
-                // 128 + signal number, as the shell reports a command killed by it.
-                exit(ExitStatus.onSignal(signalNumber))
-            }
-            source.resume()
-            signalSources.append(source)
-        }
+        exitOnSignal = ExitOnSignal { TerminalDisplay.writeRaw(TerminalDisplay.restoreSequence) }
         Self.writeRaw("\u{1B}[?25l")
     }
 
@@ -53,8 +41,8 @@ final class TerminalDisplay {
     }
 
     func restore() {
-        for source in signalSources { source.cancel() }
-        signalSources.removeAll()
+        exitOnSignal?.cancel()
+        exitOnSignal = nil
         // The last frame ends with a newline already.
         Self.writeRaw("\u{1B}[0m\u{1B}[?25h")
     }

@@ -18,9 +18,33 @@ struct GlideTone {
     /// Loudness at empty lungs relative to full lungs.
     static let quietShare = 0.55
 
+    /// How the sine is computed: the recurrence in 16 or 4 lanes (what plays, by sample rate), or
+    /// the polynomial per sample (the reference the tests compare with).
+    enum Rendering {
+        /// Four independent dependency chains: the glide costs about what silence costs in time.
+        case sixteenLaneRecurrence
+        /// One dependency chain: the rendering before 16 lanes, and what plays at low sample rates.
+        case fourLaneRecurrence
+        /// The polynomial at every sample's exact phase; no faster path.
+        case polynomial
+
+        /// 16 lanes where 16 samples' turn at the highest pitch stays within a quarter turn
+        /// (from 21.1 kHz): toward a half turn the recurrence's step k = 4 sin²(θ/2) fixes θ
+        /// badly (at 8 kHz 16 lanes drift 3e-3 from the sine in a segment, 4 lanes 8.4e-6).
+        static func forSampleRate(_ sampleRate: Int) -> Rendering {
+            Double(sampleRate) >= 64 * GlideTone.highFrequencyHz ? .sixteenLaneRecurrence : .fourLaneRecurrence
+        }
+    }
+
     /// The phase at the next sample, exact: it advances by whole increments in integers.
     var phase: UInt32 = 0
-    private var oscillator = SegmentOscillator()
+    var rendering: Rendering
+    private var oscillator = SegmentOscillator<SIMD16<Float>>()
+    private var fourLaneOscillator = SegmentOscillator<SIMD4<Float>>()
+
+    init(sampleRate: Int) {
+        rendering = .forSampleRate(sampleRate)
+    }
 
     static func frequencyHz(breath: Double) -> Double {
         lowFrequencyHz * exp(breath * log(highFrequencyHz / lowFrequencyHz))
@@ -33,8 +57,24 @@ struct GlideTone {
     /// is `amplitude.at(offset + i)`, the frequency constant within the segment.
     @inline(__always)
     mutating func add(into out: UnsafeMutablePointer<Float>, count: Int, offset: Int, increment: UInt32, amplitude: LinearRamp, replacing: Bool = false) {
+        switch rendering {
+        case .sixteenLaneRecurrence:
+            Self.run(&oscillator, phase: phase, into: out, count: count, offset: offset, increment: increment, amplitude: amplitude, replacing: replacing)
+        case .fourLaneRecurrence:
+            Self.run(&fourLaneOscillator, phase: phase, into: out, count: count, offset: offset, increment: increment, amplitude: amplitude, replacing: replacing)
+        case .polynomial:
+            addByPolynomial(into: out, count: count, offset: offset, increment: increment, amplitude: amplitude, replacing: replacing)
+        }
+        phase = phase &+ UInt32(truncatingIfNeeded: count) &* increment
+    }
+
+    @inline(__always)
+    private static func run<Lanes>(
+        _ oscillator: inout SegmentOscillator<Lanes>, phase: UInt32, into out: UnsafeMutablePointer<Float>,
+        count: Int, offset: Int, increment: UInt32, amplitude: LinearRamp, replacing: Bool
+    ) {
         let segmentPhase = phase &- UInt32(truncatingIfNeeded: offset) &* increment
-        let segment = SegmentOscillator.Segment(startPhase: segmentPhase, increment: increment, amplitude: amplitude)
+        let segment = SegmentOscillator<Lanes>.Segment(startPhase: segmentPhase, increment: increment, amplitude: amplitude)
         if oscillator.segment != segment || oscillator.offset != offset {
             oscillator = SegmentOscillator(segment)
             // Only when a segment is entered part-way (never in sequential rendering): run up to
@@ -46,33 +86,54 @@ struct GlideTone {
         } else {
             oscillator.add(into: out, count: count)
         }
-        phase = phase &+ UInt32(truncatingIfNeeded: count) &* increment
     }
 
     /// The same samples by the polynomial at every sample's exact phase: the reference the
-    /// recurrence is tested against (SynthesisTests), and no faster path.
+    /// recurrence is tested against (GlideOscillatorTests).
     @inline(never)
-    mutating func addByPolynomial(into out: UnsafeMutablePointer<Float>, count: Int, offset: Int, increment: UInt32, amplitude: LinearRamp, replacing: Bool = false) {
-        let start = phase
+    private func addByPolynomial(into out: UnsafeMutablePointer<Float>, count: Int, offset: Int, increment: UInt32, amplitude: LinearRamp, replacing: Bool) {
         for i in 0..<count {
-            let p = start &+ UInt32(truncatingIfNeeded: i) &* increment
+            let p = phase &+ UInt32(truncatingIfNeeded: i) &* increment
             out[i] = (replacing ? 0 : out[i]) + amplitude.at(offset &+ i) * sine(ofPhase: p)
         }
-        phase = start &+ UInt32(truncatingIfNeeded: count) &* increment
     }
 }
 
-/// A linearly ramped sine at a constant frequency across one control segment, four consecutive
-/// samples per SIMD lane group, at three vector operations per four samples (the polynomial takes
-/// about twenty).
+/// The widths `SegmentOscillator` runs at: 4 lanes (the reference) or 16, built from groups of
+/// four in registers (through memory, seeding cost more than the rest of a segment's work).
+protocol SineLanes: SIMD where Scalar == Float {
+    /// Lanes 0-3 from `g0`, 4-7 from `g1` and so on; groups past the width are not used.
+    static func grouped(_ g0: SIMD4<Float>, _ g1: SIMD4<Float>, _ g2: SIMD4<Float>, _ g3: SIMD4<Float>) -> Self
+}
+
+extension SIMD4: SineLanes where Scalar == Float {
+    @inline(__always)
+    static func grouped(_ g0: SIMD4<Float>, _: SIMD4<Float>, _: SIMD4<Float>, _: SIMD4<Float>) -> Self { g0 }
+}
+
+extension SIMD16: SineLanes where Scalar == Float {
+    @inline(__always)
+    static func grouped(_ g0: SIMD4<Float>, _ g1: SIMD4<Float>, _ g2: SIMD4<Float>, _ g3: SIMD4<Float>) -> Self {
+        SIMD16(lowHalf: SIMD8(lowHalf: g0, highHalf: g1), highHalf: SIMD8(lowHalf: g2, highHalf: g3))
+    }
+}
+
+/// A linearly ramped sine at a constant frequency across one control segment, `Lanes.scalarCount`
+/// (N) consecutive samples per SIMD group.
 ///
-/// The sine is Reinsch's form of the Chebyshev recurrence r[j] = 2cos θ·r[j-4] − r[j-8] with
-/// θ = 4ω: d[j] = d[j-4] − k·r[j-4], r[j] = r[j-4] + d[j], k = 4 sin²(θ/2). Unlike the plain form
-/// its rounding error does not grow as 1/sin θ at low frequencies (θ is only 0.12 rad for 220 Hz
-/// at 48 kHz), and k is exact to a relative 1e-7, so the pitch is too. The amplitude ramp is a
-/// running sum per lane. Every sample depends only on the samples 4 before it, by the same float
-/// operations, so the output is the same however the caller's buffers cut the segment.
-struct SegmentOscillator {
+/// The sine is Reinsch's form of the Chebyshev recurrence r[j] = 2cos θ·r[j-N] − r[j-2N] with
+/// θ = Nω: d[j] = d[j-N] − k·r[j-N], r[j] = r[j-N] + d[j], k = 4 sin²(θ/2). Unlike the plain form
+/// its rounding error does not grow as 1/sin θ at low frequencies, and k is exact to a relative
+/// 1e-7, so the pitch is too. The amplitude ramp is a running sum per lane. Every sample depends
+/// only on the sample N before it, by the same float operations, so the output is the same however
+/// the caller's buffers cut the segment.
+///
+/// N sets the speed: a group costs one multiply, subtract and add in series (9 cycles' latency on
+/// the machines we measure), so with N = 4 the voice ran at the latency of that chain, half as
+/// fast as silence in time at the same instruction count; with N = 16 (four independent 4-wide
+/// chains on SSE) the chain is no longer the limit. N = 16 also means 16 recurrence steps per
+/// 256-sample segment instead of 64: less rounding to accumulate, not more.
+struct SegmentOscillator<Lanes: SineLanes> {
     struct Segment: Equatable {
         var startPhase: UInt32
         var increment: UInt32
@@ -87,64 +148,96 @@ struct SegmentOscillator {
         }
     }
 
+    static var lanes: Int { Lanes.scalarCount }
+
     private(set) var segment: Segment?
-    /// Samples of the segment rendered so far; the state below is for the four that follow.
+    /// Samples of the segment rendered so far; the state below is for the N that follow.
     private(set) var offset = 0
-    /// r[j-4..<j], the sine of the four samples before the next four.
-    private var value: SIMD4<Float> = .zero
-    /// d[j-4..<j] = r[j-4..<j] − r[j-8..<j-4].
-    private var difference: SIMD4<Float> = .zero
-    /// Amplitude of the next four samples.
-    private var amplitude: SIMD4<Float> = .zero
-    private var amplitudeStep4: Float = 0
+    /// r[j-N..<j], the sine of the N samples before the next N.
+    private var value = Lanes()
+    /// d[j-N..<j] = r[j-N..<j] − r[j-2N..<j-N].
+    private var difference = Lanes()
+    /// Amplitude of the next N samples.
+    private var amplitude = Lanes()
+    private var amplitudeStepN: Float = 0
     private var k: Float = 0
 
     init() {}
 
+    @inline(__always)
     init(_ segment: Segment) {
         self.segment = segment
         let increment = segment.increment
-        // The seeds are the four samples before the segment, straight from the polynomial.
-        let p = segment.startPhase, two = increment &+ increment
-        let before = SIMD4(p &- two &- two, p &- increment &- two, p &- two, p &- increment)
-        // sin(θ/2) where θ/2 is two samples' turn; d = sin φ − sin(φ − θ) = 2 sin(θ/2) cos(φ − θ/2).
-        let halfTurnSine = sine(ofPhase: two)
-        value = sine(ofPhases: before)
-        difference = 2 * halfTurnSine * sine(ofPhases: before &- (two &- 0x4000_0000))
+        let quarterTurn: UInt32 = 0x4000_0000
+        // θ/2 in phase units: N/2 samples' turn.
+        let half = UInt32(truncatingIfNeeded: Self.lanes / 2) &* increment
+        // The sines of 2, 4, N/2 and N/4 samples' turn, all small angles, where the polynomial
+        // is exact to float rounding (its 3.5e-6 is at a quarter turn).
+        let sines = sine(ofPhases: SIMD4(2 &* increment, 4 &* increment, half, UInt32(truncatingIfNeeded: Self.lanes / 4) &* increment))
+        // sin(θ/2); d = sin φ − sin(φ − θ) = 2 sin(θ/2) cos(φ − θ/2).
+        let halfTurnSine = sines[2]
         k = 4 * halfTurnSine * halfTurnSine
-        amplitude = segment.amplitudeStart + SIMD4<Float>(0, 1, 2, 3) * segment.amplitudeStep
-        amplitudeStep4 = 4 * segment.amplitudeStep
+        amplitudeStepN = Float(Self.lanes) * segment.amplitudeStep
+        let (start, step) = (segment.amplitudeStart, segment.amplitudeStep)
+        amplitude = .grouped(
+            start + SIMD4(0, 1, 2, 3) * step, start + SIMD4(4, 5, 6, 7) * step,
+            start + SIMD4(8, 9, 10, 11) * step, start + SIMD4(12, 13, 14, 15) * step) - Lanes(repeating: amplitudeStepN)
+        // The seeds are the N samples before the segment, the first four straight from the polynomial.
+        let first = (segment.startPhase &- UInt32(truncatingIfNeeded: Self.lanes) &* increment) &+ SIMD4<UInt32>(0, 1, 2, 3) &* increment
+        let sine0 = sine(ofPhases: first)
+        if Self.lanes == 4 {
+            // One group: d from the polynomial at φ − θ/2, as the four-lane rendering always
+            // did (the tests' reference keeps its samples bit for bit).
+            value = .grouped(sine0, .zero, .zero, .zero)
+            difference = .grouped(2 * halfTurnSine * sine(ofPhases: first &- (half &- quarterTurn)), .zero, .zero, .zero)
+            return
+        }
+        // Further groups by turning (sin φ, cos φ) four samples at a time: two polynomials and
+        // three rotations instead of eight polynomials. Cosines of small angles come as
+        // 1 − 2 sin²(angle/2), exact to rounding.
+        let fourSine = sines[1], fourCosine = 1 - 2 * sines[0] * sines[0]
+        let halfTurnCosine = 1 - 2 * sines[3] * sines[3]
+        let cosine0 = sine(ofPhases: first &+ quarterTurn)
+        let (sine1, cosine1) = (sine0 * fourCosine + cosine0 * fourSine, cosine0 * fourCosine - sine0 * fourSine)
+        let (sine2, cosine2) = (sine1 * fourCosine + cosine1 * fourSine, cosine1 * fourCosine - sine1 * fourSine)
+        let (sine3, cosine3) = (sine2 * fourCosine + cosine2 * fourSine, cosine2 * fourCosine - sine2 * fourSine)
+        // d = 2 sin(θ/2) cos(φ − θ/2), and cos(φ − θ/2) = cos φ cos θ/2 + sin φ sin θ/2.
+        func seedDifference(_ sine: SIMD4<Float>, _ cosine: SIMD4<Float>) -> SIMD4<Float> {
+            2 * halfTurnSine * (cosine * halfTurnCosine + sine * halfTurnSine)
+        }
+        value = .grouped(sine0, sine1, sine2, sine3)
+        difference = .grouped(seedDifference(sine0, cosine0), seedDifference(sine1, cosine1), seedDifference(sine2, cosine2), seedDifference(sine3, cosine3))
     }
 
-    /// The next four sines; advances the state by four samples.
+    /// The next N sines; advances the state by N samples.
     @inline(__always)
-    private mutating func nextSines() -> SIMD4<Float> {
+    private mutating func nextSines() -> Lanes {
         difference -= k * value
         value += difference
         return value
     }
 
-    /// The next four samples.
+    /// The next N samples.
     @inline(__always)
-    private mutating func nextSamples() -> SIMD4<Float> {
-        let y = amplitude * nextSines()
-        amplitude += amplitudeStep4
-        return y
+    private mutating func nextSamples() -> Lanes {
+        amplitude += Lanes(repeating: amplitudeStepN)
+        return nextSines() * amplitude
     }
 
     /// Adds the next `count` samples of the segment to `out`.
     @inline(__always)
     mutating func add(into out: UnsafeMutablePointer<Float>, count: Int) {
-        let groups = count / 4
+        let groups = count / Self.lanes
         let raw = UnsafeMutableRawPointer(out)
+        let stride = MemoryLayout<Lanes>.size
         for group in 0..<groups {
-            let o = raw.loadUnaligned(fromByteOffset: group &* 16, as: SIMD4<Float>.self)
-            raw.storeBytes(of: o + nextSamples(), toByteOffset: group &* 16, as: SIMD4<Float>.self)
+            let o = raw.loadUnaligned(fromByteOffset: group &* stride, as: Lanes.self)
+            raw.storeBytes(of: o + nextSamples(), toByteOffset: group &* stride, as: Lanes.self)
         }
-        let rest = count - groups * 4
+        let rest = count - groups * Self.lanes
         if rest > 0 {
             let y = partialGroup(rest)
-            for lane in 0..<rest { out[groups * 4 + lane] += y[lane] }
+            for lane in 0..<rest { out[groups * Self.lanes + lane] += y[lane] }
         }
         offset += count
     }
@@ -152,45 +245,42 @@ struct SegmentOscillator {
     /// Stores the next `count` samples of the segment in `out`.
     @inline(__always)
     mutating func store(into out: UnsafeMutablePointer<Float>, count: Int) {
-        let groups = count / 4
+        let groups = count / Self.lanes
         let raw = UnsafeMutableRawPointer(out)
+        let stride = MemoryLayout<Lanes>.size
         for group in 0..<groups {
-            raw.storeBytes(of: nextSamples(), toByteOffset: group &* 16, as: SIMD4<Float>.self)
+            raw.storeBytes(of: nextSamples(), toByteOffset: group &* stride, as: Lanes.self)
         }
-        let rest = count - groups * 4
+        let rest = count - groups * Self.lanes
         if rest > 0 {
             let y = partialGroup(rest)
-            for lane in 0..<rest { out[groups * 4 + lane] = y[lane] }
+            for lane in 0..<rest { out[groups * Self.lanes + lane] = y[lane] }
         }
         offset += count
     }
 
     /// Advances by `count` samples without output.
     mutating func skip(_ count: Int) {
-        for _ in 0..<(count / 4) { _ = nextSamples() }
-        let rest = count % 4
+        for _ in 0..<(count / Self.lanes) { _ = nextSamples() }
+        let rest = count % Self.lanes
         if rest > 0 { _ = partialGroup(rest) }
         offset += count
     }
 
-    /// The next four samples, of which only the first `rest` (1 to 3) are used: the state then
+    /// The next N samples, of which only the first `rest` (1 to N-1) are used: the state then
     /// moves on by `rest` samples, each lane's history shifted with it.
-    private mutating func partialGroup(_ rest: Int) -> SIMD4<Float> {
+    private mutating func partialGroup(_ rest: Int) -> Lanes {
         let (oldValue, oldDifference, oldAmplitude) = (value, difference, amplitude)
         let y = nextSamples()
-        value = Self.lanes(oldValue, value, from: rest)
-        difference = Self.lanes(oldDifference, difference, from: rest)
-        amplitude = Self.lanes(oldAmplitude, amplitude, from: rest)
+        value = Self.shifted(oldValue, value, by: rest)
+        difference = Self.shifted(oldDifference, difference, by: rest)
+        amplitude = Self.shifted(oldAmplitude, amplitude, by: rest)
         return y
     }
 
-    /// Lanes `shift..<shift+4` of `a` followed by `b`.
-    private static func lanes(_ a: SIMD4<Float>, _ b: SIMD4<Float>, from shift: Int) -> SIMD4<Float> {
-        switch shift {
-        case 1: SIMD4(a[1], a[2], a[3], b[0])
-        case 2: SIMD4(a[2], a[3], b[0], b[1])
-        case 3: SIMD4(a[3], b[0], b[1], b[2])
-        default: a
-        }
+    /// Lanes `shift..<shift+N` of `a` followed by `b`.
+    private static func shifted(_ a: Lanes, _ b: Lanes, by shift: Int) -> Lanes {
+        // a and b lie side by side in the tuple: one unaligned load picks the window.
+        withUnsafeBytes(of: (a, b)) { $0.loadUnaligned(fromByteOffset: shift * MemoryLayout<Float>.stride, as: Lanes.self) }
     }
 }

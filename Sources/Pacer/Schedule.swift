@@ -147,3 +147,38 @@ public struct PacerSchedule: Sendable, Equatable {
         return events
     }
 }
+
+/// The schedule of a playback after its latest live change, with the one that change replaced: a
+/// change takes effect at a cycle boundary (`current.originSample`) that the renderer reaches up to
+/// a buffer before the listener does, so samples before it still follow the previous rhythm.
+public struct SchedulesInForce: Sendable, Equatable {
+    public let current: PacerSchedule
+    public let previous: PacerSchedule
+
+    /// A playback before any change: both are `initial`.
+    public init(_ initial: PacerSchedule) {
+        current = initial
+        previous = initial
+    }
+
+    public init(current: PacerSchedule, previous: PacerSchedule) {
+        self.current = current
+        self.previous = previous
+    }
+
+    /// The schedule sample `n` follows. Samples before the previous schedule's origin (two
+    /// changes back) are not known any more: they read as that origin.
+    public func schedule(at n: Int64) -> PacerSchedule {
+        n >= current.originSample ? current : previous
+    }
+
+    public func position(at n: Int64) -> PhasePosition {
+        let schedule = schedule(at: n)
+        return schedule.position(at: max(n, schedule.originSample))
+    }
+
+    /// The breathing rate sample `n` follows, in hertz.
+    public func frequencyHz(at n: Int64) -> Double {
+        schedule(at: n).pattern.ratePerMinute / 60
+    }
+}

@@ -63,12 +63,20 @@ public struct SensorStream: AsyncSequence, Sendable {
     private let logger: Logger
     private let clock: ArrivalClock
     private let capacity: Int
+    private let readerThreadStart: (@Sendable () -> Void)?
 
-    public init(configuration: SensorConfiguration, logger: Logger, clock: ArrivalClock = .monotonic, capacity: Int = SensorStream.defaultCapacity) {
+    /// `readerThreadStart` runs on the reader thread before it opens the device: the daemon gives
+    /// the thread its scheduling there (real time, issue 16: a beat waited up to 4 ms for the
+    /// reader to get a core on a busy machine).
+    public init(
+        configuration: SensorConfiguration, logger: Logger, clock: ArrivalClock = .monotonic, capacity: Int = SensorStream.defaultCapacity,
+        readerThreadStart: (@Sendable () -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
         self.capacity = capacity
+        self.readerThreadStart = readerThreadStart
     }
 
     /// Stops the reader when the consumer drops it (the reader's continuation would otherwise keep
@@ -110,7 +118,11 @@ public struct SensorStream: AsyncSequence, Sendable {
             let reader = DeviceReader(
                 configuration: configuration, logger: logger, stop: stop, continuation: continuation, gate: gate, clock: clock)
             continuation.onTermination = { _ in stop.raise() }
-            DedicatedThread.detach(name: "sensor \(configuration.devicePath)") { reader.run() }
+            let readerThreadStart = readerThreadStart
+            DedicatedThread.detach(name: "sensor \(configuration.devicePath)") {
+                readerThreadStart?()
+                reader.run()
+            }
         } catch {
             continuation.yield(.unavailable(reason: "\(error)"))
             continuation.finish()

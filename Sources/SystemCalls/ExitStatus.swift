@@ -13,7 +13,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     /// EX_CONFIG: the configuration is refused.
     case configuration = 78
     /// 128 + the signal number, as a shell reports a command killed by that signal: a program
-    /// that ends itself on a signal after cleaning up (breathctl watch on SIGINT, SIGTERM, SIGHUP).
+    /// that ends itself on a signal after cleaning up (breathctl watch and simulate on SIGINT, SIGTERM, SIGHUP).
     case killedBySignal = 128
 
     /// The status of a program ending itself on `signalNumber`.

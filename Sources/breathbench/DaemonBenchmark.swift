@@ -156,9 +156,9 @@ struct DaemonBenchmark: ParsableCommand {
         let warmUpSeconds = Double(monotonicNanoseconds() - warmUpStart) / 1e9
         let before = ActivitySample(daemon.processIdentifier)
         let windowStart = monotonicNanoseconds()
-        Thread.sleep(forTimeInterval: sessionSeconds)
+        let after = ActivitySample.watching(daemon.processIdentifier, seconds: sessionSeconds)
         let windowEnd = monotonicNanoseconds()
-        let session = ActivitySample(daemon.processIdentifier).since(before)
+        let session = after.since(before)
         let cpu = session.cpuSeconds
         let wall = session.seconds
         let watching = readers.count
@@ -247,8 +247,7 @@ struct DaemonBenchmark: ParsableCommand {
 
     private func measureActivity(_ pid: Int32, seconds: Double) throws -> Activity {
         let before = ActivitySample(pid)
-        Thread.sleep(forTimeInterval: seconds)
-        return ActivitySample(pid).since(before)
+        return ActivitySample.watching(pid, seconds: seconds).since(before)
     }
 
     private func megabytes(_ kilobytes: Int) -> String { format(Double(kilobytes) / 1024, digits: 1) }
@@ -351,6 +350,29 @@ struct ActivitySample {
     let perThread: [String: ThreadSample]
     let uptimeNanoseconds: UInt64
 
+    /// Reads /proc every `interval` for `seconds` and returns the last reading, with the threads
+    /// that ended meanwhile at their last reading: a thread that lives for a few seconds inside
+    /// the window (a Dispatch worker that ends after 5 s without work, such as GRDB's writer after
+    /// a history flush) still counts. Only its switches after its last reading are missed.
+    static func watching(_ pid: Int32, seconds: Double, interval: Double = 0.5) -> ActivitySample {
+        let end = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        var latest = ActivitySample(pid)
+        var ended: [String: ThreadSample] = [:]
+        while DispatchTime.now().uptimeNanoseconds < end {
+            Thread.sleep(forTimeInterval: min(interval, Double(end - DispatchTime.now().uptimeNanoseconds) / 1e9))
+            let next = ActivitySample(pid)
+            for (tid, thread) in latest.perThread where next.perThread[tid] == nil { ended[tid] = thread }
+            latest = next
+        }
+        return ActivitySample(latest, adding: ended)
+    }
+
+    private init(_ sample: ActivitySample, adding ended: [String: ThreadSample]) {
+        uptimeNanoseconds = sample.uptimeNanoseconds
+        cpuSeconds = sample.cpuSeconds
+        perThread = sample.perThread.merging(ended) { current, _ in current }
+    }
+
     init(_ pid: Int32) {
         uptimeNanoseconds = DispatchTime.now().uptimeNanoseconds
         cpuSeconds = processorSeconds(pid)
@@ -375,7 +397,8 @@ struct ActivitySample {
 
     func since(_ earlier: ActivitySample) -> Activity {
         let seconds = Double(uptimeNanoseconds - earlier.uptimeNanoseconds) / 1e9
-        // A thread born in between counts from zero; one that ended in between is not seen.
+        // A thread born in between counts from zero; one that ended in between counts up to its
+        // last reading when `watching` took this sample, and is not seen otherwise.
         var byName: [String: Activity.ThreadGroup] = [:]
         for (tid, thread) in perThread {
             let before = earlier.perThread[tid]

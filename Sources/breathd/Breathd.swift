@@ -7,7 +7,7 @@ import SystemCalls
 import Systemd
 
 @main
-struct Breathd: AsyncParsableCommand {
+struct Breathd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "breathd",
         abstract: "The breathing biofeedback daemon: paces breathing with a tone, reads a heart sensor, computes HRV coherence.",
@@ -52,7 +52,7 @@ struct Breathd: AsyncParsableCommand {
         guard clockRate >= 1, clockRate <= 1000 else { throw ValidationError("--clock-rate must be between 1 and 1000.") }
     }
 
-    func run() async throws {
+    func run() throws {
         if printConfigManual {
             return print(ConfigurationManual.render(), terminator: "")
         }
@@ -86,7 +86,7 @@ struct Breathd: AsyncParsableCommand {
         logger.info("starting", metadata: ["release": "\(Daemon.release)", "config": "\(loaded.source)"])
         do {
             let explicitPath = config
-            try await Daemon.run(configuration: loaded.configuration, environment: environment, logger: logger, clockRate: clockRate) { () throws(ConfigurationError) in
+            try Daemon.runUntilStopped(configuration: loaded.configuration, environment: environment, logger: logger, clockRate: clockRate) { () throws(ConfigurationError) in
                 try ConfigurationLoader.load(explicitPath: explicitPath, environment: environment).configuration
             }
         } catch let error as ConfigurationError {

@@ -9,6 +9,10 @@ import Pacer
 // disk I/O on either side. The last line is the RESULT line of docs/design.md.
 // VOICES (a comma-separated list, e.g. `glide` or `off`) renders only those and skips sox: the
 // form scripts/bench-synth-callgrind runs under valgrind to count instructions.
+// Silence (`off`) is not a bare memset: it runs the same ToneRenderer path as the glide (the
+// control values per 256-sample segment, the schedule, the fades, the 16-bit conversion of every
+// sample); only where the glide computes its sine into the float buffer, silence clears it. So
+// glide_over_silence is the tone arithmetic against everything else one rendered sample costs.
 
 let arguments = CommandLine.arguments
 let seconds = arguments.count > 1 ? Double(arguments[1]) ?? 3600 : 3600

@@ -34,7 +34,7 @@ import Testing
         // The published schedule is the changed one, starting on a boundary of the first: the first
         // after the request, or the one after it if the audio thread, rendering up to a buffer
         // ahead of what has played, had passed that boundary already.
-        let schedule = try #require(player.schedule)
+        let schedule = try #require(player.schedulesInForce).current
         #expect(schedule.pattern.rateMilliBPM == 7000)
         let first = PacerSchedule(pattern: .standard, sampleRate: 48_000)
         #expect(schedule.originSample == first.cycleStart(schedule.originCycle))

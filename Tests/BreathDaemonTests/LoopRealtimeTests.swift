@@ -46,4 +46,40 @@ import Testing
         #expect(LoopRealtimeWatch.status == EventLoopStatus(scheduling: "SCHED_OTHER", demotions: before + 1))
         try await loops.shutdownGracefully()
     }
+
+    /// The serial sensor's reader joins the loop at real time, one step below it; when it runs
+    /// through the budget (a device flooding it) the handler puts it back, and the loop keeps real time.
+    @Test func aSpinningSensorReaderIsPutBackToNormalAndTheLoopKeepsRealTime() async throws {
+        let saved = ThreadScheduling.limit(.realtimeMicroseconds)
+        defer {
+            try? ThreadScheduling.setLimit(.realtimeMicroseconds, soft: saved.soft ?? .max, hard: saved.hard ?? .max)
+        }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = loops.next()
+        let logger = Logger(label: "loop-realtime-test")
+        await LoopRealtimeWatch.start(on: loop, logger: logger)
+        // Without CAP_SYS_NICE or RLIMIT_RTPRIO the first test checks the refusal; nothing to do here.
+        guard try await loop.submit({ ThreadScheduling.current() }).get().isRealtime else {
+            try await loops.shutdownGracefully()
+            return
+        }
+        let loopDemotions = LoopRealtimeWatch.demotions.load(ordering: .relaxed)
+        let readerDemotions = LoopRealtimeWatch.sensorReaderDemotions.load(ordering: .relaxed)
+        let (raised, after) = await withCheckedContinuation { (done: CheckedContinuation<(ThreadScheduling.Policy, ThreadScheduling.Policy), Never>) in
+            DedicatedThread.detach(name: "sensor spin") {
+                LoopRealtimeWatch.raiseSensorReader(logger: logger)
+                let raised = ThreadScheduling.current()
+                var policy = raised
+                // The kernel's hard limit (200 ms) ends the process if the handler picks the wrong thread.
+                while policy.isRealtime { policy = ThreadScheduling.current() }
+                done.resume(returning: (raised, policy))
+            }
+        }
+        #expect(raised == .fifo(priority: LoopRealtimeWatch.sensorReaderPriority))
+        #expect(after == .other(nice: 0))
+        #expect(LoopRealtimeWatch.sensorReaderDemotions.load(ordering: .relaxed) == readerDemotions + 1)
+        #expect(LoopRealtimeWatch.demotions.load(ordering: .relaxed) == loopDemotions)
+        #expect(try await loop.submit { ThreadScheduling.current() }.get() == .fifo(priority: EventLoopRealtime.priority))
+        try await loops.shutdownGracefully()
+    }
 }

@@ -21,7 +21,7 @@ final class SteppedPacerOutput: PacerOutput {
         var lastError: AudioError?
         var stopRequested = false
         var pendingChange: PacerSettings?
-        var schedules: (current: PacerSchedule, previous: PacerSchedule)?
+        var schedules: SchedulesInForce?
         var publishedSchedule: PacerSchedule?
         /// Whether "the device" opens; false plays nothing, as an unplugged card.
         var deviceAvailable = true
@@ -50,14 +50,10 @@ final class SteppedPacerOutput: PacerOutput {
 
     /// As `AudioPlayer.phase`: samples just heard may still belong to the schedule before a change.
     var phase: PhasePosition? {
-        playback.withLock { p -> PhasePosition? in
-            guard let pair = p.schedules else { return nil }
-            let schedule = p.played >= pair.current.originSample ? pair.current : pair.previous
-            return schedule.position(at: max(p.played, schedule.originSample))
-        }
+        playback.withLock { $0.schedules?.position(at: $0.played) }
     }
 
-    var schedule: PacerSchedule? { playback.withLock { $0.schedules?.current } }
+    var schedulesInForce: SchedulesInForce? { playback.withLock { $0.schedules } }
 
     func start(_ session: PlaybackSession) throws(AudioError) {
         changingStatus { p in
@@ -73,7 +69,7 @@ final class SteppedPacerOutput: PacerOutput {
             p.pendingChange = nil
             p.lastError = nil
             p.deviceOpened = p.deviceAvailable
-            p.schedules = (initial, initial)
+            p.schedules = SchedulesInForce(initial)
             p.publishedSchedule = initial
             p.state = p.deviceAvailable ? .playing : .waitingForDevice
             if !p.deviceAvailable { p.lastError = Self.deviceGone }
@@ -130,7 +126,7 @@ final class SteppedPacerOutput: PacerOutput {
                 p.played += Int64(count)
                 remaining -= count
                 if renderer.schedule != p.publishedSchedule, let previous = p.publishedSchedule {
-                    p.schedules = (renderer.schedule, previous)
+                    p.schedules = SchedulesInForce(current: renderer.schedule, previous: previous)
                     p.publishedSchedule = renderer.schedule
                 }
             }

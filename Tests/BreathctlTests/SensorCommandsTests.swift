@@ -39,6 +39,27 @@ import Testing
         #expect(beats.allSatisfy { $0.contains("\"t\": ") && $0.contains("\"nn\": ") })
     }
 
+    /// A simulator stopped by Ctrl-C, `kill` or a closed terminal removes its link: a daemon still
+    /// following it would otherwise open whichever terminal gets that number next and read
+    /// someone else's lines. It ends as a shell reports the signal (128 + n).
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func simulateRemovesItsLinkWhenASignalEndsIt(signalNumber: Int32) async throws {
+        let link = NSTemporaryDirectory() + "breathctl-sim-signal-\(getpid())-\(signalNumber)"
+        let simulator = try ClientProcess.start(["simulate", "--link", link])
+        defer {
+            simulator.stop()
+            try? FileManager.default.removeItem(atPath: link)
+        }
+        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
+            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        simulator.signal(signalNumber)
+        let result = await simulator.result()
+        #expect(result.status == 128 + signalNumber, "\(result.stderr)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil, "the link is left behind")
+    }
+
     /// `simulate --replay` reads a Windows export (BOM, CRLF or CR, no final newline) as the plain file.
     @Test(arguments: ["\r\n", "\r"])
     func replayReadsWindowsLineEndings(ending: String) async throws {

@@ -87,6 +87,21 @@ import Testing
         #expect(old.changing(to: faster, atBoundaryAtOrAfter: boundary).originSample == boundary)
     }
 
+    @Test func samplesBeforeALiveChangeKeepThePreviousRhythm() throws {
+        let old = PacerSchedule(pattern: .standard, sampleRate: 48_000)
+        let changed = old.changing(to: try BreathPattern(ratePerMinute: 7), atBoundaryAtOrAfter: 600_000)
+        let inForce = SchedulesInForce(current: changed, previous: old)
+        let boundary = changed.originSample
+        // The breath before the boundary is the old one to its last sample, then the new begins.
+        #expect(inForce.position(at: boundary - 1) == old.position(at: boundary - 1))
+        #expect(inForce.position(at: 100) == old.position(at: 100))
+        #expect(inForce.position(at: boundary) == changed.position(at: boundary))
+        #expect(inForce.frequencyHz(at: boundary - 1) == BreathPattern.standard.ratePerMinute / 60)
+        #expect(inForce.frequencyHz(at: boundary) == 7.0 / 60)
+        // Before any change both are the first schedule.
+        #expect(SchedulesInForce(old).position(at: 700_000) == old.position(at: 700_000))
+    }
+
     @Test func outOfRangeValuesNameTheOptionAndRange() {
         #expect(throws: PatternError.self) { try BreathPattern(ratePerMinute: 3.9) }
         do {

@@ -51,13 +51,148 @@ func pointSymlink(_ link: String, to target: String) throws {
     guard rename(temporary, link) == 0 else { throw SystemCallError(call: "rename", subject: link, errno: errno) }
 }
 
+/// The iterator lent to the child task that waits for an event: one task uses it at a time (the
+/// child while it waits, the caller once the group has ended).
+private final class LentIterator: @unchecked Sendable {
+    var iterator: SensorStream.Iterator
+    init(_ iterator: SensorStream.Iterator) { self.iterator = iterator }
+}
+
 extension SensorStream.Iterator {
-    /// The next event matching `wanted`, skipping others.
-    mutating func next(where wanted: (SensorStreamEvent) -> Bool) async -> SensorStreamEvent? {
-        while let event = await next() {
-            if wanted(event) { return event }
+    /// The next event matching `wanted`, skipping others; nil at the end of the stream, or with an
+    /// issue recorded when none came within `ceiling`. The ceiling only turns a wait that never
+    /// ends into a failure (the normal wait is milliseconds, seconds at load 20); reaching it
+    /// cancels the stream, so the waits after it end at once.
+    mutating func next(
+        where wanted: @escaping @Sendable (SensorStreamEvent) -> Bool, within ceiling: Duration = .seconds(60),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async -> SensorStreamEvent? {
+        enum Outcome: Sendable { case event(SensorStreamEvent?), ceilingReached }
+        let lent = LentIterator(self)
+        defer { self = lent.iterator }
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                while let event = await lent.iterator.next() {
+                    if wanted(event) { return .event(event) }
+                }
+                return .event(nil)
+            }
+            group.addTask {
+                try? await Task.sleep(for: ceiling)
+                return .ceilingReached
+            }
+            let first = await group.next() ?? .ceilingReached
+            group.cancelAll()
+            return first
         }
-        return nil
+        switch outcome {
+        case .event(let event): return event
+        case .ceilingReached:
+            Issue.record("no awaited sensor event within \(ceiling)", sourceLocation: sourceLocation)
+            return nil
+        }
+    }
+}
+
+/// The other processes that hold `devicePath` open, as "PID name: command line". Terminal numbers
+/// are shared by the whole machine: a program that follows a stale path to /dev/pts/N (a daemon
+/// whose simulator has gone, in another test run) opens whichever terminal gets that number next
+/// and takes lines written to it before the reader under test does. (As root, every process that
+/// could open the terminal is visible here.)
+func otherOpeners(of devicePath: String) -> [String] {
+    let own = "\(getpid())"
+    let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return processes.filter { $0 != own && $0.allSatisfy(\.isNumber) }.compactMap { pid in
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        let holds = descriptors.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == devicePath }
+        guard holds else { return nil }
+        let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { data in
+            String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        } ?? ""
+        return "\(pid) \(name): \(command.prefix(160))"
+    }
+}
+
+/// A pseudo-terminal plugged in under a link, as udev links a USB adapter under /dev/serial/by-id,
+/// and replugged as one is. The reader under test is kept the terminal's only reader, so that
+/// every line written reaches it (a beat taken by another program hung this test in 2 of 15 runs
+/// on a shared machine): once the reader is in, the terminal is locked against new openers
+/// (TIOCSPTLCK, which binds root too), and one that another program had opened before is
+/// unplugged and replaced. Both are counted in `interference`.
+struct LinkedTerminal {
+    let link: String
+    private var plugged: PseudoTerminal?
+    /// What other programs did: which had the terminal open, which tried to open it.
+    private(set) var interference: [String] = []
+
+    var terminal: PseudoTerminal { plugged! }
+
+    init(link: String) throws {
+        self.link = link
+        plugged = try PseudoTerminal()
+        try pointSymlink(link, to: plugged!.devicePath)
+    }
+
+    /// Waits until the reader connected, then makes it the terminal's only reader.
+    mutating func connected(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try #require(await events.next(where: isConnected, sourceLocation: sourceLocation) != nil, sourceLocation: sourceLocation)
+        try await ensureSoleReader(&events, sourceLocation: sourceLocation)
+    }
+
+    /// Locks the terminal, then replugs while another program has it open (it came in before the lock).
+    mutating func ensureSoleReader(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try lock(true)
+        while case let others = otherOpeners(of: terminal.devicePath), !others.isEmpty {
+            interference.append("\(terminal.devicePath) also open in \(others.joined(separator: "; "))")
+            try await replug(&events, pausing: .zero, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The next beat. Another program that tries to open the locked terminal fails with EIO, and
+    /// the kernel then fails the reader's reads with EIO too (pty_open marks the terminal): the
+    /// reader disconnects and the line stays queued. The terminal is unlocked for the reader to
+    /// come back (it reads the line then) and locked again. Any other disconnect is a failure.
+    mutating func nextBeat(_ events: inout SensorStream.Iterator, sourceLocation: SourceLocation = #_sourceLocation) async throws -> SensorStreamEvent? {
+        while true {
+            let event = await events.next(where: { isBeat($0) || isDisconnected($0) }, sourceLocation: sourceLocation)
+            guard case .disconnected(let reason, _)? = event else { return event }
+            try #require(reason.hasSuffix("(errno \(EIO))"), "disconnected while plugged in: \(reason)", sourceLocation: sourceLocation)
+            interference.append("\(terminal.devicePath): the reader's read failed with EIO (an open of the locked terminal was refused)")
+            try lock(false)
+            try await connected(&events, sourceLocation: sourceLocation)
+        }
+    }
+
+    private func lock(_ locked: Bool) throws {
+        var flag: Int32 = locked ? 1 : 0
+        let request: UInt = 0x4004_5431  // TIOCSPTLCK
+        guard ioctl(terminal.controllerFileDescriptor, request, &flag) == 0 else {
+            throw SystemCallError(call: "ioctl(TIOCSPTLCK)", subject: terminal.devicePath, errno: errno)
+        }
+    }
+
+    /// Unplugs the terminal (the reader says disconnected), waits `pause`, plugs a new one in and
+    /// waits until the reader connected. Returns how long that took after the link was made.
+    @discardableResult
+    mutating func replug(_ events: inout SensorStream.Iterator, pausing pause: Duration, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Duration {
+        // The test's sides closed, but for a duplicate of the device side held until the link
+        // points elsewhere. It keeps the terminal's number taken: freed, another process (a
+        // parallel test, tmux) could get /dev/pts/N, the stale link would lead the reader there,
+        // and the reader's "connected" would be to a stranger's terminal (seen with another
+        // process opening terminals: 4 descriptors instead of 5).
+        var held = fcntl(terminal.deviceFileDescriptor, F_DUPFD_CLOEXEC, 0)
+        defer { if held >= 0 { close(held) } }
+        plugged = nil
+        try #require(await events.next(where: isDisconnected, sourceLocation: sourceLocation) != nil, sourceLocation: sourceLocation)
+        try await Task.sleep(for: pause)
+        plugged = try PseudoTerminal()
+        let replugged = ContinuousClock.now
+        try pointSymlink(link, to: terminal.devicePath)
+        close(held)
+        held = -1
+        try await connected(&events, sourceLocation: sourceLocation)
+        return ContinuousClock.now - replugged
     }
 }
 
@@ -120,42 +255,82 @@ func isDisconnected(_ e: SensorStreamEvent) -> Bool { if case .disconnected = e 
     @Test func hundredUnplugReplugCyclesThroughASymlink() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let link = directory + "/usb-Sensor-if00"
         try await quiescentReaders()
         let baseline = openFileDescriptorCount()
         var worstReconnect = Duration.zero
         var countsWhileRunning: [Int] = []
+        var replaced: [String] = []
         do {
-            var pty: PseudoTerminal? = try PseudoTerminal()
-            try pointSymlink(link, to: pty!.devicePath)
-            let stream = SensorStream(configuration: SensorConfiguration(devicePath: link, format: .rr), logger: logger)
+            var sensor = try LinkedTerminal(link: directory + "/usb-Sensor-if00")
+            let stream = SensorStream(configuration: SensorConfiguration(devicePath: sensor.link, format: .rr), logger: logger)
             var events = stream.makeAsyncIterator()
-            #expect(await events.next(where: isConnected) != nil)
+            try await sensor.connected(&events)
             for cycle in 0..<100 {
-                try pty!.write(Array("\(800 + cycle)\n".utf8))
-                #expect(await events.next(where: isBeat) == .beat(SensorBeat(rrMilliseconds: Double(800 + cycle))))
-                // Unplug: the test's sides closed, but for a duplicate of the device side held until
-                // the link points elsewhere. It keeps the terminal's number taken: freed, another
-                // process (a parallel test, tmux) could get /dev/pts/N, the stale link would lead
-                // the reader there, and the reader's "connected" would be to a stranger's terminal
-                // (seen with another process opening terminals: 4 descriptors instead of 5).
-                let held = fcntl(pty!.deviceFileDescriptor, F_DUPFD_CLOEXEC, 0)
-                pty = nil
-                #expect(await events.next(where: isDisconnected) != nil)
-                try await Task.sleep(for: .milliseconds(cycle % 10 == 0 ? 300 : 5))
-                pty = try PseudoTerminal()
-                let replugged = ContinuousClock.now
-                try pointSymlink(link, to: pty!.devicePath)
-                close(held)
-                #expect(await events.next(where: isConnected) != nil)
-                worstReconnect = max(worstReconnect, ContinuousClock.now - replugged)
+                try sensor.terminal.write(Array("\(800 + cycle)\n".utf8))
+                let beat = try await sensor.nextBeat(&events)
+                try #require(
+                    beat == .beat(SensorBeat(rrMilliseconds: Double(800 + cycle))),
+                    "cycle \(cycle): other openers of \(sensor.terminal.devicePath): \(otherOpeners(of: sensor.terminal.devicePath))")
+                let reconnect = try await sensor.replug(&events, pausing: .milliseconds(cycle % 10 == 0 ? 300 : 5))
+                worstReconnect = max(worstReconnect, reconnect)
                 countsWhileRunning.append(openFileDescriptorCount())
             }
+            replaced = sensor.interference
         }
         let after = try await settledFileDescriptorCount(expecting: baseline)
         print("100 unplug/replug cycles: worst reconnect \(worstReconnect), descriptors before \(baseline), while running \(Set(countsWhileRunning).sorted()), after \(after)")
+        if !replaced.isEmpty { print("other programs at the terminals: \(replaced)") }
         #expect(Set(countsWhileRunning).count == 1)
         #expect(after == baseline)
+    }
+
+    /// Another program that opened the plugged-in terminal before the reader (one following a
+    /// stale path to its number) would take lines: `LinkedTerminal` sees it once the reader is
+    /// in and plugs a fresh terminal in, and every line then reaches the reader under test. `cat`
+    /// is that program here.
+    @Test func aTerminalAnotherProgramReadsIsReplaced() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var sensor = try LinkedTerminal(link: directory + "/usb-Sensor-if00")
+        let first = sensor.terminal.devicePath
+        let stranger = try startCat(first)
+        defer { if stranger.isRunning { stranger.terminate() } }
+        try await waitFor { !otherOpeners(of: first).isEmpty }
+        try #require(otherOpeners(of: first).count == 1, "cat has \(first) open")
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: sensor.link, format: .rr), logger: logger).makeAsyncIterator()
+        try await sensor.connected(&events)
+        #expect(sensor.interference.count == 1 && sensor.interference[0].contains("cat"), "\(sensor.interference)")
+        #expect(sensor.terminal.devicePath != first)
+        for rr in [850, 860, 870, 880, 890] {
+            try sensor.terminal.write(Array("\(rr)\n".utf8))
+            #expect(try await sensor.nextBeat(&events) == .beat(SensorBeat(rrMilliseconds: Double(rr))))
+        }
+    }
+
+    /// Another program trying to open the terminal once the reader is in is refused (the lock),
+    /// which fails the reader's reads too: the reader comes back and the line still arrives.
+    @Test func anOpenRefusedByTheLockCostsNoLine() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var sensor = try LinkedTerminal(link: directory + "/usb-Sensor-if00")
+        var events = SensorStream(configuration: SensorConfiguration(devicePath: sensor.link, format: .rr), logger: logger).makeAsyncIterator()
+        try await sensor.connected(&events)
+        let stranger = try startCat(sensor.terminal.devicePath)
+        stranger.waitUntilExit()  // a blocking wait: cat's open fails at once
+        #expect(stranger.terminationStatus != 0)
+        try sensor.terminal.write(Array("850\n".utf8))
+        #expect(try await sensor.nextBeat(&events) == .beat(SensorBeat(rrMilliseconds: 850)))
+        #expect(sensor.interference.count == 1 && sensor.interference[0].contains("EIO"), "\(sensor.interference)")
+    }
+
+    private func startCat(_ path: String) throws -> Process {
+        let cat = Process()
+        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
+        cat.arguments = [path]
+        cat.standardOutput = FileHandle.nullDevice
+        cat.standardError = FileHandle.nullDevice
+        try cat.run()
+        return cat
     }
 
     /// README: "reading resumes within about a second of the device (or its by-id link) coming

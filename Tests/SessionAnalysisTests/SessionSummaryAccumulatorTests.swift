@@ -1,3 +1,4 @@
+import BreathTestSupport
 import BreathProtocol
 import Foundation
 import HRV
@@ -65,18 +66,5 @@ import Testing
         // `BitwiseCopyable` (checked by the compiler): no array, no reference, nothing on the heap.
         func plainValue<T: BitwiseCopyable>(_: T.Type) -> Int { MemoryLayout<T>.size }
         #expect(plainValue(SessionSummaryAccumulator.self) < 256)
-    }
-}
-
-/// A seeded generator, so the eight hours are the same on every run.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -10,8 +10,9 @@ public protocol PacerOutput: Sendable {
     var samplesPlayed: Int64 { get }
     /// The breath at the samples heard; nil before a playback has a schedule.
     var phase: PhasePosition? { get }
-    /// The schedule in force for the samples being rendered now.
-    var schedule: PacerSchedule? { get }
+    /// The schedule of the samples being rendered now and the one it replaced (the samples heard
+    /// may still follow that one).
+    var schedulesInForce: SchedulesInForce? { get }
     /// Starts a playback (fading in); one still running is stopped first.
     func start(_ session: PlaybackSession) throws(AudioError)
     /// Fades out and ends the playback; returns at once, `status` says when it is idle.

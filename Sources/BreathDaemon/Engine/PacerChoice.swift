@@ -83,15 +83,14 @@ struct PacerClock: Sendable {
     let sampleRate: Int
     /// While no device plays (none attached, unplugged), the pacer runs on the wall clock from
     /// `wallOrigin`, so the rhythm still reaches watchers and the person can follow it on screen.
-    private var wallSchedule: PacerSchedule
+    /// After a live change, the schedule before it stays in force until the change's cycle
+    /// boundary: the breath in progress ends as it began.
+    private var wallSchedules: SchedulesInForce
     private var wallOrigin: EngineClock.Instant
-    /// After a live change, the schedule still in force until the change's cycle boundary
-    /// (`wallSchedule.originSample`): the breath in progress ends as it began.
-    private var wallScheduleBeforeChange: PacerSchedule?
 
     init(pattern: BreathPattern, sampleRate: Int, now: EngineClock.Instant) {
         self.sampleRate = sampleRate
-        wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
+        wallSchedules = SchedulesInForce(PacerSchedule(pattern: pattern, sampleRate: sampleRate))
         wallOrigin = now
     }
 
@@ -102,28 +101,19 @@ struct PacerClock: Sendable {
         return elapsed.components.seconds * Int64(sampleRate) + nanoseconds * Int64(sampleRate) / 1_000_000_000
     }
 
-    /// The wall-clock schedule in force at `sample`.
-    private func wallSchedule(at sample: Int64) -> PacerSchedule {
-        if let before = wallScheduleBeforeChange, sample < wallSchedule.originSample { return before }
-        return wallSchedule
-    }
-
-    /// The wall-clock schedule in force now and the sample it is at.
-    func wallClock(_ now: EngineClock.Instant) -> (schedule: PacerSchedule, sample: Int64) {
-        let sample = max(0, wallSample(now))
-        return (wallSchedule(at: sample), sample)
+    /// The wall-clock schedules and the sample they are at now.
+    func wallClock(_ now: EngineClock.Instant) -> (schedules: SchedulesInForce, sample: Int64) {
+        (wallSchedules, max(0, wallSample(now)))
     }
 
     /// The wall-clock position, for when the player is not playing.
     func wallPosition(_ now: EngineClock.Instant) -> Position? {
-        let sample = max(0, wallSample(now))
-        return position(wallSchedule(at: sample).position(at: sample))
+        position(wallSchedules.position(at: max(0, wallSample(now))))
     }
 
     /// A playback (re)starts: the wall clock starts a fresh schedule with it.
     mutating func restartWallClock(pattern: BreathPattern, at now: EngineClock.Instant) {
-        wallSchedule = PacerSchedule(pattern: pattern, sampleRate: sampleRate)
-        wallScheduleBeforeChange = nil
+        wallSchedules = SchedulesInForce(PacerSchedule(pattern: pattern, sampleRate: sampleRate))
         wallOrigin = now
     }
 
@@ -133,10 +123,9 @@ struct PacerClock: Sendable {
     @discardableResult
     mutating func changeWallClock(to pattern: BreathPattern, at now: EngineClock.Instant) -> Double {
         let sample = max(0, wallSample(now))
-        let inForce = wallSchedule(at: sample)
-        wallScheduleBeforeChange = inForce
-        wallSchedule = inForce.changing(to: pattern, atBoundaryAtOrAfter: sample)
-        return Double(wallSchedule.originSample - sample) / Double(sampleRate)
+        let inForce = wallSchedules.schedule(at: sample)
+        wallSchedules = SchedulesInForce(current: inForce.changing(to: pattern, atBoundaryAtOrAfter: sample), previous: inForce)
+        return Double(wallSchedules.current.originSample - sample) / Double(sampleRate)
     }
 
     struct Position: Equatable {

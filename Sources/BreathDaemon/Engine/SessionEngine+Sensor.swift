@@ -60,34 +60,40 @@ extension SessionEngine {
     /// Synchrony needs the pacer: measured while a session paces, cleared otherwise.
     private func updateSynchrony(latestBeatSeconds: Double, now: EngineClock.Instant) {
         guard case .running(let session) = state, isPacing(session),
-            let breath = breathPhase(session, latestBeatSeconds: latestBeatSeconds, now: now)
+            let breath = pacerBreath(session, latestBeatSeconds: latestBeatSeconds, now: now)
         else {
             heart.clearSynchrony()
             return
         }
-        heart.measureSynchrony(pacerFrequencyHz: session.choice.rateBreathsPerMinute / 60, breathPhase: breath)
+        heart.measureSynchrony(pacerFrequencyHz: breath.frequencyHz, breathPhase: breath.phase)
     }
 
-    /// The pacer's breath as a function of beat time: the beat just received is "now", and a beat
-    /// `d` seconds earlier met the pacer `d` seconds of samples earlier, on the schedule now in force.
-    private func breathPhase(_ session: ActiveSession, latestBeatSeconds: Double, now: EngineClock.Instant) -> ((Double) -> HRV.BreathCyclePosition)? {
+    /// The pacer's breath as the listener met it, as a function of beat time: the beat just
+    /// received is "now", and a beat `d` seconds earlier met the pacer `d` seconds of samples
+    /// earlier. Its frequency is the rate heard now: a live change counts from the breath it took
+    /// effect at, not from when it was asked (up to a breath earlier).
+    private func pacerBreath(_ session: ActiveSession, latestBeatSeconds: Double, now: EngineClock.Instant)
+        -> (frequencyHz: Double, phase: (Double) -> HRV.BreathCyclePosition)?
+    {
         let sampleRate = Double(configuration.audio.sampleRateHz)
-        let schedule: PacerSchedule
+        let schedules: SchedulesInForce
         let nowSample: Int64
         switch player.status.state {
         case .playing, .stopping:
-            guard let current = player.schedule else { return nil }
-            schedule = current
+            guard let current = player.schedulesInForce else { return nil }
+            schedules = current
             nowSample = player.samplesPlayed
         case .idle, .opening, .waitingForDevice:
-            (schedule, nowSample) = session.clock.wallClock(now)
+            (schedules, nowSample) = session.clock.wallClock(now)
         }
-        return { time in
-            let sample = max(schedule.originSample, nowSample - Int64(((latestBeatSeconds - time) * sampleRate).rounded()))
+        return (schedules.frequencyHz(at: nowSample), { time in
+            let heard = nowSample - Int64(((latestBeatSeconds - time) * sampleRate).rounded())
+            let schedule = schedules.schedule(at: heard)
+            let sample = max(schedule.originSample, heard)
             let position = schedule.position(at: sample)
             return HRV.BreathCyclePosition(
                 cycle: Int(position.cycle), fraction: Double(sample - position.cycleStart) / Double(position.cycleLength))
-        }
+        })
     }
 
     /// Beats belong to the session while its tone plays (fade-out included), not while paused:
