@@ -94,12 +94,13 @@ public enum ConfigurationParser {
                 "\(file): socket.path = \(TOMLText.string(socket)): is \(socket.utf8.count) bytes; a Unix socket path holds at most "
                     + "\(SocketAddressLimit.pathBytes) (sun_path): choose a shorter path")
         }
-        var isDirectory: ObjCBool = false
-        let storage = configuration.storage.path
-        if FileManager.default.fileExists(atPath: storage, isDirectory: &isDirectory), isDirectory.boolValue {
+        let files = [("socket.path", socket, "socket", "breathd.sock"), ("storage.path", configuration.storage.path, "database", "history.sqlite")]
+        for (key, path, noun, example) in files {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
             problems.append(
-                "\(file): storage.path = \(TOMLText.string(storage)): is a directory; give the database file, e.g. "
-                    + TOMLText.string((storage.hasSuffix("/") ? storage : storage + "/") + "history.sqlite"))
+                "\(file): \(key) = \(TOMLText.string(path)): is a directory; give the \(noun) file, e.g. "
+                    + TOMLText.string((path.hasSuffix("/") ? path : path + "/") + example))
         }
         return problems
     }

@@ -189,8 +189,10 @@ public struct ControlSocketServer: Service {
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(PeerGroups.socketOption)
         ).map { (list: PeerGroups.KernelList) in list.groupIDs }.recover { _ in nil }
         return credentials.and(groups).flatMapThrowing { credentials, groups in
-            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
+            // The idle timer after the framer: it sees whole requests only, so a client trickling
+            // a partial line a byte at a time (slowloris) is idle all the same.
             try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestLineDecoder()))
+            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout), name: IdleConnectionCloser.timerName)
             try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: idleTimeout), name: IdleConnectionCloser.name)
             let asyncChannel = try NIOAsyncChannel<RequestFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
             let connection = Connection(
@@ -353,9 +355,10 @@ final class ClientSlots: Sendable {
     var current: Int { state.withLock { $0.count } }
 }
 
-/// Closes a connection idle past its timeout with an ERROR saying why. Idle means: no bytes
-/// read for the timeout (IdleStateHandler) and no request waiting for its reply, so a slow
-/// reply never counts against the client. `ControlConnection` removes it (and the timer) before
+/// Closes a connection idle past its timeout with an ERROR saying why. Idle means: no whole
+/// request read for the timeout (IdleStateHandler, after the line framer: bytes of an unfinished
+/// line do not count) and no request waiting for its reply, so a slow reply never counts against
+/// the client. `ControlConnection` removes it (and the timer) before
 /// it answers `watch`. Sits after the line decoder: it counts request frames in and replies out.
 final class IdleConnectionCloser: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = RequestFrame

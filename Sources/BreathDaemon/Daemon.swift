@@ -58,15 +58,17 @@ public enum Daemon {
         // BREATHD_DEBUG_STALL below traps SIGUSR2 for itself.
         signal(SIGUSR1, SIG_IGN)
         signal(SIGUSR2, SIG_IGN)
-        // History trouble never stops the pacer: see HistoryOpening.
-        let history = await HistoryOpening.open(path: configuration.storage.path, logger: logger)
+        // History trouble never stops the pacer: see HistoryOpening. A spill file that cannot be
+        // written beside the database (its disk full at shutdown) goes to the socket's directory.
+        let spillFallback = (configuration.socket.path as NSString).deletingLastPathComponent
+        let history = await HistoryOpening.open(path: configuration.storage.path, spillFallbackDirectory: spillFallback, logger: logger)
         let store = history.store
         let loop = loops.next()
         // Timers sleep on the loop's own (epoll's timeout), not on Dispatch's timer thread.
         let timers: any Clock<Duration> = EventLoopClock(loop)
         let recorder = HistoryRecorder(
             store: store, condition: history.condition, unwritten: history.unwritten, flushInterval: .seconds(5) / clockRate,
-            clock: timers, logger: logger)
+            clock: timers, spillFallbackDirectory: spillFallback, logger: logger)
         let events = EventHub()
         let player = AudioPlayer(logger: logger)
         // Opt-in (the system unit sets it): SCHED_FIFO 3 for the loop thread under a CPU budget.

@@ -18,9 +18,11 @@ public enum HistoryOpening {
         public let unwritten: [HistoryRecorder.UnwrittenEnd]
     }
 
-    public static func open(path: String, logger: Logger, now: Date = Date()) async -> Outcome {
+    /// - Parameter spillFallbackDirectory: where an earlier run may have put its spill file when the
+    ///   database's disk was full (`HistoryRecorder`).
+    public static func open(path: String, spillFallbackDirectory: String? = nil, logger: Logger, now: Date = Date()) async -> Outcome {
         do {
-            return try await attempt(path: path, logger: logger, movedAside: nil)
+            return try await attempt(path: path, spillFallbackDirectory: spillFallbackDirectory, logger: logger, movedAside: nil)
         } catch let error where isCorrupt(error) {
             let moved: String
             do {
@@ -32,7 +34,7 @@ public enum HistoryOpening {
                 "history database is corrupt: moved aside, a fresh one is created",
                 metadata: ["path": "\(path)", "moved_to": "\(moved)", "error": "\(describe(error))"])
             do {
-                return try await attempt(path: path, logger: logger, movedAside: moved)
+                return try await attempt(path: path, spillFallbackDirectory: spillFallbackDirectory, logger: logger, movedAside: moved)
             } catch {
                 return unusable(path: path, problem: problem(for: error, path: path), logger: logger)
             }
@@ -41,21 +43,23 @@ public enum HistoryOpening {
         }
     }
 
-    private static func attempt(path: String, logger: Logger, movedAside: String?) async throws -> Outcome {
+    private static func attempt(path: String, spillFallbackDirectory: String?, logger: Logger, movedAside: String?) async throws -> Outcome {
         let store = try HistoryStore(path: path, logger: logger)
         try await store.checkWritable()
         var unwritten: [HistoryRecorder.UnwrittenEnd] = []
         do {
             // Only sessions still open: one closed since (its end written) must not get its beats twice.
-            for end in try HistoryRecorder.readSpill(for: path) {
+            for end in try HistoryRecorder.readSpill(for: path, fallbackDirectory: spillFallbackDirectory) {
                 if try await store.isOpen(end.sessionID) { unwritten.append(end) }
             }
         } catch {
-            let spill = HistoryRecorder.spillPath(for: path)
-            _ = rename(spill, spill + ".unreadable")
-            logger.error(
-                "history: the spill file of an earlier run is unreadable; moved aside",
-                metadata: ["spill": "\(spill).unreadable", "error": "\(error)"])
+            for spill in HistoryRecorder.spillPaths(for: path, fallbackDirectory: spillFallbackDirectory)
+            where FileManager.default.fileExists(atPath: spill) {
+                _ = rename(spill, spill + ".unreadable")
+                logger.error(
+                    "history: the spill file of an earlier run is unreadable; moved aside",
+                    metadata: ["spill": "\(spill).unreadable", "error": "\(error)"])
+            }
         }
         if !unwritten.isEmpty {
             logger.notice(

@@ -3,6 +3,7 @@ import BreathProtocol
 import Foundation
 import Logging
 import ServiceLifecycle
+import SystemCalls
 
 /// Buffers the running session's beats and commits them to the history store in batches, at
 /// least every `flushInterval`, so that a crash loses at most that much of a session.
@@ -10,7 +11,9 @@ import ServiceLifecycle
 /// Nothing that could not be written is dropped: when a write fails (a full disk), the beats and a
 /// finished session's end stay in memory and are retried every `flushInterval` until they are
 /// written; `HistoryCondition` counts them for `status`. Still unwritten at shutdown, they go to a
-/// spill file next to the database (`<path>.unsaved.json`), which the next start writes first.
+/// spill file next to the database (`<path>.unsaved.json`), which the next start writes first; when
+/// that disk is full too, to the same name in `spillFallbackDirectory` (the socket's runtime
+/// directory, another file system: tmpfs).
 ///
 /// The engine calls `record` on every beat (no I/O on its path); the service's `run` loop flushes.
 public actor HistoryRecorder: Service {
@@ -73,6 +76,8 @@ public actor HistoryRecorder: Service {
     /// get ids counted in memory and their beats are not kept.
     private let store: HistoryStore?
     private let condition: HistoryCondition?
+    /// Where the spill file goes when it cannot be written beside the database (a full disk).
+    private let spillFallbackDirectory: String?
     private let logger: Logger
     private var state = State.idle
     /// The running session's pacing changes not yet written (beats wait in `state`).
@@ -97,9 +102,11 @@ public actor HistoryRecorder: Service {
 
     public init(
         store: HistoryStore?, condition: HistoryCondition? = nil, unwritten: [UnwrittenEnd] = [],
-        flushInterval: Duration = .seconds(5), clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+        flushInterval: Duration = .seconds(5), clock: any Clock<Duration> = ContinuousClock(), spillFallbackDirectory: String? = nil,
+        logger: Logger
     ) {
         self.store = store
+        self.spillFallbackDirectory = spillFallbackDirectory
         self.clock = clock
         self.condition = condition
         self.unwritten = unwritten
@@ -240,8 +247,10 @@ public actor HistoryRecorder: Service {
             }
         }
         // What an earlier run spilled is written now.
-        let spill = Self.spillPath(for: store.path)
-        if FileManager.default.fileExists(atPath: spill) { try? FileManager.default.removeItem(atPath: spill) }
+        for spill in Self.spillPaths(for: store.path, fallbackDirectory: spillFallbackDirectory)
+        where FileManager.default.fileExists(atPath: spill) {
+            try? FileManager.default.removeItem(atPath: spill)
+        }
         noteSuccessIfDone()
     }
 
@@ -314,39 +323,93 @@ public actor HistoryRecorder: Service {
 
     public static func spillPath(for databasePath: String) -> String { databasePath + ".unsaved.json" }
 
-    /// What an earlier run could not write, from its spill file; empty when there is none.
-    public static func readSpill(for databasePath: String) throws -> [UnwrittenEnd] {
-        let path = spillPath(for: databasePath)
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return try JSONDecoder().decode([UnwrittenEnd].self, from: data)
+    /// The spill file beside the database, then its stand-in in `fallbackDirectory` (unless that
+    /// is the database's own directory).
+    public static func spillPaths(for databasePath: String, fallbackDirectory: String?) -> [String] {
+        let primary = spillPath(for: databasePath)
+        guard let fallbackDirectory, !fallbackDirectory.isEmpty else { return [primary] }
+        let database = URL(fileURLWithPath: databasePath)
+        let fallback = URL(fileURLWithPath: fallbackDirectory).appendingPathComponent(database.lastPathComponent + ".unsaved.json")
+        guard fallback.deletingLastPathComponent().standardizedFileURL != database.deletingLastPathComponent().standardizedFileURL
+        else { return [primary] }
+        return [primary, fallback.path]
     }
 
-    /// At shutdown: what is still unwritten goes to the spill file (0600), or, when it is empty,
-    /// an old spill file is removed.
+    /// What an earlier run could not write, from its spill file (beside the database, or in
+    /// `fallbackDirectory`); empty when there is none.
+    public static func readSpill(for databasePath: String, fallbackDirectory: String? = nil) throws -> [UnwrittenEnd] {
+        var ends: [UnwrittenEnd] = []
+        for path in spillPaths(for: databasePath, fallbackDirectory: fallbackDirectory) {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            for end in try JSONDecoder().decode([UnwrittenEnd].self, from: data) where !ends.contains(where: { $0.sessionID == end.sessionID }) {
+                ends.append(end)
+            }
+        }
+        return ends
+    }
+
+    /// At shutdown: what is still unwritten goes to the spill file (0600), beside the database or,
+    /// when that disk is full too, in the fallback directory; when nothing is unwritten, old spill
+    /// files are removed.
     private func spillUnwritten() {
         guard let store else { return }
-        let path = Self.spillPath(for: store.path)
+        let paths = Self.spillPaths(for: store.path, fallbackDirectory: spillFallbackDirectory)
         if unwritten.isEmpty {
-            if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
+            for path in paths where FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }
             return
         }
         let beats = unwritten.reduce(0) { $0 + $1.beats.count }
+        var failures: [String] = []
         do {
             let data = try JSONEncoder().encode(unwritten)
-            let temporary = path + ".tmp"
-            guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
-                rename(temporary, path) == 0
-            else {
-                try? FileManager.default.removeItem(atPath: temporary)
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            for path in paths {
+                do {
+                    try Self.writeWhole(data, to: path)
+                } catch {
+                    failures.append("\(path): \(error)")
+                    continue
+                }
+                // One copy only: the next start reads both places.
+                for other in paths where other != path { try? FileManager.default.removeItem(atPath: other) }
+                logger.notice(
+                    "history: unwritten sessions kept in the spill file for the next start",
+                    metadata: ["spill": "\(path)", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)"])
+                return
             }
-            logger.notice(
-                "history: unwritten sessions kept in the spill file for the next start",
-                metadata: ["spill": "\(path)", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)"])
         } catch {
-            logger.error(
-                "history: unwritten sessions lost at shutdown: neither the database nor the spill file could be written",
-                metadata: ["spill": "\(path)", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)", "error": "\(error)"])
+            failures.append("encoding: \(error)")
+        }
+        logger.error(
+            "history: unwritten sessions lost at shutdown: neither the database nor a spill file could be written",
+            metadata: ["spill": "\(paths.joined(separator: ", "))", "sessions": "\(unwritten.map(\.sessionID))", "beats": "\(beats)",
+                "error": "\(failures.joined(separator: "; "))"])
+    }
+
+    /// Writes `data` to a temporary file (0600), syncs it and renames it over `path`; the error
+    /// names the system call that failed and why (a full disk: ENOSPC).
+    private static func writeWhole(_ data: Data, to path: String) throws(SystemCallError) {
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw SystemCallError(call: "open", subject: temporary, errno: errno) }
+        var failure: SystemCallError?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = SystemCallError(call: "write", subject: temporary, errno: errno)
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = SystemCallError(call: "fsync", subject: temporary, errno: errno) }
+        if close(descriptor) != 0, failure == nil { failure = SystemCallError(call: "close", subject: temporary, errno: errno) }
+        if failure == nil, rename(temporary, path) != 0 { failure = SystemCallError(call: "rename", subject: path, errno: errno) }
+        if let failure {
+            unlink(temporary)
+            throw failure
         }
     }
 }

@@ -291,4 +291,13 @@ import Testing
         let found = problems("[storage]\npath = \"\(directory.path)\"\n")
         #expect(found == ["breathd.toml: storage.path = \"\(directory.path)\": is a directory; give the database file, e.g. \"\(directory.path)/history.sqlite\""])
     }
+
+    /// The attack on 16.12's next step: a directory as the socket path passed --check-config and
+    /// then stopped breathd with exit 1 ("exists and is not a socket") instead of 78.
+    @Test func aDirectoryAsTheSocketPathIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let found = problems("[socket]\npath = \"\(directory.path)\"\n")
+        #expect(found == ["breathd.toml: socket.path = \"\(directory.path)\": is a directory; give the socket file, e.g. \"\(directory.path)/breathd.sock\""])
+    }
 }

@@ -7,6 +7,7 @@ import Foundation
 import NIOCore
 import ServiceLifecycle
 import Systemd
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ControlSocketServerTests {
@@ -188,6 +189,37 @@ import Testing
             events.publish(beat)
             let next = try await onOwnThread { [watcher] in watcher.readLine() }
             #expect(try next.map(LineCodec.decodeServerMessage) == beat)
+        }
+    }
+
+    /// Issue 16.1, the attack's next step: a slowloris client that sends a partial request a byte
+    /// at a time never makes a request, so the idle timeout closes it all the same (it used to
+    /// count every byte read, so one byte a minute held the slot for good). The trickle goes on
+    /// for 30 times the timeout; the verdict is that the server closed it before the trickle ended.
+    @Test func aRequestTrickledAByteAtATimeDoesNotHoldOffTheIdleTimeout() async throws {
+        let fixture = try ServerFixture(idleTimeout: .seconds(1))
+        defer { fixture.directory.remove() }
+        let path = fixture.path
+        try await fixture.run {
+            let client = try await onOwnThread {
+                let client = try RawSocketClient(connectingTo: path, receiveTimeoutSeconds: 60)
+                _ = client.readLine()
+                try client.send("{\"cmd\":")
+                return client
+            }
+            let trickles = Trickles()
+            let trickler = Task { try await onOwnThread { [client] in
+                while !trickles.closed.load(ordering: .relaxed), trickles.sent.load(ordering: .relaxed) < 300 {
+                    guard (try? client.send(" ")) != nil else { break }
+                    trickles.sent.add(1, ordering: .relaxed)
+                    usleep(100_000)
+                }
+            } }
+            let lines = try await onOwnThread { [client] in client.readLinesToEnd() }
+            trickles.closed.store(true, ordering: .relaxed)
+            try await trickler.value
+            #expect(try lines.last.map(LineCodec.decodeServerMessage) == .error("idle for 1 s without a request; closing (send requests, or watch)"))
+            #expect(trickles.sent.load(ordering: .relaxed) < 300, "closed while the client was still trickling")
         }
     }
 
@@ -586,4 +618,10 @@ private func bindAndAbandon(_ path: String, listening: Bool = false) throws -> I
     if result != 0 { throw SystemCallError(call: "bind", subject: path, errno: errno) }
     if listening, listen(descriptor, 16) != 0 { throw SystemCallError(call: "listen", subject: path, errno: errno) }
     return descriptor
+}
+
+/// The slowloris test's trickler and reader share these.
+final class Trickles: Sendable {
+    let sent = Atomic<Int>(0)
+    let closed = Atomic<Bool>(false)
 }
