@@ -48,9 +48,11 @@ public enum HistoryOpening {
         try await store.checkWritable()
         var unwritten: [HistoryRecorder.UnwrittenEnd] = []
         do {
-            // Only sessions still open: one closed since (its end written) must not get its beats twice.
+            // Only sessions still open, or never written (begun on a full disk): one closed since
+            // (its end written) must not get its beats twice.
             for end in try HistoryRecorder.readSpill(for: path, fallbackDirectory: spillFallbackDirectory) {
-                if try await store.isOpen(end.sessionID) { unwritten.append(end) }
+                let waiting = end.begin != nil ? !(try await store.contains(sessionID: end.sessionID)) : try await store.isOpen(end.sessionID)
+                if waiting { unwritten.append(end) }
             }
         } catch {
             for spill in HistoryRecorder.spillPaths(for: path, fallbackDirectory: spillFallbackDirectory)

@@ -35,10 +35,12 @@ public actor HistoryRecorder: Service {
         public var changes: [PacingChange] = []
         /// Its pauses not yet written.
         public var pauses: [SessionPause] = []
+        /// Its own row, when even its start could not be written (a disk full since before it began).
+        public var begin: SessionBegin?
 
         public init(
             sessionID: Int64, beats: [BeatRecord], endedAt: Timestamp, reason: EndReason, summary: SessionSummary,
-            assessment: AssessmentResult?, changes: [PacingChange], pauses: [SessionPause] = []
+            assessment: AssessmentResult?, changes: [PacingChange], pauses: [SessionPause] = [], begin: SessionBegin? = nil
         ) {
             self.sessionID = sessionID
             self.beats = beats
@@ -48,10 +50,11 @@ public actor HistoryRecorder: Service {
             self.assessment = assessment
             self.changes = changes
             self.pauses = pauses
+            self.begin = begin
         }
 
         enum CodingKeys: String, CodingKey {
-            case sessionID, beats, endedAt, reason, summary, assessment, changes, pauses
+            case sessionID, beats, endedAt, reason, summary, assessment, changes, pauses, begin
         }
 
         public init(from decoder: any Decoder) throws {
@@ -65,6 +68,7 @@ public actor HistoryRecorder: Service {
             // Spill files of a breathd that did not keep pacing changes have none.
             changes = try c.decodeIfPresent([PacingChange].self, forKey: .changes) ?? []
             pauses = try c.decodeIfPresent([SessionPause].self, forKey: .pauses) ?? []
+            begin = try c.decodeIfPresent(SessionBegin.self, forKey: .begin)
         }
     }
 
@@ -84,6 +88,10 @@ public actor HistoryRecorder: Service {
     private var pendingChanges: [PacingChange] = []
     /// The running session's pauses not yet written.
     private var pendingPauses: [SessionPause] = []
+    /// The running session's own row while it cannot be written (it began on a full disk).
+    private var pendingBegin: SessionBegin?
+    /// A `begin` is between choosing its id and writing it: a second one meanwhile would choose the same.
+    private var beginning = false
     private var lastUnstoredSessionID: Int64 = 0
     private var unwritten: [UnwrittenEnd]
     /// True from the first failed write until everything is written again: the log says each once.
@@ -96,7 +104,7 @@ public actor HistoryRecorder: Service {
     private let shutdownWake = ShutdownWake()
 
     private var hasWork: Bool {
-        if case .recording(_, let pending) = state, !pending.isEmpty { return true }
+        if case .recording(_, let pending) = state, !pending.isEmpty || pendingBegin != nil { return true }
         return !unwritten.isEmpty
     }
 
@@ -136,15 +144,33 @@ public actor HistoryRecorder: Service {
             pendingPauses = []
             return lastUnstoredSessionID
         }
-        let id = try await store.beginSession(startedAt: startedAt, settings: settings, kind: kind)
+        guard !beginning else { throw HistoryRecorderError.notIdle }
+        beginning = true
+        defer { beginning = false }
+        // The id is chosen here, above any promised to a session not written yet, so that a
+        // session begun while the disk is full keeps its id when it is written later.
+        let reserved = unwritten.compactMap { $0.begin?.id }.max() ?? 0
+        let id = try await store.nextSessionID(reservedAbove: reserved)
+        let begin = SessionBegin(id: id, startedAt: startedAt, settings: settings, kind: kind)
+        var written = true
+        do {
+            try await store.appendBeats([], to: id, begin: begin)
+        } catch {
+            // A full disk: the session paces all the same; its row waits with its beats and is
+            // retried with them (and spilled at shutdown), as a session end is.
+            written = false
+            noteFailure(error)
+        }
         // Re-check after the await: a shutdown may have stopped the recorder meanwhile.
         guard case .idle = state else {
-            try await store.finishSession(id: id, endedAt: startedAt, reason: .stopped, summary: SessionSummary())
+            if written { try await store.finishSession(id: id, endedAt: startedAt, reason: .stopped, summary: SessionSummary()) }
             throw HistoryRecorderError.notIdle
         }
         state = .recording(sessionID: id, pending: [])
         pendingChanges = []
         pendingPauses = []
+        pendingBegin = written ? nil : begin
+        if !written { workWake.wake() }
         return id
     }
 
@@ -182,28 +208,31 @@ public actor HistoryRecorder: Service {
         // Leave .recording before the first await so that beats arriving meanwhile are not taken
         // for this session.
         state = .idle
-        let changes = pendingChanges, pauses = pendingPauses
+        let changes = pendingChanges, pauses = pendingPauses, begin = pendingBegin
         pendingChanges = []
         pendingPauses = []
+        pendingBegin = nil
         guard store != nil else { return }
         unwritten.append(
             UnwrittenEnd(
                 sessionID: id, beats: pending, endedAt: endedAt, reason: reason, summary: summary, assessment: assessment,
-                changes: changes, pauses: pauses))
+                changes: changes, pauses: pauses, begin: begin))
         await writeUnwrittenEnds()
         if !unwritten.isEmpty { workWake.wake() }
     }
 
     /// Commits the queued beats (and pacing changes and pauses) now.
     public func flush() async throws {
-        guard let store, case .recording(let id, let pending) = state, !pending.isEmpty || !pendingChanges.isEmpty || !pendingPauses.isEmpty
+        guard let store, case .recording(let id, let pending) = state,
+            !pending.isEmpty || !pendingChanges.isEmpty || !pendingPauses.isEmpty || pendingBegin != nil
         else { return }
-        let changes = pendingChanges, pauses = pendingPauses
+        let changes = pendingChanges, pauses = pendingPauses, begin = pendingBegin
         state = .recording(sessionID: id, pending: [])
         pendingChanges = []
         pendingPauses = []
+        pendingBegin = nil
         do {
-            try await store.appendBeats(pending, changes: changes, pauses: pauses, to: id)
+            try await store.appendBeats(pending, changes: changes, pauses: pauses, to: id, begin: begin)
         } catch {
             // Put the batch back in front of what arrived during the await, if the session still
             // runs; if it ended meanwhile, the batch goes with its end.
@@ -211,10 +240,12 @@ public actor HistoryRecorder: Service {
                 state = .recording(sessionID: id, pending: pending + newer)
                 pendingChanges = changes + pendingChanges
                 pendingPauses = pauses + pendingPauses
+                pendingBegin = begin
             } else if let index = unwritten.firstIndex(where: { $0.sessionID == id }) {
                 unwritten[index].beats = pending + unwritten[index].beats
                 unwritten[index].changes = changes + unwritten[index].changes
                 unwritten[index].pauses = pauses + unwritten[index].pauses
+                if let begin { unwritten[index].begin = begin }
             }
             noteFailure(error)
             throw error
@@ -231,7 +262,7 @@ public actor HistoryRecorder: Service {
             do {
                 try await store.finishSession(
                     id: end.sessionID, endedAt: end.endedAt, reason: end.reason, summary: end.summary,
-                    assessment: end.assessment, beats: end.beats, changes: end.changes, pauses: end.pauses)
+                    assessment: end.assessment, beats: end.beats, changes: end.changes, pauses: end.pauses, begin: end.begin)
                 unwritten.removeFirst()
                 if failing {
                     logger.notice(

@@ -77,26 +77,57 @@ public final class HistoryStore: Sendable {
     /// Records a new open session and returns its id.
     public func beginSession(startedAt: Timestamp, settings: SessionSettings, kind: SessionKind = .session) async throws -> Int64 {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO session (started_at_ms, duration_s, rate_bpm, ratio, voice, volume, kind)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    startedAt.unixMilliseconds, settings.durationSeconds, settings.rateBreathsPerMinute,
-                    settings.ratio.description, settings.voice.rawValue, settings.volume, kind.rawValue,
-                ])
+            try Self.insert(SessionBegin(id: nil, startedAt: startedAt, settings: settings, kind: kind), db)
             return db.lastInsertedRowID
         }
     }
 
+    /// The id the next session gets, read without writing (a full disk still reads): above every
+    /// id the table ever gave (AUTOINCREMENT's counter) and above `reservedAbove`, the ids already
+    /// promised to sessions not written yet.
+    public func nextSessionID(reservedAbove: Int64 = 0) async throws -> Int64 {
+        let used = try await pool.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'session'), 0),
+                               COALESCE((SELECT MAX(id) FROM session), 0))
+                    """) ?? 0
+        }
+        return max(used, reservedAbove) + 1
+    }
+
+    /// Whether a session with this id is in the database (open or closed).
+    public func contains(sessionID: Int64) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM session WHERE id = ?)", arguments: [sessionID]) ?? false
+        }
+    }
+
+    private static func insert(_ begin: SessionBegin, _ db: Database) throws {
+        let settings = begin.settings
+        try db.execute(
+            sql: """
+                INSERT INTO session (id, started_at_ms, duration_s, rate_bpm, ratio, voice, volume, kind)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                begin.id, begin.startedAt.unixMilliseconds, settings.durationSeconds, settings.rateBreathsPerMinute,
+                settings.ratio.description, settings.voice.rawValue, settings.volume, begin.kind.rawValue,
+            ])
+    }
+
     /// Appends beats (and live pacing changes and pauses) in one transaction; the engine batches
     /// them and calls this at least every 5 s, and at once after a pacing change or a resume.
+    /// `begin`: the session's own row, when it could not be written at its start (a full disk);
+    /// it goes first, in the same transaction.
     public func appendBeats(
-        _ beats: [BeatRecord], changes: [PacingChange] = [], pauses: [SessionPause] = [], to sessionID: Int64
+        _ beats: [BeatRecord], changes: [PacingChange] = [], pauses: [SessionPause] = [], to sessionID: Int64,
+        begin: SessionBegin? = nil
     ) async throws {
-        guard !beats.isEmpty || !changes.isEmpty || !pauses.isEmpty else { return }
+        guard !beats.isEmpty || !changes.isEmpty || !pauses.isEmpty || begin != nil else { return }
         try await pool.write { db in
+            if let begin { try Self.insert(begin, db) }
             try Self.insert(beats, sessionID: sessionID, db)
             try Self.insert(changes, sessionID: sessionID, db)
             try Self.insert(pauses, sessionID: sessionID, db)
@@ -161,9 +192,10 @@ public final class HistoryStore: Sendable {
     /// same transaction, so that a retry after a failure (a full disk) never writes them twice.
     public func finishSession(
         id: Int64, endedAt: Timestamp, reason: EndReason, summary: SessionSummary, assessment: AssessmentResult? = nil,
-        beats: [BeatRecord] = [], changes: [PacingChange] = [], pauses: [SessionPause] = []
+        beats: [BeatRecord] = [], changes: [PacingChange] = [], pauses: [SessionPause] = [], begin: SessionBegin? = nil
     ) async throws {
         try await pool.write { db in
+            if let begin { try Self.insert(begin, db) }
             try Self.insert(beats, sessionID: id, db)
             try Self.insert(changes, sessionID: id, db)
             try Self.insert(pauses, sessionID: id, db)
@@ -410,5 +442,21 @@ enum HistoryRows {
             assessment: try HistoryStore.assessment(db, sessionID: record.id),
             pacingChanges: try HistoryStore.pacingChanges(db, sessionID: record.id),
             pauses: try HistoryStore.pauses(db, sessionID: record.id))
+    }
+}
+
+/// A session's own row (its start, settings and kind), kept while it cannot be written: the
+/// session paces meanwhile under an id promised from `nextSessionID` (nil: the table gives one).
+public struct SessionBegin: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var startedAt: Timestamp
+    public var settings: SessionSettings
+    public var kind: SessionKind
+
+    public init(id: Int64?, startedAt: Timestamp, settings: SessionSettings, kind: SessionKind) {
+        self.id = id
+        self.startedAt = startedAt
+        self.settings = settings
+        self.kind = kind
     }
 }

@@ -154,23 +154,83 @@ import Glibc
         #expect(leftovers.isEmpty, "the spill file is removed once written: \(leftovers)")
     }
 
-    /// Found by re-running the attack on 16.4/16.5 (not fixed yet): with the disk full while the
-    /// daemon runs, `start` is refused ("start: history is unavailable: SQLite error 13: database
-    /// or disk is full - while executing `COMMIT TRANSACTION`"), so history trouble stops the
-    /// pacer after all, with raw SQLite text. What is wanted: the session paces, its row, beats and
-    /// end held and retried like a session ending on a full disk (its id reserved from the file).
+    /// The disk fills while breathd runs, then a session starts: it paces all the same (it used to
+    /// be refused with raw SQLite text, "start: history is unavailable: SQLite error 13: database
+    /// or disk is full", so history trouble stopped the pacer after all). Its row, beats and end
+    /// are held under an id read from the file and written once there is room, as it ran.
     @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
-    func aSessionStartsOnAFullDisk() throws {
+    func aSessionStartsOnAFullDiskAndIsWrittenOnceThereIsRoom() throws {
+        let daemon = try DaemonHarness()
+        let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
+        defer { mount.unmount() }
+        let fifo = try SensorFIFO(in: daemon.directory)
+        try daemon.reconfigure(sensor: fifo.path, historyPath: mount.path + "/history.sqlite")
+        try daemon.start()
+        try fifo.open()
+        // One session written before the disk fills: the held one must come after it.
+        let first = try #require(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["session"] as? Int)
+        try waitUntil("the first session has ended") { try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "idle" }
+        try mount.fill()
+        let reply = try daemon.request(#"{"cmd":"start","minutes":0.15}"#)
+        #expect(reply["class"] as? String == "OK", "\(reply)")
+        let id = try #require(reply["session"] as? Int, "\(reply)")
+        #expect(id == first + 1)
+        let beats = try rrRecording("nsr_5min.txt")
+        for chunk in stride(from: 0, to: 60, by: 10) {
+            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
+            usleep(100_000)
+        }
+        var held = 0
+        try waitUntil("the session has ended and its beats are held") {
+            let status = try daemon.request(#"{"cmd":"status"}"#)
+            let history = status["history"] as? [String: Any] ?? [:]
+            held = history["unsaved_beats"] as? Int ?? 0
+            return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
+        }
+        #expect(held > 0)
+        mount.freeFiller()
+        var session: [String: Any] = [:]
+        try waitUntil("the held session is written") {
+            session = try daemon.request(#"{"cmd":"session","id":\#(id)}"#)
+            return (session["session"] as? [String: Any])?["end_reason"] != nil
+        }
+        let record = try #require(session["session"] as? [String: Any], "\(session)")
+        #expect(record["end_reason"] as? String == "completed")
+        let stored = (session["beats"] as? [Any] ?? []).count
+        #expect(stored == held, "stored \(stored), held \(held)")
+        #expect((try daemon.request(#"{"cmd":"status"}"#)["history"] as? [String: Any])?["state"] as? String == "ok")
+        // The next session takes the next id: the held one's was kept for it.
+        let next = try #require(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["session"] as? Int)
+        #expect(next == id + 1)
+        fifo.close()
+        #expect(daemon.terminate() == 0)
+    }
+
+    /// The same session, still unwritten when breathd stops: its row goes to the spill file with
+    /// its beats and end, and the next start writes it whole.
+    @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
+    func aSessionStartedOnAFullDiskSurvivesAShutdownBeforeThereIsRoom() throws {
         let daemon = try DaemonHarness()
         let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
         defer { mount.unmount() }
         try daemon.reconfigure(historyPath: mount.path + "/history.sqlite")
         try daemon.start()
         try mount.fill()
-        let reply = try daemon.request(#"{"cmd":"start","minutes":1}"#)
-        withKnownIssue("start is refused while the history's disk is full") {
-            #expect(reply["class"] as? String == "OK", "\(reply)")
+        let reply = try daemon.request(#"{"cmd":"start","minutes":5}"#)
+        let id = try #require(reply["session"] as? Int, "\(reply)")
+        #expect(try daemon.request(#"{"cmd":"set","key":"rate","value":5}"#)["class"] as? String == "OK")
+        #expect(daemon.terminate() == 0)
+        #expect(!daemon.log.contains("unwritten sessions lost"), "\(daemon.log)")
+        mount.freeFiller()
+        try daemon.start()
+        var session: [String: Any] = [:]
+        try waitUntil("the held session is written") {
+            session = try daemon.request(#"{"cmd":"session","id":\#(id)}"#)
+            return (session["session"] as? [String: Any])?["end_reason"] != nil
         }
+        let record = try #require(session["session"] as? [String: Any], "\(session)")
+        #expect(record["end_reason"] as? String == "stopped", "\(record)")
+        #expect((session["pacing_changes"] as? [Any])?.count == 1, "\(session)")
         #expect(daemon.terminate() == 0)
     }
 
