@@ -219,8 +219,10 @@ private struct DeviceReader: Sendable {
 
     private static let identityCheckMilliseconds: Int32 = 250
 
-    /// Hands `event` to the consumer. A file waits for room (back-pressure); a live device cannot,
-    /// so its event is dropped and counted. Returns false when the event was dropped.
+    /// Hands `event` to the consumer. A file or a FIFO waits for room (back-pressure: a FIFO's
+    /// writer then blocks, as `cat recording > fifo` expects); a live device (a serial line, a
+    /// pseudo-terminal) cannot, so its event is dropped and counted. Returns false when the event
+    /// was dropped.
     private func deliver(_ event: SensorStreamEvent, waiting: Bool) -> Bool {
         guard EventGate.isGated(event) else {
             continuation.yield(event)
@@ -274,6 +276,7 @@ private struct DeviceReader: Sendable {
         var reported = reportedSoFar
         var dropped = RejectedInputCounters()
         let isFile = port.kind == .regularFile
+        let waitsForRoom = isFile || port.kind == .fifo
         var lastReport = ContinuousClock.now
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
@@ -367,7 +370,7 @@ private struct DeviceReader: Sendable {
                         case .leadsOff: event = .leadsOff
                         case .sampleRate(let hz, let estimated): event = .sampleRate(hz: hz, estimated: estimated)
                         }
-                        if !deliver(event, waiting: isFile) {
+                        if !deliver(event, waiting: waitsForRoom) {
                             if dropped.droppedEvents == 0 && reportedSoFar.droppedEvents == 0 {
                                 logger.warning(
                                     "sensor events dropped: the consumer fell behind; counted in status (dropped_events)",
