@@ -14,6 +14,14 @@ import Testing
         return (result.status, result.stdout)
     }
 
+    /// Waits until `simulate --link` has made its link (or fails when it exited first).
+    static func waitForLink(_ link: String, of simulator: ChildProcess) async throws {
+        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
+            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test(arguments: ["rr", "hr", "json", "pulsesensor", "ble-hrm", "ecg", "ppg"])
     func simulateThenSensor(format: String) async throws {
         let link = NSTemporaryDirectory() + "breathctl-sim-\(getpid())-\(format)"
@@ -24,10 +32,7 @@ import Testing
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)
         }
-        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
-            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await Self.waitForLink(link, of: simulator)
         // A waveform is detected as ECG; a PPG has to be named.
         let (status, output) = try await run(["sensor", link, "--json", "--count", "20"] + (format == "ppg" ? ["--format", "ppg"] : []))
         #expect(status == 0)
@@ -50,10 +55,7 @@ import Testing
             simulator.stop()
             try? FileManager.default.removeItem(atPath: link)
         }
-        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
-            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await Self.waitForLink(link, of: simulator)
         simulator.signal(signalNumber)
         let result = await simulator.result()
         #expect(result.status == 128 + signalNumber, "\(result.stderr)")
@@ -75,10 +77,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: link)
             try? FileManager.default.removeItem(atPath: file)
         }
-        while (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil {
-            guard simulator.isRunning else { throw TestTimeout(what: "the simulator's link (it exited: \(simulator.stderr))") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        try await Self.waitForLink(link, of: simulator)
         let (status, output) = try await run(["sensor", link, "--json", "--count", "20"])
         #expect(status == 0)
         let beats = try output.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }

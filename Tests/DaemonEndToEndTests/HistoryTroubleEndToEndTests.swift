@@ -62,28 +62,13 @@ import Glibc
     /// so in `status`, and writes them once there is room again: completed, every beat.
     @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
     func aSessionEndingOnAFullDiskIsWrittenOnceThereIsRoom() throws {
-        let daemon = try DaemonHarness()
-        let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
+        let (daemon, mount, fifo) = try daemonWithASensorOnASmallDisk()
         defer { mount.unmount() }
         let path = mount.path + "/history.sqlite"
-        let fifo = try SensorFIFO(in: daemon.directory)
-        try daemon.reconfigure(sensor: fifo.path, historyPath: path)
-        try daemon.start()
-        try fifo.open()
         let reply = try daemon.request(#"{"cmd":"start","minutes":0.15}"#)
         let id = try #require(reply["session"] as? Int, "\(reply)")
         try mount.fill()
-        let beats = try rrRecording("nsr_5min.txt")
-        for chunk in stride(from: 0, to: 60, by: 10) {
-            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
-            usleep(100_000)
-        }
-        var history: [String: Any] = [:]
-        try waitUntil("the session has ended and its beats are held") {
-            let status = try daemon.request(#"{"cmd":"status"}"#)
-            history = status["history"] as? [String: Any] ?? [:]
-            return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
-        }
+        let history = try feedSixtyBeatsAndWaitUntilHeld(daemon, fifo)
         let held = try #require(history["unsaved_beats"] as? Int)
         #expect(held > 0)
         #expect((history["problem"] as? String ?? "").contains(path))
@@ -109,29 +94,12 @@ import Glibc
     /// runtime directory instead, and the next start writes the session whole: completed.
     @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
     func aSessionHeldOnAFullDiskSurvivesAShutdownBeforeThereIsRoom() throws {
-        let daemon = try DaemonHarness()
-        let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
+        let (daemon, mount, fifo) = try daemonWithASensorOnASmallDisk()
         defer { mount.unmount() }
-        let path = mount.path + "/history.sqlite"
-        let fifo = try SensorFIFO(in: daemon.directory)
-        try daemon.reconfigure(sensor: fifo.path, historyPath: path)
-        try daemon.start()
-        try fifo.open()
         let reply = try daemon.request(#"{"cmd":"start","minutes":0.15}"#)
         let id = try #require(reply["session"] as? Int, "\(reply)")
         try mount.fill()
-        let beats = try rrRecording("nsr_5min.txt")
-        for chunk in stride(from: 0, to: 60, by: 10) {
-            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
-            usleep(100_000)
-        }
-        var held = 0
-        try waitUntil("the session has ended and its beats are held") {
-            let status = try daemon.request(#"{"cmd":"status"}"#)
-            let history = status["history"] as? [String: Any] ?? [:]
-            held = history["unsaved_beats"] as? Int ?? 0
-            return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
-        }
+        let held = try feedSixtyBeatsAndWaitUntilHeld(daemon, fifo)["unsaved_beats"] as? Int ?? 0
         #expect(held > 0)
         fifo.close()
         #expect(daemon.terminate() == 0)
@@ -160,13 +128,8 @@ import Glibc
     /// are held under an id read from the file and written once there is room, as it ran.
     @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
     func aSessionStartsOnAFullDiskAndIsWrittenOnceThereIsRoom() throws {
-        let daemon = try DaemonHarness()
-        let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
+        let (daemon, mount, fifo) = try daemonWithASensorOnASmallDisk()
         defer { mount.unmount() }
-        let fifo = try SensorFIFO(in: daemon.directory)
-        try daemon.reconfigure(sensor: fifo.path, historyPath: mount.path + "/history.sqlite")
-        try daemon.start()
-        try fifo.open()
         // One session written before the disk fills: the held one must come after it.
         let first = try #require(try daemon.request(#"{"cmd":"start","minutes":0.1}"#)["session"] as? Int)
         try waitUntil("the first session has ended") { try daemon.request(#"{"cmd":"status"}"#)["state"] as? String == "idle" }
@@ -175,18 +138,7 @@ import Glibc
         #expect(reply["class"] as? String == "OK", "\(reply)")
         let id = try #require(reply["session"] as? Int, "\(reply)")
         #expect(id == first + 1)
-        let beats = try rrRecording("nsr_5min.txt")
-        for chunk in stride(from: 0, to: 60, by: 10) {
-            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
-            usleep(100_000)
-        }
-        var held = 0
-        try waitUntil("the session has ended and its beats are held") {
-            let status = try daemon.request(#"{"cmd":"status"}"#)
-            let history = status["history"] as? [String: Any] ?? [:]
-            held = history["unsaved_beats"] as? Int ?? 0
-            return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
-        }
+        let held = try feedSixtyBeatsAndWaitUntilHeld(daemon, fifo)["unsaved_beats"] as? Int ?? 0
         #expect(held > 0)
         mount.freeFiller()
         var session: [String: Any] = [:]
@@ -256,6 +208,41 @@ import Glibc
     @Test func theUserUnitKeepsItsStateDirectoryPrivate() throws {
         let unit = try String(contentsOf: TestPaths.repositoryRoot.appendingPathComponent("systemd/user/breathd.service"), encoding: .utf8)
         #expect(unit.split(separator: "\n").contains("StateDirectoryMode=0700"))
+    }
+
+    /// A running daemon whose history is on a 1 MiB tmpfs (`fill()` makes it full) and whose
+    /// sensor is a FIFO the test writes RR lines to.
+    private func daemonWithASensorOnASmallDisk() throws -> (DaemonHarness, ScratchMount, SensorFIFO) {
+        let daemon = try DaemonHarness()
+        let mount = try ScratchMount(in: daemon.directory, sizeKiB: 1024)
+        do {
+            let fifo = try SensorFIFO(in: daemon.directory)
+            try daemon.reconfigure(sensor: fifo.path, historyPath: mount.path + "/history.sqlite")
+            try daemon.start()
+            try fifo.open()
+            return (daemon, mount, fifo)
+        } catch {
+            mount.unmount()
+            throw error
+        }
+    }
+
+    /// Sixty beats of a real recording through the sensor, a second's worth every 100 ms; then waits
+    /// until the session (0.15 min) has ended with its beats held in memory. Returns `history` of
+    /// that status.
+    private func feedSixtyBeatsAndWaitUntilHeld(_ daemon: DaemonHarness, _ fifo: SensorFIFO) throws -> [String: Any] {
+        let beats = try rrRecording("nsr_5min.txt")
+        for chunk in stride(from: 0, to: 60, by: 10) {
+            fifo.write(rrMilliseconds: Array(beats[chunk..<chunk + 10]))
+            usleep(100_000)
+        }
+        var history: [String: Any] = [:]
+        try waitUntil("the session has ended and its beats are held") {
+            let status = try daemon.request(#"{"cmd":"status"}"#)
+            history = status["history"] as? [String: Any] ?? [:]
+            return status["state"] as? String == "idle" && history["state"] as? String == "retrying"
+        }
+        return history
     }
 
     private func expectPacingWithoutHistory(_ daemon: DaemonHarness, path: String, problemMentions word: String) throws {
