@@ -394,7 +394,10 @@ final class IdleConnectionCloser: ChannelDuplexHandler, RemovableChannelHandler 
             context.fireUserInboundEventTriggered(event)
             return
         }
-        guard outstanding == 0 else { return }
+        // Not before the greeting has gone out: on a starved machine the connection's task may
+        // start after the first timeout, and the ERROR must not come before VERSION. The timer
+        // fires again one timeout later.
+        guard outstanding == 0, greeted else { return }
         let milliseconds = timeout.nanoseconds / 1_000_000
         let seconds = milliseconds % 1000 == 0 ? "\(milliseconds / 1000)" : "\(Double(milliseconds) / 1000)"
         let message = ServerMessage.error("idle for \(seconds) s without a request; closing (send requests, or watch)")

@@ -5,6 +5,7 @@ import BreathProtocol
 import BreathTestSupport
 import Foundation
 import NIOCore
+import NIOEmbedded
 import ServiceLifecycle
 import Systemd
 import Synchronization
@@ -221,6 +222,24 @@ import Testing
             #expect(try lines.last.map(LineCodec.decodeServerMessage) == .error("idle for 1 s without a request; closing (send requests, or watch)"))
             #expect(trickles.sent.load(ordering: .relaxed) < 300, "closed while the client was still trickling")
         }
+    }
+
+    /// On a starved machine the idle timer can fire before the connection's task has greeted the
+    /// client (CI, load ~10: the idle ERROR came first and was taken for the greeting). The closer
+    /// waits for the greeting; the timer's next firing closes the connection.
+    @Test func theIdleErrorNeverComesBeforeTheGreeting() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(timeout: .seconds(1)))
+        try channel.connect(to: SocketAddress(unixDomainSocketPath: "/breathd.sock")).wait()
+        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(channel.isActive)
+        try channel.writeOutbound(ByteBuffer(string: "{\"class\":\"VERSION\"}\n"))
+        _ = try channel.readOutbound(as: ByteBuffer.self)
+        channel.pipeline.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
+        let line = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(try LineCodec.decodeServerMessage(Array(line.readableBytesView)) == .error("idle for 1 s without a request; closing (send requests, or watch)"))
+        #expect(!channel.isActive)
     }
 
     /// Issue 16.9: group rights follow the groups the peer process holds (the kernel's
