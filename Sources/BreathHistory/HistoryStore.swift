@@ -86,7 +86,9 @@ public final class HistoryStore: Sendable {
     /// id the table ever gave (AUTOINCREMENT's counter) and above `reservedAbove`, the ids already
     /// promised to sessions not written yet.
     public func nextSessionID(reservedAbove: Int64 = 0) async throws -> Int64 {
-        let used = try await pool.read { db in
+        // On the writer's connection, outside a transaction: a read through the pool would open a
+        // reader connection (its descriptors) that stays for the life of the daemon.
+        let used = try await pool.writeWithoutTransaction { db in
             try Int64.fetchOne(
                 db,
                 sql: """
